@@ -1,0 +1,103 @@
+/**
+ * One boot, top to bottom: resolve the image, check the overlay, pick the accelerator, make the
+ * initrd and the session disk, plan, launch, clean up.
+ */
+import { rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { ImageMeta } from './config.js';
+import { SimError } from './errors.js';
+import { emit, stopwatch, type EventSink } from './events.js';
+import { baseInitramfs, writeSessionInitrd } from './initramfs/build.js';
+import { imageDir, imageFile, resolveImage, verifyImage } from './image/store.js';
+import { planBoot, type BootPlan, type BootRequest } from './plan.js';
+import { probeAccelerator } from './qemu/accel.js';
+import { launch } from './qemu/launch.js';
+import { createSessionDir, createSessionDisk, sweepStaleSessions } from './session.js';
+
+export interface BootOptions {
+  /** Image name or id. */
+  image: string;
+  overlay?: string;
+  command?: string[];
+  /** Run the command right after switch_root instead of booting the image's init. */
+  noInit?: boolean;
+  init?: string;
+  memoryMiB?: number;
+  cpus?: number;
+  kernelArgs?: string[];
+  interactive?: boolean;
+  timeoutMs?: number;
+  /** Boot the compressed kernel even when the uncompressed one was extracted. */
+  compressedKernel?: boolean;
+  events?: EventSink;
+  signal?: AbortSignal;
+  env?: NodeJS.ProcessEnv;
+  /** Hook for image provisioning (e.g. build the default image when missing). */
+  resolve?: (ref: string, events?: EventSink) => Promise<ImageMeta>;
+}
+
+export interface BootResult {
+  exitCode: number;
+  accel: string;
+  image: string;
+  readyMs?: number;
+  totalMs: number;
+}
+
+export const DEFAULT_TIMEOUT_MS = 300_000;
+
+async function checkOverlay(overlay: string): Promise<string> {
+  const absolute = path.resolve(overlay);
+  const info = await stat(absolute).catch(() => undefined);
+  if (!info) throw new SimError('OVERLAY_NOT_FOUND', `The overlay prefix ${absolute} does not exist.`, 'Build or install your component into it first (e.g. meson install --destdir), or fix the path.');
+  if (!info.isDirectory()) throw new SimError('OVERLAY_NOT_DIRECTORY', `The overlay prefix ${absolute} is not a directory.`, 'Pass the directory your build installs into (a DESTDIR-style prefix with usr/ inside).');
+  return absolute;
+}
+
+export async function boot(options: BootOptions): Promise<BootResult> {
+  const env = options.env ?? process.env;
+  const events = options.events;
+  const elapsed = stopwatch();
+  const overlay = options.overlay ? await checkOverlay(options.overlay) : undefined;
+
+  const image = options.resolve ? await options.resolve(options.image, events) : await resolveImage(options.image, env);
+  await verifyImage(image, { env });
+  emit(events, { type: 'phase', phase: 'image-ready', ms: elapsed(), detail: { image: image.names[0] ?? image.id, id: image.id, kernel: image.kernel.version } });
+
+  const accel = await probeAccelerator({ env, kernel: imageFile(image, image.kernel.file, env), events });
+  emit(events, { type: 'log', level: 'info', message: `accelerator: ${accel.accel} (${accel.reason})` });
+
+  const initramfs = await baseInitramfs(image, env);
+  emit(events, { type: 'phase', phase: 'initramfs-ready', ms: elapsed(), detail: { cached: initramfs.cached, key: initramfs.key, modules: initramfs.modules } });
+
+  await sweepStaleSessions(env);
+  const sessionDir = await createSessionDir(env);
+  try {
+    const request: BootRequest = {
+      overlay,
+      command: options.command?.length ? options.command : undefined,
+      mode: options.noInit ? 'direct' : 'init',
+      init: options.init,
+      memoryMiB: options.memoryMiB ?? 1024,
+      cpus: options.cpus ?? 2,
+      kernelArgs: options.kernelArgs ?? [],
+      interactive: options.interactive ?? !options.command?.length,
+      fastKernel: !options.compressedKernel,
+    };
+    const plan: BootPlan = planBoot({ request, image, imageDir: imageDir(image, env), accel: accel.accel, sessionDir });
+    await writeSessionInitrd(initramfs.path, plan.guest, plan.files.initrd);
+    await createSessionDisk(plan.baseDisk, plan.files.disk);
+    emit(events, { type: 'phase', phase: 'session-ready', ms: elapsed(), detail: { dir: sessionDir } });
+
+    const result = await launch(plan, {
+      events,
+      timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+      signal: options.signal,
+      elapsed,
+      deleteOnceRunning: [plan.files.disk, plan.files.initrd],
+    });
+    return { exitCode: result.exitCode, accel: result.accel, image: image.names[0] ?? image.id, readyMs: result.readyMs, totalMs: elapsed() };
+  } finally {
+    await rm(sessionDir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,29 @@
+/** The command table. Each command lives in src/commands/. */
+import yargs from 'yargs';
+import { bootCommand } from './commands/boot.js';
+import { imageCommand } from './commands/image.js';
+import { ExitCode } from './errors.js';
+
+export async function main(argv: string[]): Promise<number> {
+  let usageError = false;
+  await yargs(argv)
+    .scriptName('sim')
+    .usage('$0 <command> [options]\n\nBoot a complete OS image in QEMU with your freshly built component layered on top.')
+    .parserConfiguration({ 'populate--': true })
+    .option('json', { type: 'boolean', describe: 'Emit NDJSON events on stdout instead of human output' })
+    .option('verbose', { alias: 'v', type: 'boolean', describe: 'Show the commands sim runs and the guest console' })
+    .command(bootCommand)
+    .command(imageCommand)
+    .demandCommand(1)
+    .strict()
+    .fail((message, error, y) => {
+      if (error) throw error;
+      usageError = true;
+      process.stderr.write(`${y.help() && ''}sim: ${message}\nRun 'sim --help' for usage.\n`);
+    })
+    .help()
+    .version()
+    .parseAsync();
+  if (usageError) return ExitCode.usage;
+  return typeof process.exitCode === 'number' ? process.exitCode : 0;
+}

@@ -1,0 +1,58 @@
+import type { Argv, CommandModule } from 'yargs';
+import { boot, DEFAULT_TIMEOUT_MS } from '../boot.js';
+import { runCommand, type GlobalArgs } from './context.js';
+
+export interface BootArgs extends GlobalArgs {
+  image: string;
+  overlay?: string;
+  'no-init'?: boolean;
+  init?: string;
+  memory: number;
+  cpus: number;
+  'kernel-arg': string[];
+  timeout: number;
+  'compressed-kernel'?: boolean;
+  '--'?: (string | number)[];
+}
+
+/** Options shared by `boot` and `rebuild-and-boot`. */
+export function bootOptions<T>(yargs: Argv<T>) {
+  return yargs
+    .option('image', { alias: 'i', type: 'string', default: 'debian', describe: 'Image name or id from the store' })
+    .option('overlay', { alias: 'o', type: 'string', describe: 'Host prefix (DESTDIR-style, e.g. ./prefix/usr/...) to layer over the image' })
+    .option('no-init', { type: 'boolean', describe: "Run the command right after switch_root, without booting the image's init (fast; for tests)" })
+    .option('init', { type: 'string', describe: 'Init program in the image to hand over to (default /sbin/init)' })
+    .option('memory', { alias: 'm', type: 'number', default: 1024, describe: 'Guest memory in MiB' })
+    .option('cpus', { type: 'number', default: 2, describe: 'Guest CPUs' })
+    .option('kernel-arg', { type: 'string', array: true, default: [] as string[], describe: 'Extra kernel command-line word (repeatable)' })
+    .option('timeout', { type: 'number', default: DEFAULT_TIMEOUT_MS / 1000, describe: 'Seconds the guest may take to become ready' })
+    .option('compressed-kernel', { type: 'boolean', describe: 'Boot the compressed bzImage instead of the extracted vmlinux' });
+}
+
+export function bootRequestFrom(args: BootArgs) {
+  const command = (args['--'] ?? []).map(String);
+  return {
+    image: args.image,
+    overlay: args.overlay,
+    command: command.length ? command : undefined,
+    noInit: args['no-init'],
+    init: args.init,
+    memoryMiB: args.memory,
+    cpus: args.cpus,
+    kernelArgs: args['kernel-arg'],
+    timeoutMs: args.timeout * 1000,
+    compressedKernel: args['compressed-kernel'],
+  };
+}
+
+export const bootCommand: CommandModule<GlobalArgs, BootArgs> = {
+  command: 'boot [options] [-- command...]',
+  describe: 'Boot an image with an overlay prefix; with a command, run it in the guest and exit with its status',
+  builder: (yargs) => bootOptions(yargs) as unknown as Argv<BootArgs>,
+  handler: async (args) => {
+    process.exitCode = await runCommand(args, async ({ events, signal }) => {
+      const result = await boot({ ...bootRequestFrom(args), events, signal });
+      return result.exitCode;
+    });
+  },
+};

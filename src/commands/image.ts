@@ -1,0 +1,79 @@
+import type { Argv, CommandModule } from 'yargs';
+import { importImage, listImages, removeImage, resolveImage, verifyImage } from '../image/store.js';
+import { emit } from '../events.js';
+import { runCommand, type GlobalArgs } from './context.js';
+
+function formatBytes(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${value.toFixed(unit ? 1 : 0)} ${units[unit]}`;
+}
+
+const add: CommandModule<GlobalArgs, GlobalArgs & { file: string; name?: string }> = {
+  command: 'add <file>',
+  describe: 'Import a qcow2 or raw disk image into the store (once; the same content again is a no-op)',
+  builder: (y) => y.positional('file', { type: 'string', demandOption: true }).option('name', { alias: 'n', type: 'string', describe: 'Name to refer to the image by' }) as unknown as Argv<GlobalArgs & { file: string; name?: string }>,
+  handler: async (args) => {
+    process.exitCode = await runCommand(args, async ({ events, json }) => {
+      const meta = await importImage(args.file, { name: args.name, events });
+      if (json) emit(events, { type: 'log', level: 'info', message: JSON.stringify(meta) });
+      else process.stdout.write(`${meta.names.join(', ') || meta.id.slice(0, 12)}\t${meta.id.slice(0, 12)}\tkernel ${meta.kernel.version}\n`);
+    });
+  },
+};
+
+const ls: CommandModule<GlobalArgs, GlobalArgs> = {
+  command: 'ls',
+  describe: 'List stored images',
+  handler: async (args) => {
+    process.exitCode = await runCommand(args, async ({ json }) => {
+      const images = await listImages();
+      if (json) {
+        for (const meta of images) process.stdout.write(`${JSON.stringify({ type: 'image', time: new Date().toISOString(), ...meta })}\n`);
+        return;
+      }
+      process.stdout.write('NAME\tID\tKERNEL\tLIBDIR\tDISK\n');
+      for (const m of images) {
+        process.stdout.write(`${m.names.join(',') || '-'}\t${m.id.slice(0, 12)}\t${m.kernel.version}\t${m.libdir}\t${formatBytes(m.disk.bytes)}\n`);
+      }
+    });
+  },
+};
+
+const rm: CommandModule<GlobalArgs, GlobalArgs & { image: string }> = {
+  command: 'rm <image>',
+  describe: 'Remove an image from the store',
+  builder: (y) => y.positional('image', { type: 'string', demandOption: true }) as unknown as Argv<GlobalArgs & { image: string }>,
+  handler: async (args) => {
+    process.exitCode = await runCommand(args, async ({ events }) => {
+      const meta = await removeImage(args.image);
+      emit(events, { type: 'log', level: 'info', message: `removed ${meta.names.join(', ') || meta.id.slice(0, 12)}` });
+    });
+  },
+};
+
+const verify: CommandModule<GlobalArgs, GlobalArgs & { image: string }> = {
+  command: 'verify <image>',
+  describe: "Check a stored image's base disk against its recorded sha256",
+  builder: (y) => y.positional('image', { type: 'string', demandOption: true }) as unknown as Argv<GlobalArgs & { image: string }>,
+  handler: async (args) => {
+    process.exitCode = await runCommand(args, async ({ events }) => {
+      await verifyImage(await resolveImage(args.image), { full: true });
+      emit(events, { type: 'log', level: 'info', message: 'ok: the base disk matches its sha256' });
+    });
+  },
+};
+
+export const imageCommands = [add, ls, rm, verify];
+
+export const imageCommand: CommandModule<GlobalArgs, GlobalArgs> = {
+  command: 'image <command>',
+  describe: 'Manage the image store (add, ls, rm, verify, build)',
+  builder: (y) => y.command(imageCommands as CommandModule<GlobalArgs, GlobalArgs>[]).demandCommand(1),
+  handler: () => undefined,
+};

@@ -1,0 +1,100 @@
+/**
+ * Errors a user can cause. Each has a stable code, one sentence saying what is wrong and one
+ * saying what to do. The CLI prints message + hint (no stack) and exits with `exitCode`.
+ */
+
+/** Stable process exit codes. Guest command statuses pass through unchanged (0-255). */
+export const ExitCode = {
+  ok: 0,
+  /** Generic failure of sim itself. */
+  failure: 1,
+  usage: 64,
+  /** Image missing, unreadable, corrupted or without a usable root filesystem/kernel. */
+  image: 65,
+  /** A required host tool (qemu, busybox, ...) is missing or broken. */
+  tool: 69,
+  /** A build of a module failed. */
+  build: 70,
+  /** QEMU failed to start or the guest crashed/panicked before finishing. */
+  guest: 71,
+  /** The guest did not become ready before --timeout. */
+  timeout: 72,
+  /** Interrupted by SIGINT/SIGTERM. */
+  interrupted: 130,
+} as const;
+
+export type ErrorCode =
+  | 'USAGE'
+  | 'CONFIG_INVALID'
+  | 'CONFIG_NOT_FOUND'
+  | 'IMAGE_NOT_FOUND'
+  | 'IMAGE_UNREADABLE'
+  | 'IMAGE_NO_ROOT'
+  | 'IMAGE_NO_KERNEL'
+  | 'IMAGE_CORRUPTED'
+  | 'IMAGE_UNSUPPORTED_FS'
+  | 'KERNEL_NO_MODULES'
+  | 'OVERLAY_NOT_FOUND'
+  | 'OVERLAY_NOT_DIRECTORY'
+  | 'TOOL_MISSING'
+  | 'TOOL_FAILED'
+  | 'QEMU_FAILED'
+  | 'GUEST_CRASHED'
+  | 'GUEST_TIMEOUT'
+  | 'RECIPE_INVALID'
+  | 'IMAGE_BUILD_FAILED'
+  | 'BUILD_FAILED'
+  | 'MODULE_NOT_FOUND'
+  | 'SIMULATOR_NOT_FOUND'
+  | 'SIMULATOR_EXISTS'
+  | 'DISPLAY_UNAVAILABLE'
+  | 'INTERRUPTED';
+
+const exitCodes: Record<ErrorCode, number> = {
+  USAGE: ExitCode.usage,
+  CONFIG_INVALID: ExitCode.usage,
+  CONFIG_NOT_FOUND: ExitCode.usage,
+  IMAGE_NOT_FOUND: ExitCode.image,
+  IMAGE_UNREADABLE: ExitCode.image,
+  IMAGE_NO_ROOT: ExitCode.image,
+  IMAGE_NO_KERNEL: ExitCode.image,
+  IMAGE_CORRUPTED: ExitCode.image,
+  IMAGE_UNSUPPORTED_FS: ExitCode.image,
+  KERNEL_NO_MODULES: ExitCode.image,
+  OVERLAY_NOT_FOUND: ExitCode.usage,
+  OVERLAY_NOT_DIRECTORY: ExitCode.usage,
+  TOOL_MISSING: ExitCode.tool,
+  TOOL_FAILED: ExitCode.failure,
+  QEMU_FAILED: ExitCode.guest,
+  GUEST_CRASHED: ExitCode.guest,
+  GUEST_TIMEOUT: ExitCode.timeout,
+  RECIPE_INVALID: ExitCode.usage,
+  IMAGE_BUILD_FAILED: ExitCode.image,
+  BUILD_FAILED: ExitCode.build,
+  MODULE_NOT_FOUND: ExitCode.usage,
+  SIMULATOR_NOT_FOUND: ExitCode.usage,
+  SIMULATOR_EXISTS: ExitCode.usage,
+  DISPLAY_UNAVAILABLE: ExitCode.usage,
+  INTERRUPTED: ExitCode.interrupted,
+};
+
+export class SimError extends Error {
+  readonly code: ErrorCode;
+  readonly hint: string;
+  readonly exitCode: number;
+  /** Extra lines worth showing (e.g. the last console lines of a crashed guest). */
+  readonly details: string[];
+
+  constructor(code: ErrorCode, message: string, hint: string, options: { cause?: unknown; details?: string[] } = {}) {
+    super(message, { cause: options.cause });
+    this.name = 'SimError';
+    this.code = code;
+    this.hint = hint;
+    this.exitCode = exitCodes[code];
+    this.details = options.details ?? [];
+  }
+}
+
+export function isSimError(error: unknown): error is SimError {
+  return error instanceof SimError;
+}

@@ -1,0 +1,48 @@
+/**
+ * Typed progress events. Every long operation reports through an EventSink; the CLI renders
+ * them for a person (stderr) or as NDJSON (stdout, one object per line, `--json`).
+ * The zod schema is exported so that IDEs can validate the stream.
+ */
+import { z } from 'zod';
+
+export const phaseNames = [
+  'image-ready',
+  'initramfs-ready',
+  'session-ready',
+  'qemu-started',
+  'overlay-mounted',
+  'guest-ready',
+  'command-started',
+  'guest-stopped',
+] as const;
+
+const base = { time: z.string().describe('ISO 8601 timestamp') };
+
+export const simEventSchema = z.discriminatedUnion('type', [
+  z.object({ ...base, type: z.literal('phase'), phase: z.enum(phaseNames), ms: z.number().describe('milliseconds since the operation started'), detail: z.record(z.string(), z.unknown()).optional() }),
+  z.object({ ...base, type: z.literal('progress'), task: z.string(), message: z.string(), done: z.boolean().optional() }),
+  z.object({ ...base, type: z.literal('log'), level: z.enum(['debug', 'info', 'warn']), message: z.string() }),
+  z.object({ ...base, type: z.literal('console'), line: z.string() }),
+  z.object({ ...base, type: z.literal('output'), stream: z.enum(['stdout', 'stderr']), data: z.string() }),
+  z.object({ ...base, type: z.literal('build-output'), module: z.string(), line: z.string() }),
+  z.object({ ...base, type: z.literal('error'), code: z.string(), message: z.string(), hint: z.string(), details: z.array(z.string()).optional() }),
+  z.object({ ...base, type: z.literal('result'), exitCode: z.number().int(), data: z.record(z.string(), z.unknown()).optional() }),
+]);
+
+export type SimEvent = z.infer<typeof simEventSchema>;
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+export type SimEventInput = DistributiveOmit<SimEvent, 'time'>;
+export type EventSink = (event: SimEvent) => void;
+
+/** Stamp and deliver an event. */
+export function emit(sink: EventSink | undefined, event: SimEventInput): void {
+  sink?.({ ...event, time: new Date().toISOString() } as SimEvent);
+}
+
+export const silentSink: EventSink = () => undefined;
+
+/** A stopwatch for `phase` events: ms since start. */
+export function stopwatch(): () => number {
+  const start = performance.now();
+  return () => Math.round(performance.now() - start);
+}

@@ -1,0 +1,165 @@
+/**
+ * Extracting what sim needs from an image's root filesystem, once, at import: the kernel, the
+ * kernel modules its initramfs loads (with their index files) and the image's libdir.
+ */
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { SimError } from '../errors.js';
+import { moduleName, parseModuleIndex, requiredModules, resolveModules } from '../initramfs/modules.js';
+import { runBinary } from '../process.js';
+import type { ExtFs } from './debugfs.js';
+
+export const MODULE_INDEX_FILES = ['modules.dep', 'modules.softdep', 'modules.alias', 'modules.builtin'] as const;
+
+/** Compare kernel versions like `sort -V` would, enough for 6.1.0-18 vs 6.1.0-9. Pure. */
+export function compareVersions(a: string, b: string): number {
+  const split = (v: string) => v.split(/(\d+)/).map((part) => (/^\d+$/.test(part) ? Number(part) : part));
+  const pa = split(a);
+  const pb = split(b);
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    const x = pa[i] ?? '';
+    const y = pb[i] ?? '';
+    if (x === y) continue;
+    if (typeof x === 'number' && typeof y === 'number') return x - y;
+    return String(x) < String(y) ? -1 : 1;
+  }
+  return 0;
+}
+
+export interface KernelLocation {
+  version: string;
+  /** Path of the kernel inside the image. */
+  kernel: string;
+  /** Module tree inside the image, e.g. /usr/lib/modules/6.1.0-18-amd64. */
+  modulesDir: string;
+}
+
+/** Find the newest kernel: /boot/vmlinuz-<ver>, or /usr/lib/modules/<ver>/vmlinuz (Fedora-like). */
+export async function findKernel(fs: ExtFs, label: string): Promise<KernelLocation> {
+  const found: { version: string; kernel: string }[] = [];
+  for (const entry of (await fs.list('/boot')) ?? []) {
+    const m = /^vmlinuz-(.+)$/.exec(entry.name);
+    if (m && (entry.mode & 0o170000) === 0o100000) found.push({ version: m[1]!, kernel: `/boot/${entry.name}` });
+  }
+  let moduleRoots = ['/usr/lib/modules', '/lib/modules'];
+  for (const root of moduleRoots) {
+    for (const entry of (await fs.list(root)) ?? []) {
+      if (found.some((f) => f.version === entry.name)) continue;
+      const inner = await fs.list(`${root}/${entry.name}`);
+      if (inner?.some((e) => e.name === 'vmlinuz')) found.push({ version: entry.name, kernel: `${root}/${entry.name}/vmlinuz` });
+    }
+  }
+  found.sort((a, b) => compareVersions(b.version, a.version));
+  const newest = found[0];
+  if (!newest) {
+    throw new SimError('IMAGE_NO_KERNEL', `No kernel was found in ${label} (looked for /boot/vmlinuz-* and /usr/lib/modules/*/vmlinuz).`, 'Install a kernel package in the image (for Debian: linux-image-amd64).');
+  }
+  moduleRoots = moduleRoots.map((r) => `${r}/${newest.version}`);
+  for (const modulesDir of moduleRoots) {
+    if (await fs.isDirectory(modulesDir)) return { ...newest, modulesDir };
+  }
+  throw new SimError('KERNEL_NO_MODULES', `Kernel ${newest.version} in ${label} has no module directory (/usr/lib/modules/${newest.version}).`, 'Install the kernel package completely, including its modules, and run depmod in the image.');
+}
+
+/** The image's libdir relative to /: Debian multiarch, else lib64, else lib. */
+export async function findLibdir(fs: ExtFs): Promise<string> {
+  for (const candidate of ['usr/lib/x86_64-linux-gnu', 'usr/lib64']) {
+    if (await fs.isDirectory(`/${candidate}`)) return candidate;
+  }
+  return 'usr/lib';
+}
+
+/**
+ * Copy the kernel and the modules the initramfs needs (resolved from the image's own index)
+ * into `destDir`: kernel/vmlinuz, kernel/modules/<index files and .ko files>.
+ */
+export async function extractKernel(fs: ExtFs, location: KernelLocation, fstype: string, destDir: string, label: string): Promise<{ kernel: string; modulesDir: string }> {
+  const modulesDest = path.join(destDir, 'modules');
+  await mkdir(modulesDest, { recursive: true });
+  const index = new Map<string, string>([[location.kernel, 'vmlinuz']]);
+  for (const file of MODULE_INDEX_FILES) index.set(`${location.modulesDir}/${file}`, `modules/${file}`);
+  await fs.dumpMany(index, destDir);
+
+  const read = async (file: string) => readFile(path.join(modulesDest, file), 'utf8').catch(() => undefined);
+  const dep = await read('modules.dep');
+  const builtin = await read('modules.builtin');
+  if (dep === undefined && builtin === undefined) {
+    throw new SimError('KERNEL_NO_MODULES', `Kernel ${location.version} in ${label} has no modules.dep or modules.builtin.`, `Run 'depmod ${location.version}' inside the image, then import it again.`);
+  }
+  const parsed = parseModuleIndex({ dep: dep ?? '', softdep: await read('modules.softdep'), alias: await read('modules.alias'), builtin });
+  const { load, missing } = resolveModules(parsed, requiredModules(fstype));
+  if (missing.length) {
+    throw new SimError('KERNEL_NO_MODULES', `Kernel ${location.version} in ${label} lacks modules sim needs: ${missing.join(', ')}.`, 'Use a kernel with virtio, virtio-blk, virtio-console, 9p and the root filesystem as modules or built in (Debian and Fedora kernels have them).');
+  }
+  const files = new Map(load.map((m) => [`${location.modulesDir}/${m.path}`, `modules/${m.path}`]));
+  for (const to of files.values()) await mkdir(path.join(destDir, path.dirname(to)), { recursive: true });
+  await fs.dumpMany(files, destDir);
+  for (const to of files.values()) await decompressModule(path.join(destDir, to));
+  return { kernel: 'vmlinuz', modulesDir: 'modules' };
+}
+
+/** busybox insmod wants plain ELF: decompress .ko.xz/.ko.zst/.ko.gz in place (same name). */
+async function decompressModule(file: string): Promise<void> {
+  const info = await stat(file).catch(() => undefined);
+  if (!info || info.size === 0) throw new SimError('KERNEL_NO_MODULES', `The module ${moduleName(file)} could not be read from the image.`, 'Check that the image is not damaged (fsck it), then import it again.');
+  if (file.endsWith('.ko')) return;
+  let plain: Buffer;
+  if (file.endsWith('.gz')) plain = gunzipSync(await readFile(file));
+  else if (file.endsWith('.xz')) plain = await runBinary('xz', ['-dc', file]);
+  else plain = await runBinary('zstd', ['-dc', file]);
+  await writeFile(`${file}.tmp`, plain);
+  await rename(`${file}.tmp`, file);
+}
+
+/**
+ * Extract the uncompressed vmlinux from a bzImage: booting it through its PVH entry point skips
+ * the in-guest decompression, which dominates a TCG boot. Returns false when it cannot.
+ */
+export async function extractVmlinux(bzImage: string, dest: string): Promise<boolean> {
+  const data = await readFile(bzImage);
+  const magics: [Buffer, string[]][] = [
+    [Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]), ['xz', '-dc', '--single-stream']],
+    [Buffer.from([0x28, 0xb5, 0x2f, 0xfd]), ['zstd', '-dc']],
+  ];
+  for (const [magic, [tool, ...args]] of magics) {
+    const at = data.indexOf(magic);
+    if (at < 0) continue;
+    const tail = `${dest}.payload`;
+    await writeFile(tail, data.subarray(at));
+    try {
+      const result = await runBinary(tool!, [...args, tail]).catch(() => undefined);
+      if (result && isElfWithPvhNote(result)) {
+        await writeFile(dest, result);
+        return true;
+      }
+    } finally {
+      await rm(tail, { force: true });
+    }
+  }
+  return false;
+}
+
+/** An x86-64 ELF with a Xen PHYS32_ENTRY note (type 18), which QEMU boots via PVH. */
+export function isElfWithPvhNote(elf: Buffer): boolean {
+  if (elf.length < 64 || elf.readUInt32BE(0) !== 0x7f454c46 || elf[4] !== 2) return false;
+  const phoff = Number(elf.readBigUInt64LE(32));
+  const phentsize = elf.readUInt16LE(54);
+  const phnum = elf.readUInt16LE(56);
+  for (let i = 0; i < phnum; i++) {
+    const ph = phoff + i * phentsize;
+    if (elf.readUInt32LE(ph) !== 4) continue; // PT_NOTE
+    const offset = Number(elf.readBigUInt64LE(ph + 8));
+    const size = Number(elf.readBigUInt64LE(ph + 32));
+    for (let n = offset; n + 12 <= offset + size; ) {
+      const namesz = elf.readUInt32LE(n);
+      const descsz = elf.readUInt32LE(n + 4);
+      const type = elf.readUInt32LE(n + 8);
+      const name = elf.subarray(n + 12, n + 12 + namesz).toString('latin1').replace(/\0+$/, '');
+      if (name === 'Xen' && type === 18) return true;
+      n += 12 + Math.ceil(namesz / 4) * 4 + Math.ceil(descsz / 4) * 4;
+    }
+  }
+  return false;
+}
+

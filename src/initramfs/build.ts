@@ -1,0 +1,91 @@
+/**
+ * Assembling the initrd for a boot: a base archive per image (busybox, sim's guest scripts, the
+ * kernel modules in load order), cached by a key over its inputs, plus a tiny per-boot archive
+ * with the guest config appended to it.
+ */
+import { readFile, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { writeFileAtomic } from '../cache/atomic.js';
+import type { ImageMeta } from '../config.js';
+import { SimError } from '../errors.js';
+import { sha256 } from '../image/hash.js';
+import { imageFile } from '../image/store.js';
+import { cacheDir, guestScriptsDir } from '../paths.js';
+import { findStaticBusybox } from './busybox.js';
+import { concatArchives, packNewc, type CpioEntry } from './cpio.js';
+import { renderCommand, renderGuestConfig, type GuestConfig } from './guest-config.js';
+import { parseModuleIndex, requiredModules, resolveModules, type ModuleToLoad } from './modules.js';
+
+/** Bump when the layout of the base archive changes. */
+const FORMAT = 1;
+
+const DIRECTORIES = ['bin', 'dev', 'etc', 'proc', 'run', 'sbin', 'sim', 'sim/modules', 'sys', 'sysroot', 'tmp', 'usr', 'usr/bin', 'usr/sbin'];
+
+async function loadModuleList(image: ImageMeta, env: NodeJS.ProcessEnv): Promise<ModuleToLoad[]> {
+  const dir = imageFile(image, image.kernel.modulesDir, env);
+  const read = (name: string) => readFile(path.join(dir, name), 'utf8').catch(() => undefined);
+  const index = parseModuleIndex({ dep: (await read('modules.dep')) ?? '', softdep: await read('modules.softdep'), alias: await read('modules.alias'), builtin: await read('modules.builtin') });
+  const { load, missing } = resolveModules(index, requiredModules(image.root.fstype));
+  if (missing.length) {
+    throw new SimError('KERNEL_NO_MODULES', `The stored kernel of image '${image.names[0] ?? image.id}' lacks modules: ${missing.join(', ')}.`, 'Import the image again (sim image rm, then sim image add).');
+  }
+  return load;
+}
+
+/** Entries of the base archive. Pure over its inputs. */
+export function baseEntries(inputs: { init: Buffer; agent: Buffer; busybox: Buffer; modules: { file: string; soft: boolean; data: Buffer }[] }): CpioEntry[] {
+  const entries: CpioEntry[] = DIRECTORIES.map((name) => ({ type: 'directory', name }));
+  entries.push({ type: 'character-device', name: 'dev/console', major: 5, minor: 1 });
+  entries.push({ type: 'file', name: 'bin/busybox', mode: 0o755, data: inputs.busybox });
+  entries.push({ type: 'file', name: 'init', mode: 0o755, data: inputs.init });
+  entries.push({ type: 'file', name: 'sim/agent', mode: 0o755, data: inputs.agent });
+  for (const m of inputs.modules) entries.push({ type: 'file', name: `sim/modules/${m.file}`, data: m.data });
+  const list = inputs.modules.map((m) => `${m.file} ${m.soft ? 'soft' : 'hard'}\n`).join('');
+  entries.push({ type: 'file', name: 'sim/modules.list', data: Buffer.from(list) });
+  return entries;
+}
+
+export interface BaseInitramfs {
+  path: string;
+  key: string;
+  cached: boolean;
+  modules: string[];
+}
+
+/** The cached base archive for an image, built on first use. */
+export async function baseInitramfs(image: ImageMeta, env: NodeJS.ProcessEnv = process.env): Promise<BaseInitramfs> {
+  const busyboxPath = await findStaticBusybox(env);
+  const bb = await stat(busyboxPath);
+  const init = await readFile(path.join(guestScriptsDir, 'init'));
+  const agent = await readFile(path.join(guestScriptsDir, 'agent'));
+  const modules = await loadModuleList(image, env);
+  // The image is immutable and content-keyed, so its id stands for its modules' bytes.
+  const key = sha256(JSON.stringify({ FORMAT, image: image.id, busybox: [bb.size, bb.mtimeMs, bb.ino], init: sha256(init), agent: sha256(agent), modules }));
+  const target = path.join(cacheDir(env), 'initramfs', `${key}.cpio`);
+  const names = modules.map((m) => m.name);
+  if (await stat(target).then(() => true, () => false)) return { path: target, key, cached: true, modules: names };
+
+  const modulesDir = imageFile(image, image.kernel.modulesDir, env);
+  const width = String(modules.length).length;
+  const files = await Promise.all(
+    modules.map(async (m, i) => ({ file: `${String(i).padStart(width, '0')}-${m.name}.ko`, soft: m.soft, data: await readFile(path.join(modulesDir, m.path)) })),
+  );
+  const archive = await packNewc(baseEntries({ init, agent, busybox: await readFile(busyboxPath), modules: files }));
+  await writeFileAtomic(target, archive);
+  return { path: target, key, cached: false, modules: names };
+}
+
+/** The per-boot archive: /sim/config and, with a command, /sim/command. */
+export async function configArchive(config: GuestConfig): Promise<Buffer> {
+  const entries: CpioEntry[] = [
+    { type: 'directory', name: 'sim' },
+    { type: 'file', name: 'sim/config', data: Buffer.from(renderGuestConfig(config)) },
+  ];
+  if (config.command) entries.push({ type: 'file', name: 'sim/command', data: Buffer.from(renderCommand(config.command)) });
+  return packNewc(entries);
+}
+
+/** Write base + config as one initrd file for QEMU's -initrd. */
+export async function writeSessionInitrd(base: string, config: GuestConfig, dest: string): Promise<void> {
+  await writeFile(dest, concatArchives([await readFile(base), await configArchive(config)]));
+}

@@ -1,0 +1,61 @@
+/**
+ * The per-boot settings the host hands to the guest's init, rendered as a shell fragment
+ * (/sim/config) and, for a command, a shell-quoted argv (/sim/command). Pure.
+ */
+
+export interface GuestConfig {
+  rootDevice: string;
+  fstype: string;
+  /** 9p mount tag of the overlay share, when there is one. */
+  overlayTag?: string;
+  /** Candidate libdirs and bindirs inside the prefix, most important first. */
+  libdirs: string[];
+  bindirs: string[];
+  /** 9p cache mode: "none" so that a rebuilt file is never served stale. */
+  cacheMode: 'none' | 'loose' | 'fscache' | 'mmap';
+  /** init: boot the image's init; direct: run the command right after switch_root. */
+  mode: 'init' | 'direct';
+  init?: string;
+  autologin: boolean;
+  command?: string[];
+}
+
+/** Quote a value for a POSIX shell: single quotes, with embedded ones spliced in. */
+export function shellQuote(value: string): string {
+  return `'${value.replaceAll("'", `'\\''`)}'`;
+}
+
+const SAFE_WORD = /^[A-Za-z0-9_./@:+-]*$/;
+
+export function renderGuestConfig(config: GuestConfig): string {
+  const vars: [string, string][] = [
+    ['SIM_ROOT_DEV', config.rootDevice],
+    ['SIM_ROOT_FSTYPE', config.fstype],
+    ['SIM_TAG', config.overlayTag ?? ''],
+    ['SIM_LIBDIRS', config.libdirs.join(' ')],
+    ['SIM_BINDIRS', config.bindirs.join(' ')],
+    ['SIM_9P_CACHE', config.cacheMode],
+    ['SIM_MODE', config.mode],
+    ['SIM_INIT', config.init ?? ''],
+    ['SIM_AUTOLOGIN', config.autologin ? '1' : '0'],
+  ];
+  for (const [name, value] of vars) {
+    // These are word lists the init splits on spaces: refuse anything that could be misread.
+    if (!value.split(' ').every((word) => SAFE_WORD.test(word))) throw new Error(`unsafe value for ${name}: ${value}`);
+  }
+  return `${vars.map(([name, value]) => `${name}=${shellQuote(value)}`).join('\n')}\n`;
+}
+
+export function renderCommand(argv: readonly string[]): string {
+  return `${argv.map(shellQuote).join(' ')}\n`;
+}
+
+/** Where a DESTDIR-style prefix keeps libraries, given the image's libdir (e.g. usr/lib/x86_64-linux-gnu). */
+export function overlayLibdirs(imageLibdir: string): string[] {
+  const dirs = [imageLibdir, 'usr/lib64', 'usr/lib', 'usr/local/lib', 'lib'];
+  return [...new Set(dirs)];
+}
+
+export function overlayBindirs(): string[] {
+  return ['usr/local/bin', 'usr/bin', 'usr/sbin', 'bin', 'sbin'];
+}

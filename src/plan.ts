@@ -1,0 +1,126 @@
+/**
+ * Planning a boot: everything decided, nothing started. `planBoot` is pure; its inputs are the
+ * request, the stored image, the accelerator verdict and the session directory.
+ */
+import path from 'node:path';
+import type { ImageMeta } from './config.js';
+import { SimError } from './errors.js';
+import { overlayBindirs, overlayLibdirs, type GuestConfig } from './initramfs/guest-config.js';
+
+export type Accel = 'kvm' | 'tcg';
+
+export interface BootRequest {
+  /** Absolute path of the overlay prefix, when there is one. */
+  overlay?: string;
+  /** Command to run in the guest; absent for an interactive boot. */
+  command?: string[];
+  /** init: the image's own init (systemd...); direct: run the command right after switch_root. */
+  mode: 'init' | 'direct';
+  init?: string;
+  memoryMiB: number;
+  cpus: number;
+  /** Extra kernel command-line words. */
+  kernelArgs: string[];
+  /** Show the guest's serial console on this terminal (interactive) instead of capturing it. */
+  interactive: boolean;
+  /** Prefer the uncompressed kernel when the image has one. */
+  fastKernel: boolean;
+}
+
+export interface SessionFiles {
+  dir: string;
+  disk: string;
+  initrd: string;
+  ctl: string;
+  out: string;
+  err: string;
+  console: string;
+  qmp: string;
+}
+
+export interface BootPlan {
+  qemuBinary: string;
+  accel: Accel;
+  memoryMiB: number;
+  cpus: number;
+  kernel: string;
+  append: string[];
+  baseDisk: string;
+  files: SessionFiles;
+  overlay?: { path: string; tag: string };
+  interactive: boolean;
+  guest: GuestConfig;
+}
+
+export const OVERLAY_TAG = 'simoverlay';
+
+export function sessionFiles(dir: string): SessionFiles {
+  // Short names: unix socket paths are limited to 107 bytes.
+  return {
+    dir,
+    disk: path.join(dir, 'disk.qcow2'),
+    initrd: path.join(dir, 'initrd.cpio'),
+    ctl: path.join(dir, 'ctl.sock'),
+    out: path.join(dir, 'out.sock'),
+    err: path.join(dir, 'err.sock'),
+    console: path.join(dir, 'con.sock'),
+    qmp: path.join(dir, 'qmp.sock'),
+  };
+}
+
+/** Kernel command-line words must not break the line apart or smuggle quotes. */
+export function checkKernelArg(arg: string): string {
+  if (!/^[A-Za-z0-9_.,:=/@+-]+$/.test(arg)) {
+    throw new SimError('USAGE', `The kernel argument '${arg}' contains characters sim does not pass on.`, 'Use plain key=value words (letters, digits and _ . , : = / @ + -).');
+  }
+  return arg;
+}
+
+export function planBoot(input: {
+  request: BootRequest;
+  image: ImageMeta;
+  imageDir: string;
+  accel: Accel;
+  sessionDir: string;
+  qemuBinary?: string;
+}): BootPlan {
+  const { request, image, imageDir } = input;
+  if (request.mode === 'direct' && !request.command?.length) {
+    throw new SimError('USAGE', 'Direct mode (--no-init) needs a command to run.', 'Add the command after --, e.g. sim boot --no-init -- uname -a');
+  }
+  const kernel = path.join(imageDir, request.fastKernel && image.kernel.vmlinux ? image.kernel.vmlinux : image.kernel.file);
+  const rootDevice = image.root.partition ? `/dev/vda${image.root.partition}` : '/dev/vda';
+  const append = [
+    'console=ttyS0',
+    'panic=-1',
+    // A panic or a hung boot should end the run, not wait for a person.
+    'oops=panic',
+    ...(request.interactive ? [] : ['quiet']),
+    ...request.kernelArgs.map(checkKernelArg),
+  ];
+  const files = sessionFiles(input.sessionDir);
+  return {
+    qemuBinary: input.qemuBinary ?? 'qemu-system-x86_64',
+    accel: input.accel,
+    memoryMiB: request.memoryMiB,
+    cpus: request.cpus,
+    kernel,
+    append,
+    baseDisk: path.join(imageDir, image.disk.file),
+    files,
+    overlay: request.overlay ? { path: request.overlay, tag: OVERLAY_TAG } : undefined,
+    interactive: request.interactive,
+    guest: {
+      rootDevice,
+      fstype: image.root.fstype,
+      overlayTag: request.overlay ? OVERLAY_TAG : undefined,
+      libdirs: overlayLibdirs(image.libdir),
+      bindirs: overlayBindirs(),
+      cacheMode: 'none',
+      mode: request.mode,
+      init: request.init,
+      autologin: true,
+      command: request.command,
+    },
+  };
+}

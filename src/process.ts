@@ -1,0 +1,150 @@
+/**
+ * The one wrapper every external program goes through: argument arrays only (never a shell
+ * string), a missing program becomes a TOOL_MISSING SimError naming the Debian package, and
+ * `--verbose` shows each command run.
+ */
+import { execa, type Options, type ResultPromise } from 'execa';
+import { SimError } from './errors.js';
+
+/** Which Debian package provides each program sim runs, for error hints and `sim doctor`. */
+export const toolPackages: Record<string, string> = {
+  'qemu-system-x86_64': 'qemu-system-x86',
+  'qemu-img': 'qemu-utils',
+  busybox: 'busybox-static',
+  debugfs: 'e2fsprogs',
+  mke2fs: 'e2fsprogs',
+  sfdisk: 'fdisk',
+  mmdebstrap: 'mmdebstrap',
+  setpriv: 'util-linux',
+  meson: 'meson',
+  ninja: 'ninja-build',
+  cmake: 'cmake',
+  make: 'make',
+  gcc: 'gcc',
+  cc: 'gcc',
+  depmod: 'kmod',
+};
+
+type Logger = (line: string) => void;
+let commandLogger: Logger | undefined;
+
+/** Install a callback that sees every command line run (used by --verbose). */
+export function setCommandLogger(logger: Logger | undefined): void {
+  commandLogger = logger;
+}
+
+export function formatCommand(file: string, args: readonly string[]): string {
+  const quote = (s: string) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replaceAll("'", `'\\''`)}'`);
+  return [file, ...args].map(quote).join(' ');
+}
+
+export interface RunResult {
+  stdout: string;
+  stderr: string;
+  exitCode: number;
+}
+
+export interface RunOptions {
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Input written to the program's stdin. */
+  input?: string | Buffer;
+  /** Return non-zero exits instead of throwing TOOL_FAILED. */
+  allowFailure?: boolean;
+  /** Kill the program after this many milliseconds. */
+  timeoutMs?: number;
+  /** Return stdout as raw bytes (for binary output). */
+  binary?: boolean;
+}
+
+function missingTool(file: string, cause: unknown): SimError {
+  const pkg = toolPackages[file];
+  return new SimError(
+    'TOOL_MISSING',
+    `The program '${file}' is not installed.`,
+    pkg ? `Install it with: apt-get install ${pkg}` : `Install '${file}' and make sure it is on PATH.`,
+    { cause },
+  );
+}
+
+/** Run a program to completion and capture its output. */
+export async function run(file: string, args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
+  commandLogger?.(formatCommand(file, args));
+  const result = await execa(file, args, {
+    cwd: options.cwd,
+    env: options.env,
+    extendEnv: true,
+    input: options.input,
+    reject: false,
+    timeout: options.timeoutMs,
+    stripFinalNewline: false,
+    encoding: options.binary ? 'buffer' : 'utf8',
+  });
+  if (result.failed && result.exitCode === undefined) {
+    const cause = result.cause as NodeJS.ErrnoException | undefined;
+    if (cause?.code === 'ENOENT') throw missingTool(file, cause);
+    if (result.timedOut) {
+      throw new SimError('TOOL_FAILED', `'${file}' did not finish within ${options.timeoutMs} ms.`, 'Run again with --verbose to see the command.', { cause });
+    }
+    throw new SimError('TOOL_FAILED', `'${file}' could not be run: ${result.shortMessage}`, 'Run again with --verbose to see the command.', { cause });
+  }
+  const stdout = typeof result.stdout === 'string' ? result.stdout : Buffer.from(result.stdout as Uint8Array).toString('latin1');
+  const stderr = typeof result.stderr === 'string' ? result.stderr : Buffer.from(result.stderr as Uint8Array).toString('utf8');
+  const exitCode = result.exitCode ?? 1;
+  if (exitCode !== 0 && !options.allowFailure) {
+    const last = stderr.trim().split('\n').slice(-5).join('\n');
+    throw new SimError(
+      'TOOL_FAILED',
+      `'${formatCommand(file, args)}' failed with exit code ${exitCode}${last ? `: ${last}` : '.'}`,
+      'Run again with --verbose to see every command sim runs.',
+    );
+  }
+  return { stdout, stderr, exitCode };
+}
+
+/** Run a program and return its stdout as bytes. */
+export async function runBinary(file: string, args: readonly string[], options: RunOptions = {}): Promise<Buffer> {
+  commandLogger?.(formatCommand(file, args));
+  const result = await execa(file, args, { cwd: options.cwd, env: options.env, reject: false, encoding: 'buffer', stripFinalNewline: false });
+  if (result.failed && result.exitCode === undefined) {
+    const cause = result.cause as NodeJS.ErrnoException | undefined;
+    if (cause?.code === 'ENOENT') throw missingTool(file, cause);
+  }
+  if (result.exitCode !== 0) {
+    throw new SimError('TOOL_FAILED', `'${formatCommand(file, args)}' failed with exit code ${result.exitCode}.`, 'Run again with --verbose to see every command sim runs.');
+  }
+  return Buffer.from(result.stdout as Uint8Array);
+}
+
+/**
+ * Start a long-running program (QEMU, a build tool) and hand back the execa subprocess.
+ * A missing program still surfaces as TOOL_MISSING when awaited.
+ */
+export function spawn(file: string, args: readonly string[], options: Options = {}): ResultPromise {
+  commandLogger?.(formatCommand(file, args));
+  return execa(file, args, { reject: false, ...options });
+}
+
+/** Map an execa spawn failure to TOOL_MISSING when the program does not exist. */
+export function spawnFailure(file: string, cause: unknown): SimError | undefined {
+  const code = (cause as NodeJS.ErrnoException | undefined)?.code;
+  return code === 'ENOENT' ? missingTool(file, cause) : undefined;
+}
+
+/** Is a program on PATH? */
+export async function which(file: string, env: NodeJS.ProcessEnv = process.env): Promise<string | undefined> {
+  const { access } = await import('node:fs/promises');
+  const { constants } = await import('node:fs');
+  const path = await import('node:path');
+  for (const dir of (env.PATH ?? '').split(':')) {
+    if (!dir) continue;
+    const candidate = path.join(dir, file);
+    try {
+      await access(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // not here
+    }
+  }
+  return undefined;
+}

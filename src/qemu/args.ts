@@ -1,0 +1,46 @@
+/** The QEMU argument list for a plan. Pure, and unit-tested to the byte. */
+import type { BootPlan } from '../plan.js';
+
+/** QEMU splits option values on commas; a literal comma is written twice. */
+export function optValue(value: string): string {
+  return value.replaceAll(',', ',,');
+}
+
+export function qemuArgs(plan: BootPlan): string[] {
+  const f = plan.files;
+  const args = [
+    '-nodefaults',
+    '-no-user-config',
+    '-name', 'sim',
+    '-machine', 'q35',
+    '-accel', plan.accel,
+    '-cpu', plan.accel === 'kvm' ? 'host' : 'max',
+    '-smp', String(plan.cpus),
+    '-m', `${plan.memoryMiB}M`,
+    '-display', 'none',
+    '-no-reboot',
+    '-kernel', plan.kernel,
+    '-initrd', f.initrd,
+    '-append', plan.append.join(' '),
+    '-drive', `file=${optValue(f.disk)},if=none,id=root,format=qcow2,cache=unsafe,discard=unmap`,
+    '-device', 'virtio-blk-pci,drive=root',
+  ];
+  if (plan.overlay) {
+    args.push('-virtfs', `local,path=${optValue(plan.overlay.path)},mount_tag=${plan.overlay.tag},security_model=none,readonly=on,multidevs=remap`);
+  }
+  // Host channel: QEMU connects as a client to sockets the launcher already listens on, so no
+  // byte the guest writes can be lost before the launcher is there.
+  args.push('-device', 'virtio-serial-pci,id=simserial');
+  for (const [id, socket] of [['sim.ctl', f.ctl], ['sim.out', f.out], ['sim.err', f.err]] as const) {
+    const chardev = id.replace('.', '-');
+    args.push('-chardev', `socket,id=${chardev},path=${optValue(socket)}`, '-device', `virtserialport,bus=simserial.0,chardev=${chardev},name=${id}`);
+  }
+  if (plan.interactive) {
+    // Serial console on this terminal; Ctrl-A x quits, Ctrl-A c reaches the QEMU monitor.
+    args.push('-chardev', 'stdio,id=console,mux=on,signal=off', '-serial', 'chardev:console', '-mon', 'chardev=console,mode=readline');
+  } else {
+    args.push('-chardev', `socket,id=console,path=${optValue(f.console)}`, '-serial', 'chardev:console');
+  }
+  args.push('-qmp', `unix:${optValue(f.qmp)},server=on,wait=off`);
+  return args;
+}

@@ -1,0 +1,114 @@
+/**
+ * The host ends of the guest's virtio-serial ports and serial console: unix sockets the
+ * launcher listens on before QEMU starts (QEMU connects as a client).
+ */
+import net from 'node:net';
+import { StringDecoder } from 'node:string_decoder';
+
+export class SocketEndpoint {
+  private readonly server: net.Server;
+  private socket: net.Socket | undefined;
+  private readonly closed: Promise<void>;
+  private markClosed!: () => void;
+
+  private constructor(server: net.Server, onData: (chunk: Buffer) => void) {
+    this.server = server;
+    this.closed = new Promise((resolve) => (this.markClosed = resolve));
+    server.on('connection', (socket) => {
+      this.socket = socket;
+      socket.on('data', onData);
+      socket.on('error', () => undefined);
+      socket.on('close', () => this.markClosed());
+    });
+  }
+
+  static async listen(path: string, onData: (chunk: Buffer) => void): Promise<SocketEndpoint> {
+    const server = net.createServer();
+    const endpoint = new SocketEndpoint(server, onData);
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(path, () => resolve());
+    });
+    return endpoint;
+  }
+
+  /** Resolves when QEMU closed its end (it exited), or after `ms`. */
+  async drained(ms: number): Promise<void> {
+    if (!this.socket) return;
+    await Promise.race([this.closed, new Promise((r) => setTimeout(r, ms).unref())]);
+  }
+
+  write(data: string | Buffer): void {
+    this.socket?.write(data);
+  }
+
+  close(): void {
+    this.socket?.destroy();
+    this.server.close();
+  }
+}
+
+/** Splits a byte stream into lines (UTF-8 safe across chunk boundaries). */
+export function lineSplitter(onLine: (line: string) => void): { push: (chunk: Buffer) => void; flush: () => void } {
+  const decoder = new StringDecoder('utf8');
+  let pending = '';
+  return {
+    push(chunk) {
+      pending += decoder.write(chunk);
+      let newline: number;
+      while ((newline = pending.indexOf('\n')) >= 0) {
+        onLine(pending.slice(0, newline).replace(/\r$/, ''));
+        pending = pending.slice(newline + 1);
+      }
+    },
+    flush() {
+      pending += decoder.end();
+      if (pending) onLine(pending);
+      pending = '';
+    },
+  };
+}
+
+/** The last `size` lines seen, for error reports. */
+export class RingBuffer {
+  private readonly lines: string[] = [];
+  constructor(private readonly size: number) {}
+  push(line: string): void {
+    this.lines.push(line);
+    if (this.lines.length > this.size) this.lines.shift();
+  }
+  get(): string[] {
+    return [...this.lines];
+  }
+}
+
+/** Messages the guest sends on sim.ctl. Pure. */
+export type ControlMessage =
+  | { kind: 'initramfs' }
+  | { kind: 'overlay-mounted'; path: string }
+  | { kind: 'switch-root' }
+  | { kind: 'ready' }
+  | { kind: 'command-started' }
+  | { kind: 'exit'; status: number }
+  | { kind: 'error'; message: string }
+  | { kind: 'unknown'; line: string };
+
+export function parseControlLine(line: string): ControlMessage {
+  const [word = '', ...rest] = line.trim().split(' ');
+  const arg = rest.join(' ');
+  switch (word) {
+    case 'initramfs':
+    case 'switch-root':
+    case 'ready':
+    case 'command-started':
+      return { kind: word };
+    case 'overlay-mounted':
+      return { kind: word, path: arg };
+    case 'exit':
+      return /^\d+$/.test(arg) ? { kind: 'exit', status: Number(arg) } : { kind: 'unknown', line };
+    case 'error':
+      return { kind: 'error', message: arg };
+    default:
+      return { kind: 'unknown', line };
+  }
+}

@@ -1,0 +1,156 @@
+/**
+ * Running QEMU for a plan and supervising the guest: readiness, the command's output and exit
+ * status, the deadline, interruption, and the guest crashing.
+ */
+import { rm } from 'node:fs/promises';
+import { SimError } from '../errors.js';
+import { emit, type EventSink } from '../events.js';
+import type { BootPlan } from '../plan.js';
+import { spawn, spawnFailure, which } from '../process.js';
+import { qemuArgs } from './args.js';
+import { lineSplitter, parseControlLine, RingBuffer, SocketEndpoint } from './channel.js';
+
+export interface LaunchOptions {
+  events?: EventSink;
+  /** Milliseconds to reach guest-ready. */
+  timeoutMs: number;
+  signal?: AbortSignal;
+  /** ms since the boot began, for phase events. */
+  elapsed: () => number;
+  /** Files QEMU has opened by the time the guest runs; deleted early so a killed launcher leaves nothing big behind. */
+  deleteOnceRunning: string[];
+}
+
+export interface LaunchResult {
+  /** The guest command's exit status, or 0 for an interactive boot that powered off. */
+  exitCode: number;
+  accel: string;
+  readyMs?: number;
+}
+
+/** How long a guest may take to power off once its command has finished. */
+const POWEROFF_GRACE_MS = 60_000;
+
+export async function launch(plan: BootPlan, options: LaunchOptions): Promise<LaunchResult> {
+  const { events, elapsed } = options;
+  const consoleTail = new RingBuffer(40);
+  let exitStatus: number | undefined;
+  let guestError: string | undefined;
+  let ready = false;
+  let readyMs: number | undefined;
+
+  const settle: { resolveReady?: () => void; resolveExit?: () => void } = {};
+  const readyPromise = new Promise<void>((r) => (settle.resolveReady = r));
+  const exitStatusPromise = new Promise<void>((r) => (settle.resolveExit = r));
+
+  const onControl = (line: string) => {
+    const message = parseControlLine(line);
+    switch (message.kind) {
+      case 'initramfs':
+        for (const file of options.deleteOnceRunning) void rm(file, { force: true });
+        break;
+      case 'overlay-mounted':
+        emit(events, { type: 'phase', phase: 'overlay-mounted', ms: elapsed(), detail: { path: message.path } });
+        break;
+      case 'ready':
+        ready = true;
+        readyMs = elapsed();
+        emit(events, { type: 'phase', phase: 'guest-ready', ms: readyMs });
+        settle.resolveReady?.();
+        break;
+      case 'command-started':
+        emit(events, { type: 'phase', phase: 'command-started', ms: elapsed() });
+        break;
+      case 'exit':
+        exitStatus = message.status;
+        settle.resolveExit?.();
+        break;
+      case 'error':
+        guestError = message.message;
+        break;
+      default:
+        break;
+    }
+  };
+
+  const ctlLines = lineSplitter(onControl);
+  const consoleLines = lineSplitter((line) => {
+    consoleTail.push(line);
+    // Errors before the host channel exists (e.g. a module that will not load) only reach the console.
+    const initError = /^sim: error: (.*)$/.exec(line);
+    if (initError && !guestError) guestError = initError[1];
+    emit(events, { type: 'console', line });
+  });
+  const output = (stream: 'stdout' | 'stderr') => {
+    const decoder = new TextDecoder();
+    return (chunk: Buffer) => emit(events, { type: 'output', stream, data: decoder.decode(chunk, { stream: true }) });
+  };
+  const endpoints = await Promise.all([
+    SocketEndpoint.listen(plan.files.ctl, (c) => ctlLines.push(c)),
+    SocketEndpoint.listen(plan.files.out, output('stdout')),
+    SocketEndpoint.listen(plan.files.err, output('stderr')),
+    ...(plan.interactive ? [] : [SocketEndpoint.listen(plan.files.console, (c) => consoleLines.push(c))]),
+  ]);
+
+  // setpriv's parent-death signal ties QEMU's life to the launcher's, even through SIGKILL.
+  const args = qemuArgs(plan);
+  const setpriv = await which('setpriv');
+  const [file, argv] = setpriv ? [setpriv, ['--pdeathsig', 'KILL', '--', plan.qemuBinary, ...args]] : [plan.qemuBinary, args];
+  const child = spawn(file, argv, {
+    stdio: plan.interactive ? ['inherit', 'inherit', 'pipe'] : ['ignore', 'pipe', 'pipe'],
+    forceKillAfterDelay: 5_000,
+  });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+    if (plan.interactive) process.stderr.write(chunk);
+  });
+  emit(events, { type: 'phase', phase: 'qemu-started', ms: elapsed(), detail: { pid: child.pid, accel: plan.accel } });
+
+  let timedOut = false;
+  let interrupted = false;
+  const timer = setTimeout(() => {
+    if (ready) return;
+    timedOut = true;
+    child.kill('SIGTERM');
+  }, options.timeoutMs);
+  const onAbort = () => {
+    interrupted = true;
+    child.kill('SIGTERM');
+  };
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  // Once the command has reported its status, give the guest a bounded time to power off.
+  void exitStatusPromise.then(() => setTimeout(() => child.kill('SIGTERM'), POWEROFF_GRACE_MS).unref());
+  void readyPromise.then(() => clearTimeout(timer));
+
+  try {
+    const result = await child;
+    await Promise.all(endpoints.map((e) => e.drained(2_000)));
+    ctlLines.flush();
+    consoleLines.flush();
+    const failure = result.failed && result.exitCode === undefined ? spawnFailure(plan.qemuBinary, result.cause) : undefined;
+    if (failure) throw failure;
+    emit(events, { type: 'phase', phase: 'guest-stopped', ms: elapsed(), detail: { qemuExitCode: result.exitCode ?? null } });
+
+    const details = consoleTail.get();
+    if (interrupted) throw new SimError('INTERRUPTED', 'The boot was interrupted.', 'Nothing was kept: the session disk is thrown away.');
+    if (exitStatus !== undefined) return { exitCode: exitStatus, accel: plan.accel, readyMs };
+    if (timedOut) {
+      throw new SimError('GUEST_TIMEOUT', `The guest did not become ready within ${Math.round(options.timeoutMs / 1000)} s.`, 'Raise --timeout (boots under TCG are slow), or look at the console lines above for where it stopped.', { details });
+    }
+    if (guestError) throw new SimError('GUEST_CRASHED', `The guest's initramfs failed: ${guestError}.`, 'See the console lines for details; run with --verbose for the whole console.', { details });
+    if (result.exitCode !== 0 && !(plan.interactive && ready)) {
+      const qemuError = stderr.trim().split('\n').filter(Boolean).slice(-3).join(' ');
+      throw new SimError('QEMU_FAILED', `QEMU failed${qemuError ? `: ${qemuError}` : ` with exit code ${result.exitCode}`}.`, 'Run again with --verbose to see the QEMU command line.', { details });
+    }
+    if (plan.guest.command) {
+      const panicked = details.some((l) => /Kernel panic/.test(l));
+      throw new SimError('GUEST_CRASHED', panicked ? 'The guest kernel panicked before the command finished.' : 'The guest stopped before the command finished.', 'See the last console lines; run with --verbose for the whole console.', { details });
+    }
+    return { exitCode: 0, accel: plan.accel, readyMs };
+  } finally {
+    clearTimeout(timer);
+    options.signal?.removeEventListener('abort', onAbort);
+    for (const endpoint of endpoints) endpoint.close();
+  }
+}

@@ -1,0 +1,399 @@
+// Builds, from the sources in fixtures/, a tiny bootable OS disk image and an overlay prefix
+// for integration tests that boot real QEMU.
+//
+// The image is a merged-/usr tree: busybox init and shell, the host's glibc, Debian's kernel
+// with the modules an initramfs needs, libdemo v1 + demo-app, and sim-hello ("from the image").
+// The prefix holds libdemo v2 and sim-hello ("from the overlay"), but not demo-app: the image's
+// demo-app must find the overlay's library through the dynamic linker's cache.
+//
+// No root-only operations: `mke2fs -d` writes the tree into a file (at an offset for the GPT
+// partition), so no loop devices or mounts. Results are cached by a content hash of the inputs
+// and published with an atomic rename, so concurrent test processes never see half a build.
+import { createHash } from 'node:crypto';
+import { constants } from 'node:fs';
+import {
+  access, chmod, copyFile, cp, mkdir, mkdtemp, readFile, readdir, rename, rm, stat, symlink, truncate, writeFile,
+} from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
+import { extractDeb, kernelDeb } from './debian-kernel.js';
+
+export interface FixtureImage {
+  /** qcow2 disk with a GPT: partition 1 BIOS boot (1 MiB), partition 2 x86-64 root (ext4). */
+  disk: string;
+  /** Bare ext4 image (no partition table) of the same tree, raw. */
+  ext4: string;
+  /** Kernel release, e.g. "6.1.0-56-amd64"; /boot/vmlinuz-<ver> and /usr/lib/modules/<ver>/. */
+  kernelVersion: string;
+  /** Multiarch library directory, relative to the root: 'usr/lib/x86_64-linux-gnu'. */
+  libdir: string;
+}
+
+/** Bump when the layout produced here changes, to invalidate cached images. */
+const HELPER_VERSION = 4;
+
+const LIBDIR = 'usr/lib/x86_64-linux-gnu';
+const HOST_LIBDIR = '/lib/x86_64-linux-gnu';
+const BUSYBOX = '/bin/busybox';
+const FIXTURES = fileURLToPath(new URL('../../fixtures/', import.meta.url));
+const SOURCE_DIRS = ['libdemo', 'demo-app', 'sim-hello'];
+
+const DISK_MIB = 320;
+const EXT4_MIB = 256;
+const GPT_ROOT_X86_64 = '4F68BCE3-E8CD-4DB1-96E7-FBCAF984B709';
+const GPT_BIOS_BOOT = '21686148-6E6F-744E-6564-656564454649';
+
+/** Kernel module files and subtrees (below kernel/) an initramfs needs to mount root and 9p. */
+const KERNEL_MODULE_PATHS = [
+  'fs/ext4', 'fs/jbd2', 'fs/mbcache.ko', 'fs/9p', 'fs/netfs', 'fs/fscache', 'fs/overlayfs', 'net/9p', 'drivers/virtio',
+  'drivers/block/virtio_blk.ko', 'drivers/char/virtio_console.ko', 'crypto', 'lib', 'arch/x86/crypto',
+];
+const MODULE_INDEXES = ['modules.builtin', 'modules.builtin.modinfo', 'modules.order'];
+
+/** Busybox applets that live in sbin (init, poweroff... are named /sbin/... in inittab). */
+const SBIN_APPLETS = new Set([
+  'init', 'poweroff', 'halt', 'reboot', 'modprobe', 'insmod', 'rmmod', 'lsmod', 'depmod', 'mdev',
+  'switch_root', 'pivot_root', 'getty', 'sulogin', 'swapon', 'swapoff', 'mkswap', 'hwclock',
+  'klogd', 'syslogd', 'ifconfig', 'route',
+]);
+/** Applets not linked: the multicall binary itself and a pre-initramfs leftover. */
+const SKIPPED_APPLETS = new Set(['busybox', 'linuxrc']);
+
+const REQUIRED_TOOLS = ['gcc', 'mke2fs', 'sfdisk', 'qemu-img', 'depmod', 'dpkg-deb', 'ldconfig', 'apt-get', 'apt-cache'];
+
+// ---------------------------------------------------------------------------------------------
+// Public API
+
+/** $SIM_FIXTURE_CACHE, else <os tmpdir>/sim-fixtures; kept between runs. */
+export function fixtureCacheDir(): string {
+  return process.env.SIM_FIXTURE_CACHE || path.join(os.tmpdir(), 'sim-fixtures');
+}
+
+/**
+ * Why fixture-based tests cannot run here, or undefined if they can. In CI a missing tool is
+ * an error (thrown), never a skip.
+ */
+export async function fixtureSkipReason(): Promise<string | undefined> {
+  const missing = await missingTools();
+  if (missing.length === 0) return undefined;
+  const reason = `fixture tools missing: ${missing.join(', ')}`;
+  if (process.env.CI === 'true') throw new Error(`${reason} (required in CI)`);
+  return reason;
+}
+
+/** Builds (or finds in the cache) the fixture disk image. */
+export async function buildFixtureImage(cacheDir = fixtureCacheDir()): Promise<FixtureImage> {
+  await requireTools();
+  await mkdir(cacheDir, { recursive: true });
+  const deb = await kernelDeb(cacheDir);
+  const key = await contentKey('image', deb.name, await readFile(BUSYBOX), await readFile(`${HOST_LIBDIR}/libc.so.6`));
+  const dir = await cached(cacheDir, `image-${key}`, (out) => buildImage(out, deb.path, deb.version));
+  return {
+    disk: path.join(dir, 'disk.qcow2'),
+    ext4: path.join(dir, 'root.ext4'),
+    kernelVersion: deb.version,
+    libdir: LIBDIR,
+  };
+}
+
+/** Writes the overlay prefix (libdemo v2, sim-hello overlay variant) into dir, DESTDIR-style. */
+export async function buildFixturePrefix(dir: string): Promise<void> {
+  await requireTools();
+  const cacheDir = fixtureCacheDir();
+  await mkdir(cacheDir, { recursive: true });
+  const key = await contentKey('prefix', await readFile(`${HOST_LIBDIR}/libc.so.6`));
+  const built = await cached(cacheDir, `prefix-${key}`, buildPrefix);
+  await mkdir(dir, { recursive: true });
+  await cp(built, dir, { recursive: true, verbatimSymlinks: true });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Cache
+
+/** sha256 over the fixture sources, the helper version and the given extra inputs. */
+async function contentKey(kind: string, ...extra: (string | Buffer)[]): Promise<string> {
+  const hash = createHash('sha256');
+  hash.update(`${kind}\0${HELPER_VERSION}\0`);
+  for (const file of await sourceFiles()) {
+    hash.update(`${path.relative(FIXTURES, file)}\0`);
+    hash.update(await readFile(file));
+  }
+  for (const input of extra) hash.update(input).update('\0');
+  return hash.digest('hex').slice(0, 20);
+}
+
+async function sourceFiles(): Promise<string[]> {
+  const files: string[] = [];
+  for (const sub of SOURCE_DIRS) {
+    const entries = await readdir(path.join(FIXTURES, sub), { recursive: true, withFileTypes: true });
+    for (const e of entries) if (e.isFile()) files.push(path.join(e.parentPath ?? e.path, e.name));
+  }
+  return files.sort();
+}
+
+/**
+ * Returns <cacheDir>/<name>, building it first if absent. The build writes into a temp dir that
+ * is renamed into place, so the final directory is either absent or complete.
+ */
+async function cached(cacheDir: string, name: string, build: (out: string) => Promise<void>): Promise<string> {
+  const final = path.join(cacheDir, name);
+  if (await exists(final)) return final;
+  const tmp = await mkdtemp(path.join(cacheDir, `.tmp-${name}-`));
+  try {
+    await build(tmp);
+    await chmod(tmp, 0o755); // mkdtemp makes it 0700
+    await rename(tmp, final).catch(async (err: NodeJS.ErrnoException) => {
+      // Another process published the same key first: theirs is as good as ours.
+      if (!(await exists(final))) throw err;
+    });
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
+  return final;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Compiling the fixture programs
+
+/** libdemo.so.1 reporting `version`, plus the libdemo.so link-time symlink, in outDir. */
+async function compileLibdemo(outDir: string, version: string): Promise<string> {
+  await mkdir(outDir, { recursive: true });
+  const lib = path.join(outDir, 'libdemo.so.1');
+  await run('gcc', [
+    '-shared', '-fPIC', '-O2', '-Wall', '-Wl,-soname,libdemo.so.1',
+    `-DDEMO_VERSION="${version}"`, '-o', lib, path.join(FIXTURES, 'libdemo/demo.c'),
+  ]);
+  await symlink('libdemo.so.1', path.join(outDir, 'libdemo.so'));
+  return lib;
+}
+
+/** demo-app linked against libdemo in libDir, deliberately without RPATH/RUNPATH. */
+async function compileDemoApp(out: string, libDir: string): Promise<void> {
+  await run('gcc', [
+    '-O2', '-Wall', '-I', path.join(FIXTURES, 'libdemo'), '-o', out,
+    path.join(FIXTURES, 'demo-app/main.c'), `-L${libDir}`, '-ldemo',
+  ]);
+}
+
+async function compileHello(out: string, message: string): Promise<void> {
+  await run('gcc', ['-O2', '-Wall', `-DHELLO_MESSAGE="${message}"`, '-o', out, path.join(FIXTURES, 'sim-hello/hello.c')]);
+}
+
+async function buildPrefix(out: string): Promise<void> {
+  const build = path.join(out, '.build');
+  const lib = await compileLibdemo(build, '2');
+  await installFile(lib, path.join(out, LIBDIR, 'libdemo.so.1'), 0o755);
+  await mkdir(path.join(out, 'usr/bin'), { recursive: true });
+  await compileHello(path.join(out, 'usr/bin/sim-hello'), 'hello from the overlay');
+  await rm(build, { recursive: true });
+}
+
+// ---------------------------------------------------------------------------------------------
+// The image tree
+
+async function buildImage(out: string, deb: string, kernelVersion: string): Promise<void> {
+  const tree = path.join(out, 'tree');
+  const work = path.join(out, 'work');
+  await makeSkeleton(tree);
+  await installBusybox(tree);
+  await installGlibc(tree);
+  await installFixturePrograms(tree, path.join(work, 'build'));
+  await installKernel(tree, deb, kernelVersion, path.join(work, 'kernel'));
+  await run('ldconfig', ['-r', tree]); // writes <tree>/etc/ld.so.cache
+  await makeExt4(path.join(out, 'root.ext4'), tree, EXT4_MIB);
+  await makeGptDisk(path.join(out, 'disk.raw'), tree);
+  await run('qemu-img', ['convert', '-f', 'raw', '-O', 'qcow2', path.join(out, 'disk.raw'), path.join(out, 'disk.qcow2')]);
+  // The raw disk and the tree are intermediate: the qcow2 and root.ext4 hold the same data.
+  await Promise.all([out + '/disk.raw', tree, work].map((p) => rm(p, { recursive: true, force: true })));
+}
+
+/** Merged-/usr directory layout and the small files of /etc, like a real Debian. */
+async function makeSkeleton(tree: string): Promise<void> {
+  const dirs = [
+    'usr/bin', 'usr/sbin', LIBDIR, 'usr/lib64', 'usr/lib/modules', 'usr/local/lib/x86_64-linux-gnu', 'boot',
+    'etc/ld.so.conf.d', 'etc/profile.d', 'proc', 'sys', 'dev', 'run', 'tmp', 'root', 'var/log',
+  ];
+  for (const d of dirs) await mkdir(path.join(tree, d), { recursive: true, mode: 0o755 });
+  await chmod(tree, 0o755);
+  await chmod(path.join(tree, 'tmp'), 0o1777);
+  await chmod(path.join(tree, 'root'), 0o700);
+  for (const d of ['bin', 'sbin', 'lib', 'lib64']) await symlink(`usr/${d}`, path.join(tree, d));
+
+  const files: Record<string, string> = {
+    'etc/inittab': [
+      // Unless the initramfs moved them here already (Debian's busybox has no mountpoint applet).
+      '::sysinit:/bin/grep -q " /proc " /proc/mounts 2>/dev/null || /bin/mount -t proc proc /proc',
+      '::sysinit:/bin/grep -q " /sys " /proc/mounts || /bin/mount -t sysfs sysfs /sys',
+      '::sysinit:/bin/grep -q " /dev " /proc/mounts || /bin/mount -t devtmpfs devtmpfs /dev',
+      'ttyS0::respawn:-/bin/sh',
+      '::ctrlaltdel:/sbin/poweroff',
+      '::shutdown:/bin/sync',
+    ].join('\n') + '\n',
+    'etc/profile': [
+      'export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+      'for f in /etc/profile.d/*.sh; do',
+      '  [ -r "$f" ] && . "$f"',
+      'done',
+      'unset f',
+    ].join('\n') + '\n',
+    'etc/passwd': 'root:x:0:0:root:/root:/bin/sh\n',
+    'etc/group': 'root:x:0:\n',
+    'etc/hostname': 'sim-fixture\n',
+    'etc/ld.so.conf': 'include /etc/ld.so.conf.d/*.conf\n',
+    'etc/ld.so.conf.d/x86_64-linux-gnu.conf':
+      '# Multiarch support\n/usr/local/lib/x86_64-linux-gnu\n/lib/x86_64-linux-gnu\n/usr/lib/x86_64-linux-gnu\n',
+    'usr/lib/os-release': 'PRETTY_NAME="sim test fixture"\nNAME="sim-fixture"\nID=sim-fixture\n',
+  };
+  for (const [file, text] of Object.entries(files)) await writeFile(path.join(tree, file), text, { mode: 0o644 });
+  await symlink('../usr/lib/os-release', path.join(tree, 'etc/os-release'));
+}
+
+/** Static busybox plus one symlink per applet; /sbin/init is busybox init. */
+async function installBusybox(tree: string): Promise<void> {
+  await installFile(BUSYBOX, path.join(tree, 'usr/bin/busybox'), 0o755);
+  const applets = await run(BUSYBOX, ['--list']);
+  for (const applet of applets.split('\n').map((s) => s.trim())) {
+    if (!applet || SKIPPED_APPLETS.has(applet) || applet.includes('/')) continue;
+    const [dir, target] = SBIN_APPLETS.has(applet) ? ['usr/sbin', '../bin/busybox'] : ['usr/bin', 'busybox'];
+    await symlink(target, path.join(tree, dir, applet));
+  }
+}
+
+/** The host's C library and dynamic loader (the fixture programs are built against them). */
+async function installGlibc(tree: string): Promise<void> {
+  for (const lib of ['libc.so.6', 'ld-linux-x86-64.so.2']) {
+    await installFile(path.join(HOST_LIBDIR, lib), path.join(tree, LIBDIR, lib), 0o755);
+  }
+  // The ELF interpreter path compiled into every x86-64 binary.
+  await symlink('../lib/x86_64-linux-gnu/ld-linux-x86-64.so.2', path.join(tree, 'usr/lib64/ld-linux-x86-64.so.2'));
+  // Static on Debian, so it runs in the guest with no further libraries.
+  await installFile(await which('ldconfig'), path.join(tree, 'usr/sbin/ldconfig'), 0o755);
+}
+
+/** libdemo v1, demo-app and the image variant of sim-hello. */
+async function installFixturePrograms(tree: string, build: string): Promise<void> {
+  const lib = await compileLibdemo(build, '1');
+  await installFile(lib, path.join(tree, LIBDIR, 'libdemo.so.1'), 0o755);
+  await compileDemoApp(path.join(tree, 'usr/bin/demo-app'), build);
+  await compileHello(path.join(tree, 'usr/bin/sim-hello'), 'hello from the image');
+}
+
+/** vmlinuz, config and the initramfs-relevant modules from the kernel .deb, then depmod. */
+async function installKernel(tree: string, deb: string, version: string, work: string): Promise<void> {
+  await extractDeb(deb, work);
+  for (const file of [`vmlinuz-${version}`, `config-${version}`]) {
+    await installFile(path.join(work, 'boot', file), path.join(tree, 'boot', file), 0o644);
+  }
+  // Bookworm's package ships /lib/modules; later ones ship /usr/lib/modules.
+  const src = await firstExisting([`${work}/usr/lib/modules/${version}`, `${work}/lib/modules/${version}`]);
+  const dst = path.join(tree, 'usr/lib/modules', version);
+  await mkdir(dst, { recursive: true });
+  for (const index of MODULE_INDEXES) await installFile(path.join(src, index), path.join(dst, index), 0o644);
+  for (const rel of KERNEL_MODULE_PATHS) await copyModulePath(path.join(src, 'kernel'), path.join(dst, 'kernel'), rel);
+  // The package ships no modules.dep; generate it (and .alias, .softdep) for this subset.
+  await run('depmod', ['-b', tree, version]);
+}
+
+/** Copies kernel/<rel>; a "*.ko" entry also matches a compressed "*.ko.xz"/".ko.zst" file. */
+async function copyModulePath(srcKernel: string, dstKernel: string, rel: string): Promise<void> {
+  const candidates = rel.endsWith('.ko') ? ['', '.xz', '.zst', '.gz'].map((ext) => rel + ext) : [rel];
+  for (const candidate of candidates) {
+    const from = path.join(srcKernel, candidate);
+    if (!(await exists(from))) continue;
+    await mkdir(path.dirname(path.join(dstKernel, candidate)), { recursive: true });
+    await cp(from, path.join(dstKernel, candidate), { recursive: true });
+    return;
+  }
+  throw new Error(`kernel package has no module path kernel/${rel}`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Filesystem images
+
+/** ext4 of `tree` into `file` (created/extended as needed), at byte `offset`. */
+async function makeExt4(file: string, tree: string, sizeKiB: number | string, offset = 0): Promise<void> {
+  const size = typeof sizeKiB === 'number' ? `${sizeKiB}M` : sizeKiB;
+  if (offset === 0) await writeFile(file, '');
+  const extended = [`root_owner=0:0`, ...(offset ? [`offset=${offset}`] : [])].join(',');
+  // -T default: 4 KiB blocks and 256-byte inodes as on a real root fs; for a small fs mke2fs
+  // would otherwise pick 1 KiB blocks and 128-byte inodes (timestamps end in 2038).
+  await run('mke2fs', ['-t', 'ext4', '-T', 'default', '-q', '-F', '-L', 'root', '-d', tree, '-E', extended, file, size]);
+}
+
+/** Raw GPT disk: 1 MiB BIOS boot partition, then the x86-64 root partition (ext4 of tree). */
+async function makeGptDisk(file: string, tree: string): Promise<void> {
+  await writeFile(file, '');
+  await truncate(file, DISK_MIB * 1024 * 1024);
+  const script = [
+    'label: gpt',
+    `size=1MiB, type=${GPT_BIOS_BOOT}, name="bios"`,
+    `type=${GPT_ROOT_X86_64}, name="root"`,
+  ].join('\n') + '\n';
+  await run('sfdisk', ['--quiet', file], script);
+  const root = await rootPartition(file);
+  await makeExt4(file, tree, `${(root.size * 512) / 1024}k`, root.start * 512);
+}
+
+interface SfdiskPartition { node: string; start: number; size: number; type: string }
+
+async function rootPartition(disk: string): Promise<SfdiskPartition> {
+  const table = JSON.parse(await run('sfdisk', ['--json', disk])) as { partitiontable: { sectorsize?: number; partitions: SfdiskPartition[] } };
+  if ((table.partitiontable.sectorsize ?? 512) !== 512) throw new Error('expected 512-byte sectors');
+  const root = table.partitiontable.partitions.find((p) => p.type.toUpperCase() === GPT_ROOT_X86_64);
+  if (!root) throw new Error(`no x86-64 root partition in ${disk}`);
+  return root;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Small utilities
+
+/** PATH including the sbin directories, which a non-root PATH may lack (mke2fs, sfdisk...). */
+function toolPath(): string {
+  const dirs = (process.env.PATH ?? '').split(':').filter(Boolean);
+  for (const d of ['/usr/local/sbin', '/usr/sbin', '/sbin', '/usr/bin', '/bin']) if (!dirs.includes(d)) dirs.push(d);
+  return dirs.join(':');
+}
+
+/** Runs a program with an argument array (never a shell string); returns its stdout. */
+async function run(file: string, args: string[], input?: string): Promise<string> {
+  const stdin = input === undefined ? { stdin: 'ignore' as const } : { input };
+  const { stdout } = await execa(file, args, { env: { PATH: toolPath() }, ...stdin });
+  return stdout;
+}
+
+async function which(tool: string): Promise<string> {
+  for (const dir of toolPath().split(':')) {
+    const candidate = path.join(dir, tool);
+    if (await exists(candidate, constants.X_OK)) return candidate;
+  }
+  throw new Error(`${tool} not found in ${toolPath()}`);
+}
+
+async function missingTools(): Promise<string[]> {
+  const missing: string[] = [];
+  for (const tool of REQUIRED_TOOLS) await which(tool).catch(() => missing.push(tool));
+  if (!(await exists(BUSYBOX, constants.X_OK))) missing.push(`${BUSYBOX} (busybox-static)`);
+  return missing;
+}
+
+async function requireTools(): Promise<void> {
+  const missing = await missingTools();
+  if (missing.length) throw new Error(`cannot build the fixture image; missing: ${missing.join(', ')}`);
+}
+
+async function installFile(from: string, to: string, mode: number): Promise<void> {
+  await mkdir(path.dirname(to), { recursive: true });
+  await copyFile(from, to);
+  await chmod(to, mode);
+}
+
+async function exists(file: string, mode = constants.F_OK): Promise<boolean> {
+  return access(file, mode).then(() => true, () => false);
+}
+
+async function firstExisting(candidates: string[]): Promise<string> {
+  for (const c of candidates) if ((await stat(c).catch(() => undefined))?.isDirectory()) return c;
+  throw new Error(`none of these exist: ${candidates.join(', ')}`);
+}

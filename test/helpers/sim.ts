@@ -1,0 +1,45 @@
+/** Running the built CLI (dist/) as a user would, with a private cache and runtime dir. */
+import { copyFile, mkdir, mkdtemp, readdir } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execa, type Options } from 'execa';
+import { simEventSchema, type SimEvent } from '../../src/events.js';
+
+export const SIM_BIN = fileURLToPath(new URL('../../bin/sim.js', import.meta.url));
+
+export interface SimEnv {
+  SIM_CACHE_DIR: string;
+  SIM_RUNTIME_DIR: string;
+  [key: string]: string;
+}
+
+/**
+ * A fresh cache and runtime dir. `seed` shares an earlier env's KVM verdict, so that the probe
+ * (a deadline-bound test boot) runs once per test file, not once per cache.
+ */
+export async function freshEnv(seed?: SimEnv): Promise<SimEnv> {
+  const root = await mkdtemp(path.join(os.tmpdir(), 'sim-test-'));
+  const env = { SIM_CACHE_DIR: path.join(root, 'cache'), SIM_RUNTIME_DIR: path.join(root, 'run') };
+  if (seed) {
+    await mkdir(env.SIM_CACHE_DIR, { recursive: true });
+    await copyFile(path.join(seed.SIM_CACHE_DIR, 'accel.json'), path.join(env.SIM_CACHE_DIR, 'accel.json')).catch(() => undefined);
+  }
+  return env;
+}
+
+export async function sim(args: string[], env: Record<string, string>, options: Options = {}) {
+  return execa(process.execPath, [SIM_BIN, ...args], { env, reject: false, timeout: 600_000, ...options });
+}
+
+/** Parse an NDJSON stream, validating every line against the exported schema. */
+export function parseEvents(stdout: string): SimEvent[] {
+  return stdout
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => simEventSchema.parse(JSON.parse(line)));
+}
+
+export async function sessionsLeft(env: SimEnv): Promise<string[]> {
+  return readdir(path.join(env.SIM_RUNTIME_DIR, 'sessions')).catch(() => []);
+}
