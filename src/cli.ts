@@ -9,7 +9,8 @@ export async function main(argv: string[]): Promise<number> {
   await yargs(argv)
     .scriptName('sim')
     .usage('$0 <command> [options]\n\nBoot a complete OS image in QEMU with your freshly built component layered on top.')
-    .parserConfiguration({ 'populate--': true })
+    // '--no-init' is a flag of its own, not the negation of '--init'.
+    .parserConfiguration({ 'populate--': true, 'boolean-negation': false })
     .option('json', { type: 'boolean', describe: 'Emit NDJSON events on stdout instead of human output' })
     .option('verbose', { alias: 'v', type: 'boolean', describe: 'Show the commands sim runs and the guest console' })
     .command(bootCommand)

@@ -28,7 +28,7 @@ export async function freshEnv(seed?: SimEnv): Promise<SimEnv> {
   return env;
 }
 
-export async function sim(args: string[], env: Record<string, string>, options: Options = {}) {
+export function sim(args: string[], env: Record<string, string>, options: Options = {}) {
   return execa(process.execPath, [SIM_BIN, ...args], { env, reject: false, timeout: 600_000, ...options });
 }
 

@@ -135,6 +135,38 @@ test('SIGTERM stops the boot, kills QEMU and removes the session', async () => {
   assert.equal(await sessionsLeft(env), []);
 });
 
+test('a killed launcher takes QEMU with it and the next run sweeps its session', async () => {
+  const child = sim(['boot', '--json', '--image', 'demo', '--no-init', '--', 'sleep', '600'], env);
+  let qemuPid = 0;
+  await new Promise<void>((resolve) => {
+    child.stdout!.on('data', (chunk: Buffer) => {
+      for (const line of chunk.toString().split('\n').filter(Boolean)) {
+        const event = JSON.parse(line);
+        if (event.phase === 'qemu-started') qemuPid = event.detail.pid;
+        if (event.phase === 'command-started') resolve();
+      }
+    });
+  });
+  child.kill('SIGKILL');
+  await child;
+  assert.ok(qemuPid > 0);
+  for (let i = 0; i < 50 && isAlive(qemuPid); i++) await new Promise((r) => setTimeout(r, 100));
+  assert.not.ok(isAlive(qemuPid), 'QEMU died with its launcher');
+  assert.is((await sessionsLeft(env)).length, 1, 'the killed launcher could not clean up');
+  const next = await sim(['boot', '--image', 'demo', '--no-init', '--', 'true'], env);
+  assert.is(next.exitCode, 0);
+  assert.equal(await sessionsLeft(env), []);
+});
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 test('a guest that never gets ready fails after --timeout with the console lines', async () => {
   const run = await sim(['boot', '--image', 'demo', '--timeout', '1', '--', 'true'], env);
   assert.is(run.exitCode, 72);
