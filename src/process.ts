@@ -23,6 +23,8 @@ export const toolPackages: Record<string, string> = {
   gcc: 'gcc',
   cc: 'gcc',
   depmod: 'kmod',
+  autoreconf: 'autoconf',
+  readelf: 'binutils',
 };
 
 type Logger = (line: string) => void;
