@@ -1,6 +1,8 @@
 import type { Argv, CommandModule } from 'yargs';
 import { importImage, listImages, removeImage, resolveImage, verifyImage } from '../image/store.js';
 import { emit } from '../events.js';
+import { buildImage } from '../image/build.js';
+import { DEFAULT_IMAGE } from '../images.js';
 import { runCommand, type GlobalArgs } from './context.js';
 
 function formatBytes(bytes: number): string {
@@ -69,7 +71,26 @@ const verify: CommandModule<GlobalArgs, GlobalArgs & { image: string }> = {
   },
 };
 
-export const imageCommands = [add, ls, rm, verify];
+type BuildArgs = GlobalArgs & { recipe: string; include: string[]; name?: string; force?: boolean };
+
+const buildCmd: CommandModule<GlobalArgs, BuildArgs> = {
+  command: 'build [recipe]',
+  describe: `Build a base image from a recipe in images/ (default: ${DEFAULT_IMAGE}) or a recipe file; a built recipe is a cache hit`,
+  builder: (y) =>
+    y
+      .positional('recipe', { type: 'string', default: DEFAULT_IMAGE, describe: 'Recipe name (images/NAME.json) or path to a recipe file' })
+      .option('include', { type: 'string', array: true, default: [] as string[], describe: 'Extra Debian packages (pkg,pkg or repeated)' })
+      .option('name', { alias: 'n', type: 'string', describe: "Image name (default: the recipe's name)" })
+      .option('force', { type: 'boolean', describe: 'Build again even when the store has this recipe' }) as unknown as Argv<BuildArgs>,
+  handler: async (args) => {
+    process.exitCode = await runCommand(args, async ({ events, signal, json }) => {
+      const meta = await buildImage({ recipe: args.recipe, include: args.include, name: args.name, force: args.force, events, signal });
+      if (!json) process.stdout.write(`${meta.names.join(', ')}\t${meta.id.slice(0, 12)}\tkernel ${meta.kernel.version}\n`);
+    });
+  },
+};
+
+export const imageCommands = [add, ls, rm, verify, buildCmd];
 
 export const imageCommand: CommandModule<GlobalArgs, GlobalArgs> = {
   command: 'image <command>',
