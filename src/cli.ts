@@ -1,7 +1,10 @@
 /** The command table. Each command lives in src/commands/. */
 import yargs from 'yargs';
 import { bootCommand } from './commands/boot.js';
+import { buildCommand, rebuildAndBootCommand } from './commands/build.js';
+import { doctorCommand } from './commands/doctor.js';
 import { imageCommand } from './commands/image.js';
+import { consoleCommand, execCommand, lsCommand, stopCommand } from './commands/simulators.js';
 import { ExitCode } from './errors.js';
 
 export async function main(argv: string[]): Promise<number> {
@@ -15,6 +18,13 @@ export async function main(argv: string[]): Promise<number> {
     .option('verbose', { alias: 'v', type: 'boolean', describe: 'Show the commands sim runs and the guest console' })
     .command(bootCommand)
     .command(imageCommand)
+    .command(buildCommand)
+    .command(rebuildAndBootCommand)
+    .command(lsCommand)
+    .command(execCommand)
+    .command(consoleCommand)
+    .command(stopCommand)
+    .command(doctorCommand)
     .demandCommand(1)
     .strict()
     .fail((message, error, y) => {

@@ -19,23 +19,38 @@ export interface CommandContext {
   signal: AbortSignal;
 }
 
-function createSink(args: GlobalArgs): EventSink {
-  if (args.json) return (event: SimEvent) => void process.stdout.write(`${JSON.stringify(event)}\n`);
-  const human = createHumanRenderer(process.stderr);
-  return (event: SimEvent) => {
-    if (event.type === 'output') (event.stream === 'stdout' ? process.stdout : process.stderr).write(event.data);
-    else if (event.type === 'console') {
-      if (args.verbose) process.stderr.write(`${event.line}\n`);
-    } else if (event.type === 'build-output') process.stderr.write(`${event.line}\n`);
-    else if (event.type === 'log' && event.level === 'debug' && !args.verbose) return;
-    else if (event.type === 'result') return;
-    else human(event);
+export interface SinkOptions {
+  /** The guest's serial console will own the terminal once QEMU starts: stay quiet then. */
+  interactive?: boolean;
+}
+
+function createSink(args: GlobalArgs, options: SinkOptions): { events: EventSink; close: () => void } {
+  if (args.json) return { events: (event: SimEvent) => void process.stdout.write(`${JSON.stringify(event)}\n`), close: () => undefined };
+  const human = createHumanRenderer(process.stderr, { verbose: args.verbose });
+  let terminalTaken = false;
+  const events = (event: SimEvent) => {
+    if (event.type === 'output') {
+      human(event);
+      (event.stream === 'stdout' ? process.stdout : process.stderr).write(event.data);
+    } else if (event.type === 'console') {
+      if (args.verbose) {
+        human(event);
+        process.stderr.write(`${event.line}\n`);
+      }
+    } else if (event.type === 'error' || !terminalTaken) {
+      human(event);
+    }
+    if (options.interactive && event.type === 'phase' && event.phase === 'qemu-started') {
+      human.close();
+      terminalTaken = true;
+    }
   };
+  return { events, close: () => human.close() };
 }
 
 /** Run a command body; returns the process exit code. */
-export async function runCommand(args: GlobalArgs, body: (ctx: CommandContext) => Promise<number | void>): Promise<number> {
-  const events = createSink(args);
+export async function runCommand(args: GlobalArgs, body: (ctx: CommandContext) => Promise<number | void>, options: SinkOptions = {}): Promise<number> {
+  const { events, close } = createSink(args, options);
   const controller = new AbortController();
   const onSignal = () => controller.abort();
   process.on('SIGINT', onSignal);
@@ -58,5 +73,6 @@ export async function runCommand(args: GlobalArgs, body: (ctx: CommandContext) =
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     setCommandLogger(undefined);
+    close();
   }
 }

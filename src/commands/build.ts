@@ -1,0 +1,54 @@
+import type { Argv, CommandModule } from 'yargs';
+import { emit } from '../events.js';
+import { build, rebuildAndBoot } from '../rebuild.js';
+import { bootOptions, bootRequestFrom, type BootArgs } from './boot.js';
+import { runCommand, type GlobalArgs } from './context.js';
+
+interface ProjectArgs extends GlobalArgs {
+  modules: string[];
+  config?: string;
+  image?: string;
+}
+
+/** yargs hands a single variadic positional over as a plain string. */
+function moduleList(value: string[] | string | undefined): string[] {
+  return ([] as string[]).concat(value ?? []).map(String);
+}
+
+function projectOptions<T>(yargs: Argv<T>) {
+  return yargs
+    .positional('modules', { type: 'string', array: true, default: [] as string[], describe: "Modules from sim.json (default: all of them)" })
+    .option('config', { alias: 'c', type: 'string', describe: 'sim.json to use (default: found from the current directory upward)' });
+}
+
+export const buildCommand: CommandModule<GlobalArgs, ProjectArgs> = {
+  command: 'build [modules..]',
+  describe: "Build modules from sim.json into the overlay prefix, matching the image's paths",
+  builder: (y) =>
+    projectOptions(y).option('image', { alias: 'i', type: 'string', describe: "Image whose libdir to build for (default: sim.json's image, else debian)" }) as unknown as Argv<ProjectArgs>,
+  handler: async (args) => {
+    process.exitCode = await runCommand(args, async ({ events, signal }) => {
+      const result = await build(moduleList(args.modules), { configPath: args.config, image: args.image, events, signal });
+      for (const r of result.results) {
+        const what = r.changedFiles.length ? `${r.changedFiles.length} file(s) updated` : 'up to date';
+        emit(events, { type: 'log', level: 'info', message: `${r.module}: ${what}${r.configured ? ' (configured)' : ''} in ${(r.ms / 1000).toFixed(1)} s` });
+      }
+      emit(events, { type: 'log', level: 'info', message: `prefix: ${result.prefix}` });
+    });
+  },
+};
+
+type RebuildArgs = ProjectArgs & BootArgs;
+
+export const rebuildAndBootCommand: CommandModule<GlobalArgs, RebuildArgs> = {
+  command: 'rebuild-and-boot [modules..] [options] [-- command...]',
+  describe: 'Build modules into the overlay prefix, then boot with it (every boot option applies)',
+  builder: (y) => bootOptions(projectOptions(y), { image: undefined }) as unknown as Argv<RebuildArgs>,
+  handler: async (args) => {
+    process.exitCode = await runCommand(args, async ({ events, signal }) => {
+      const request = bootRequestFrom(args);
+      const result = await rebuildAndBoot({ ...request, image: args.image, modules: moduleList(args.modules), configPath: args.config, events, signal });
+      return result.exitCode;
+    }, { interactive: !args['--']?.length });
+  },
+};

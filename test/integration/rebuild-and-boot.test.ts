@@ -1,0 +1,63 @@
+/**
+ * The developer's loop on the fixture image: sim rebuild-and-boot builds a meson module into the
+ * project's prefix and the guest runs it; a source change shows up in the next boot; a broken
+ * module fails with the compiler's message and never boots.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { cp, mkdtemp, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { buildFixtureImage } from '../helpers/fixture-image.js';
+import { freshEnv, parseEvents, sim, type SimEnv } from '../helpers/sim.js';
+
+const FIXTURES = fileURLToPath(new URL('../../fixtures/', import.meta.url));
+let env: SimEnv;
+let project: string;
+
+test('setup: the fixture image in a fresh store and a project with two modules', async () => {
+  const fixture = await buildFixtureImage();
+  env = await freshEnv();
+  assert.is((await sim(['image', 'add', fixture.disk, '--name', 'demo'], env)).exitCode, 0);
+  project = await mkdtemp(path.join(os.tmpdir(), 'sim-project-'));
+  await cp(path.join(FIXTURES, 'meson-module'), path.join(project, 'simmod'), { recursive: true });
+  await cp(path.join(FIXTURES, 'broken-module'), path.join(project, 'broken'), { recursive: true });
+  await writeFile(path.join(project, 'sim.json'), JSON.stringify({ image: 'demo', modules: { simmod: { source: 'simmod' }, broken: { source: 'broken' } } }));
+});
+
+test('rebuild-and-boot: the guest runs the freshly built module through the image init', async () => {
+  const run = await sim(['rebuild-and-boot', 'simmod', '--', 'simmod-hello'], env, { cwd: project });
+  assert.is(run.exitCode, 0, String(run.stderr));
+  assert.is(run.stdout, 'simmod version 1.0');
+});
+
+test('a source change is in the next boot; the unchanged rebuild does not configure again', async () => {
+  await writeFile(path.join(project, 'simmod/version.h'), '#define SIMMOD_VERSION "2.0-edited"\n');
+  const run = await sim(['rebuild-and-boot', '--json', 'simmod', '--no-init', '--', 'simmod-hello'], env, { cwd: project });
+  assert.is(run.exitCode, 0, String(run.stderr));
+  const events = parseEvents(String(run.stdout));
+  const output = events.filter((e) => e.type === 'output').map((e) => (e as { data: string }).data).join('');
+  assert.is(output, 'simmod version 2.0-edited\n');
+  assert.ok(events.some((e) => e.type === 'build-output'), 'build output is streamed as events');
+  assert.not.ok(events.some((e) => e.type === 'progress' && /configur/.test(e.message)), 'no configure on a rebuild');
+});
+
+test('a broken module fails with the compiler message, exit 70, and does not boot', async () => {
+  const run = await sim(['rebuild-and-boot', '--json', 'broken', '--', 'true'], env, { cwd: project });
+  assert.is(run.exitCode, 70);
+  const events = parseEvents(String(run.stdout));
+  const error = events.find((e) => e.type === 'error') as { code: string; details?: string[] };
+  assert.is(error.code, 'BUILD_FAILED');
+  assert.match((error.details ?? []).join('\n'), /sim_undeclared_identifier/);
+  assert.not.ok(events.some((e) => e.type === 'phase' && e.phase === 'qemu-started'));
+});
+
+test('config errors name the field', async () => {
+  await writeFile(path.join(project, 'sim.json'), JSON.stringify({ modules: { glib: { source: 'simmod', buildSystem: 'scons' } } }));
+  const run = await sim(['build', 'glib'], env, { cwd: project });
+  assert.is(run.exitCode, 64);
+  assert.match(String(run.stderr), /modules\.glib\.buildSystem/);
+});
+
+test.run();
