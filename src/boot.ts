@@ -54,7 +54,17 @@ async function checkOverlay(overlay: string): Promise<string> {
   return absolute;
 }
 
-export async function boot(options: BootOptions): Promise<BootResult> {
+export interface PreparedBoot {
+  plan: BootPlan;
+  image: ImageMeta;
+  elapsed: () => number;
+}
+
+/**
+ * Everything up to starting QEMU: image (checked), accelerator, initramfs, plan, initrd and
+ * copy-on-write disk in `sessionDir` (made by `makeSessionDir` once the cheap checks passed).
+ */
+export async function prepareBoot(options: BootOptions & { detached?: boolean }, makeSessionDir: () => Promise<string>): Promise<PreparedBoot> {
   const env = options.env ?? process.env;
   const events = options.events;
   const elapsed = stopwatch();
@@ -70,27 +80,40 @@ export async function boot(options: BootOptions): Promise<BootResult> {
   const initramfs = await baseInitramfs(image, env);
   emit(events, { type: 'phase', phase: 'initramfs-ready', ms: elapsed(), detail: { cached: initramfs.cached, key: initramfs.key, modules: initramfs.modules } });
 
-  await sweepStaleSessions(env);
-  const sessionDir = await createSessionDir(env);
-  try {
-    const request: BootRequest = {
-      overlay,
-      command: options.command?.length ? options.command : undefined,
-      mode: options.noInit ? 'direct' : 'init',
-      init: options.init,
-      memoryMiB: options.memoryMiB ?? 1024,
-      cpus: options.cpus ?? 2,
-      kernelArgs: options.kernelArgs ?? [],
-      interactive: options.interactive ?? !options.command?.length,
-      fastKernel: !options.compressedKernel,
-    };
-    const plan: BootPlan = planBoot({ request, image, imageDir: imageDir(image, env), accel: accel.accel, sessionDir });
-    await writeSessionInitrd(initramfs.path, plan.guest, plan.files.initrd);
-    await createSessionDisk(plan.baseDisk, plan.files.disk);
-    emit(events, { type: 'phase', phase: 'session-ready', ms: elapsed(), detail: { dir: sessionDir } });
+  const request: BootRequest = {
+    overlay,
+    command: options.command?.length ? options.command : undefined,
+    mode: options.noInit ? 'direct' : 'init',
+    init: options.init,
+    memoryMiB: options.memoryMiB ?? 1024,
+    cpus: options.cpus ?? 2,
+    kernelArgs: options.kernelArgs ?? [],
+    interactive: options.interactive ?? !options.command?.length,
+    fastKernel: !options.compressedKernel,
+    detached: options.detached,
+  };
+  // Plan once with a placeholder to catch usage errors before anything is created.
+  planBoot({ request, image, imageDir: imageDir(image, env), accel: accel.accel, sessionDir: '/' });
+  const sessionDir = await makeSessionDir();
+  const plan = planBoot({ request, image, imageDir: imageDir(image, env), accel: accel.accel, sessionDir });
+  await writeSessionInitrd(initramfs.path, plan.guest, plan.files.initrd);
+  await createSessionDisk(plan.baseDisk, plan.files.disk);
+  emit(events, { type: 'phase', phase: 'session-ready', ms: elapsed(), detail: { dir: sessionDir } });
+  return { plan, image, elapsed };
+}
 
+/** Boot in the foreground: run the command (or the console) until the guest powers off. */
+export async function boot(options: BootOptions): Promise<BootResult> {
+  const env = options.env ?? process.env;
+  let sessionDir: string | undefined;
+  try {
+    const { plan, image, elapsed } = await prepareBoot(options, async () => {
+      await sweepStaleSessions(env);
+      sessionDir = await createSessionDir(env);
+      return sessionDir;
+    });
     const result = await launch(plan, {
-      events,
+      events: options.events,
       timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
       signal: options.signal,
       elapsed,
@@ -98,6 +121,6 @@ export async function boot(options: BootOptions): Promise<BootResult> {
     });
     return { exitCode: result.exitCode, accel: result.accel, image: image.names[0] ?? image.id, readyMs: result.readyMs, totalMs: elapsed() };
   } finally {
-    await rm(sessionDir, { recursive: true, force: true });
+    if (sessionDir) await rm(sessionDir, { recursive: true, force: true });
   }
 }

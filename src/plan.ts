@@ -25,6 +25,8 @@ export interface BootRequest {
   interactive: boolean;
   /** Prefer the uncompressed kernel when the image has one. */
   fastKernel: boolean;
+  /** A long-running simulator: the guest serves `sim exec` and may be rebooted in place. */
+  detached?: boolean;
 }
 
 export interface SessionFiles {
@@ -35,7 +37,9 @@ export interface SessionFiles {
   out: string;
   err: string;
   console: string;
+  cmd: string;
   qmp: string;
+  consoleLog: string;
 }
 
 export interface BootPlan {
@@ -49,6 +53,7 @@ export interface BootPlan {
   files: SessionFiles;
   overlay?: { path: string; tag: string };
   interactive: boolean;
+  detached: boolean;
   guest: GuestConfig;
 }
 
@@ -64,7 +69,9 @@ export function sessionFiles(dir: string): SessionFiles {
     out: path.join(dir, 'out.sock'),
     err: path.join(dir, 'err.sock'),
     console: path.join(dir, 'con.sock'),
+    cmd: path.join(dir, 'cmd.sock'),
     qmp: path.join(dir, 'qmp.sock'),
+    consoleLog: path.join(dir, 'console.log'),
   };
 }
 
@@ -85,7 +92,10 @@ export function planBoot(input: {
   qemuBinary?: string;
 }): BootPlan {
   const { request, image, imageDir } = input;
-  if (request.mode === 'direct' && !request.command?.length) {
+  if (request.detached && request.command?.length) {
+    throw new SimError('USAGE', 'A detached simulator does not take a command.', "Start it with 'sim boot --detach', then run commands with 'sim exec -- CMD'.");
+  }
+  if (request.mode === 'direct' && !request.command?.length && !request.detached) {
     throw new SimError('USAGE', 'Direct mode (--no-init) needs a command to run.', 'Add the command after --, e.g. sim boot --no-init -- uname -a');
   }
   const kernel = path.join(imageDir, request.fastKernel && image.kernel.vmlinux ? image.kernel.vmlinux : image.kernel.file);
@@ -95,7 +105,7 @@ export function planBoot(input: {
     'panic=-1',
     // A panic or a hung boot should end the run, not wait for a person.
     'oops=panic',
-    ...(request.interactive ? [] : ['quiet']),
+    ...(request.interactive && !request.detached ? [] : ['quiet']),
     ...request.kernelArgs.map(checkKernelArg),
   ];
   const files = sessionFiles(input.sessionDir);
@@ -109,7 +119,8 @@ export function planBoot(input: {
     baseDisk: path.join(imageDir, image.disk.file),
     files,
     overlay: request.overlay ? { path: request.overlay, tag: OVERLAY_TAG } : undefined,
-    interactive: request.interactive,
+    interactive: request.interactive && !request.detached,
+    detached: Boolean(request.detached),
     guest: {
       rootDevice,
       fstype: image.root.fstype,
@@ -121,6 +132,7 @@ export function planBoot(input: {
       init: request.init,
       autologin: true,
       command: request.command,
+      serve: Boolean(request.detached),
     },
   };
 }

@@ -127,6 +127,28 @@ export function spawn(file: string, args: readonly string[], options: Options = 
   return execa(file, args, { reject: false, ...options });
 }
 
+/**
+ * Start a program that outlives sim (a simulator's daemon): its own session, output appended to
+ * `logFile` by the kernel (no pipe back to this process), not waited for.
+ */
+export async function spawnDetached(file: string, args: readonly string[], options: { logFile: string; env?: NodeJS.ProcessEnv }): Promise<number> {
+  commandLogger?.(formatCommand(file, args));
+  const { spawn: spawnChild } = await import('node:child_process');
+  const { openSync, closeSync } = await import('node:fs');
+  const log = openSync(options.logFile, 'a');
+  try {
+    const child = spawnChild(file, [...args], { detached: true, stdio: ['ignore', log, log], env: options.env });
+    await new Promise<void>((resolve, reject) => {
+      child.once('spawn', resolve);
+      child.once('error', (error) => reject(spawnFailure(file, error) ?? error));
+    });
+    child.unref();
+    return child.pid!;
+  } finally {
+    closeSync(log);
+  }
+}
+
 /** Map an execa spawn failure to TOOL_MISSING when the program does not exist. */
 export function spawnFailure(file: string, cause: unknown): SimError | undefined {
   const code = (cause as NodeJS.ErrnoException | undefined)?.code;

@@ -18,6 +18,8 @@ export interface GuestConfig {
   init?: string;
   autologin: boolean;
   command?: string[];
+  /** Stay up and run the host's commands from the sim.cmd port (detached simulators). */
+  serve?: boolean;
 }
 
 /** Quote a value for a POSIX shell: single quotes, with embedded ones spliced in. */
@@ -38,6 +40,7 @@ export function renderGuestConfig(config: GuestConfig): string {
     ['SIM_MODE', config.mode],
     ['SIM_INIT', config.init ?? ''],
     ['SIM_AUTOLOGIN', config.autologin ? '1' : '0'],
+    ['SIM_SERVE', config.serve ? '1' : '0'],
   ];
   for (const [name, value] of vars) {
     // These are word lists the init splits on spaces: refuse anything that could be misread.

@@ -18,7 +18,8 @@ export function qemuArgs(plan: BootPlan): string[] {
     '-smp', String(plan.cpus),
     '-m', `${plan.memoryMiB}M`,
     '-display', 'none',
-    '-no-reboot',
+    // A foreground boot ends when the guest resets (e.g. panic=-1); a simulator may reboot in place.
+    ...(plan.detached ? [] : ['-no-reboot']),
     '-kernel', plan.kernel,
     '-initrd', f.initrd,
     '-append', plan.append.join(' '),
@@ -28,10 +29,12 @@ export function qemuArgs(plan: BootPlan): string[] {
   if (plan.overlay) {
     args.push('-virtfs', `local,path=${optValue(plan.overlay.path)},mount_tag=${plan.overlay.tag},security_model=none,readonly=on,multidevs=remap`);
   }
-  // Host channel: QEMU connects as a client to sockets the launcher already listens on, so no
-  // byte the guest writes can be lost before the launcher is there.
+  // Host channel: QEMU connects as a client to sockets the launcher (or the simulator's daemon)
+  // already listens on, so no byte the guest writes is lost and guest writes never block.
   args.push('-device', 'virtio-serial-pci,id=simserial');
-  for (const [id, socket] of [['sim.ctl', f.ctl], ['sim.out', f.out], ['sim.err', f.err]] as const) {
+  const ports: [string, string][] = [['sim.ctl', f.ctl], ['sim.out', f.out], ['sim.err', f.err]];
+  if (plan.detached) ports.push(['sim.cmd', f.cmd]);
+  for (const [id, socket] of ports) {
     const chardev = id.replace('.', '-');
     args.push('-chardev', `socket,id=${chardev},path=${optValue(socket)}`, '-device', `virtserialport,bus=simserial.0,chardev=${chardev},name=${id}`);
   }

@@ -89,7 +89,7 @@ export type ControlMessage =
   | { kind: 'switch-root' }
   | { kind: 'ready' }
   | { kind: 'command-started' }
-  | { kind: 'exit'; status: number }
+  | { kind: 'exit'; status: number; id?: string }
   | { kind: 'error'; message: string }
   | { kind: 'unknown'; line: string };
 
@@ -104,8 +104,12 @@ export function parseControlLine(line: string): ControlMessage {
       return { kind: word };
     case 'overlay-mounted':
       return { kind: word, path: arg };
-    case 'exit':
-      return /^\d+$/.test(arg) ? { kind: 'exit', status: Number(arg) } : { kind: 'unknown', line };
+    case 'exit': {
+      // "exit STATUS" for the boot's command, "exit ID STATUS" for a `sim exec` request.
+      if (/^\d+$/.test(arg)) return { kind: 'exit', status: Number(arg) };
+      const m = /^(\S+) (\d+)$/.exec(arg);
+      return m ? { kind: 'exit', id: m[1]!, status: Number(m[2]) } : { kind: 'unknown', line };
+    }
     case 'error':
       return { kind: 'error', message: arg };
     default:

@@ -17,7 +17,7 @@ const config = {
 test('config renders as quoted shell assignments', () => {
   assert.is(
     renderGuestConfig(config),
-    "SIM_ROOT_DEV='/dev/vda2'\nSIM_ROOT_FSTYPE='ext4'\nSIM_TAG='simoverlay'\nSIM_LIBDIRS='usr/lib/x86_64-linux-gnu usr/lib'\nSIM_BINDIRS='usr/bin bin'\nSIM_9P_CACHE='none'\nSIM_MODE='init'\nSIM_INIT=''\nSIM_AUTOLOGIN='1'\n",
+    "SIM_ROOT_DEV='/dev/vda2'\nSIM_ROOT_FSTYPE='ext4'\nSIM_TAG='simoverlay'\nSIM_LIBDIRS='usr/lib/x86_64-linux-gnu usr/lib'\nSIM_BINDIRS='usr/bin bin'\nSIM_9P_CACHE='none'\nSIM_MODE='init'\nSIM_INIT=''\nSIM_AUTOLOGIN='1'\nSIM_SERVE='0'\n",
   );
 });
 

@@ -45,6 +45,7 @@ test('control lines from the guest', () => {
   assert.equal(parseControlLine('overlay-mounted /run/sim/overlay'), { kind: 'overlay-mounted', path: '/run/sim/overlay' });
   assert.equal(parseControlLine('error could not mount /dev/vda'), { kind: 'error', message: 'could not mount /dev/vda' });
   assert.equal(parseControlLine('exit x'), { kind: 'unknown', line: 'exit x' });
+  assert.equal(parseControlLine('exit r7 0'), { kind: 'exit', id: 'r7', status: 0 });
 });
 
 test('kernel versions sort numerically', () => {

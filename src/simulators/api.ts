@@ -1,0 +1,85 @@
+/**
+ * The simulator daemon's API: NDJSON over a unix socket in the simulator's directory. A client
+ * sends one request line; the daemon answers with a stream of lines (or, for the console, raw
+ * bytes after the first line).
+ */
+import net from 'node:net';
+import path from 'node:path';
+import { SimError } from '../errors.js';
+
+export type ApiRequest =
+  | { op: 'events' }
+  | { op: 'exec'; argv: string[] }
+  | { op: 'stop'; timeoutMs?: number }
+  | { op: 'reboot'; timeoutMs?: number }
+  | { op: 'console' }
+  | { op: 'qmp'; command: string; arguments?: Record<string, unknown> };
+
+export type ApiReply =
+  | { type: 'event'; event: import('../events.js').SimEvent }
+  | { type: 'output'; stream: 'stdout' | 'stderr'; data: string }
+  | { type: 'exit'; status: number }
+  | { type: 'ready'; ms: number }
+  | { type: 'stopped' }
+  | { type: 'console-attached' }
+  | { type: 'qmp-result'; result: unknown }
+  | { type: 'error'; code: string; message: string; hint: string };
+
+export function apiSocket(dir: string): string {
+  return path.join(dir, 'api.sock');
+}
+
+/** Send a request and hand each reply line to `onReply` until the daemon closes or `onReply` returns true. */
+export async function request(dir: string, req: ApiRequest, onReply: (reply: ApiReply) => boolean | void): Promise<void> {
+  const socket = net.createConnection(apiSocket(dir));
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', resolve);
+    socket.once('error', (error) =>
+      reject(new SimError('SIMULATOR_NOT_FOUND', `The simulator in ${dir} does not answer (${(error as NodeJS.ErrnoException).code}).`, 'It may have just stopped; check with `sim ls`.')),
+    );
+  });
+  socket.write(`${JSON.stringify(req)}\n`);
+  let buffer = '';
+  await new Promise<void>((resolve, reject) => {
+    socket.on('data', (chunk) => {
+      buffer += chunk.toString('utf8');
+      let newline: number;
+      while ((newline = buffer.indexOf('\n')) >= 0) {
+        const line = buffer.slice(0, newline);
+        buffer = buffer.slice(newline + 1);
+        if (!line) continue;
+        if (onReply(JSON.parse(line) as ApiReply)) {
+          socket.destroy();
+          resolve();
+          return;
+        }
+      }
+    });
+    socket.on('close', () => resolve());
+    socket.on('error', reject);
+  });
+}
+
+/** Open the console: returns the connected socket after the daemon's first line. */
+export async function openConsole(dir: string): Promise<net.Socket> {
+  const socket = net.createConnection(apiSocket(dir));
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', resolve);
+    socket.once('error', reject);
+  });
+  socket.write(`${JSON.stringify({ op: 'console' })}\n`);
+  await new Promise<void>((resolve) => {
+    let buffer = '';
+    const onData = (chunk: Buffer) => {
+      buffer += chunk.toString('latin1');
+      const newline = buffer.indexOf('\n');
+      if (newline < 0) return;
+      socket.off('data', onData);
+      const rest = Buffer.from(buffer.slice(newline + 1), 'latin1');
+      if (rest.length) socket.unshift(rest);
+      resolve();
+    };
+    socket.on('data', onData);
+  });
+  return socket;
+}

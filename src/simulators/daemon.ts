@@ -1,0 +1,241 @@
+/**
+ * The process that owns a detached simulator: it starts QEMU (which dies with it), keeps the
+ * guest's ports connected (a virtio port blocks guest writes while nobody listens), records the
+ * console, and serves `sim exec`, `sim console`, `sim stop` and reboots over api.sock.
+ * It exits, removing the simulator's directory, when QEMU exits.
+ */
+import { appendFile, readFile, rm } from 'node:fs/promises';
+import net from 'node:net';
+import path from 'node:path';
+import { emit, stopwatch, type SimEvent, type SimEventInput } from '../events.js';
+import { renderCommand } from '../initramfs/guest-config.js';
+import type { BootPlan } from '../plan.js';
+import { spawn, which } from '../process.js';
+import { qemuArgs } from '../qemu/args.js';
+import { lineSplitter, parseControlLine, SocketEndpoint } from '../qemu/channel.js';
+import { QmpClient } from '../qemu/qmp.js';
+import { apiSocket, type ApiReply, type ApiRequest } from './api.js';
+import { MarkerSplitter } from './marker.js';
+import { writeState, type SimulatorState } from './registry.js';
+
+export interface DaemonSpec {
+  plan: BootPlan;
+  state: SimulatorState;
+  timeoutMs: number;
+  env: Record<string, string>;
+}
+
+const send = (socket: net.Socket, reply: ApiReply) => socket.writable && socket.write(`${JSON.stringify(reply)}\n`);
+
+interface ExecJob {
+  id: string;
+  argv: string[];
+  client: net.Socket;
+  outDone: boolean;
+  errDone: boolean;
+  status?: number;
+}
+
+export async function runDaemon(dir: string): Promise<void> {
+  const spec = JSON.parse(await readFile(path.join(dir, 'daemon.json'), 'utf8')) as DaemonSpec;
+  const { plan } = spec;
+  const env = { ...process.env, ...spec.env };
+  const state: SimulatorState = { ...spec.state, launcherPid: process.pid };
+  const elapsed = stopwatch();
+
+  // Events for `sim boot --detach` (and anyone attaching early), replayed to late subscribers.
+  const history: SimEvent[] = [];
+  const subscribers = new Set<net.Socket>();
+  const publish = (event: SimEventInput) =>
+    emit((e) => {
+      history.push(e);
+      for (const s of subscribers) send(s, { type: 'event', event: e });
+    }, event);
+
+  const consoleClients = new Set<net.Socket>();
+  const consoleTail: Buffer[] = [];
+  let ready = false;
+  let failed = false;
+  const readyWaiters: ((ms: number) => void)[] = [];
+
+  // --- exec queue -----------------------------------------------------------------------
+  const queue: ExecJob[] = [];
+  let running: ExecJob | undefined;
+  let nextId = 1;
+  const outSplit = new MarkerSplitter();
+  const errSplit = new MarkerSplitter();
+  const finishIfDone = () => {
+    const job = running;
+    if (!job || job.status === undefined || !job.outDone || !job.errDone) return;
+    send(job.client, { type: 'exit', status: job.status });
+    job.client.end();
+    running = undefined;
+    startNext();
+  };
+  const startNext = () => {
+    if (running || !ready) return;
+    const job = queue.shift();
+    if (!job) return;
+    if (job.client.destroyed) return startNext();
+    running = job;
+    cmd.write(`${job.id} ${renderCommand(job.argv)}`);
+  };
+  const routeOutput = (stream: 'stdout' | 'stderr', splitter: MarkerSplitter) => (chunk: Buffer) => {
+    const job = running;
+    if (!job) return;
+    const { data, ended } = splitter.push(chunk);
+    if (data.length) send(job.client, { type: 'output', stream, data: data.toString('utf8') });
+    if (ended) {
+      if (stream === 'stdout') job.outDone = true;
+      else job.errDone = true;
+      finishIfDone();
+    }
+  };
+
+  // --- guest channel ----------------------------------------------------------------------
+  const ctlLines = lineSplitter((line) => {
+    const message = parseControlLine(line);
+    if (message.kind === 'overlay-mounted') publish({ type: 'phase', phase: 'overlay-mounted', ms: elapsed(), detail: { path: message.path } });
+    if (message.kind === 'error') publish({ type: 'log', level: 'warn', message: `guest: ${message.message}` });
+    if (message.kind === 'initramfs' && ready) {
+      ready = false; // the guest rebooted
+    }
+    if (message.kind === 'ready') {
+      ready = true;
+      const ms = elapsed();
+      publish({ type: 'phase', phase: 'guest-ready', ms });
+      if (state.status !== 'running') void writeState({ ...state, status: 'running', readyMs: ms }, env).then(() => (state.status = 'running'));
+      for (const waiter of readyWaiters.splice(0)) waiter(ms);
+      startNext();
+    }
+    if (message.kind === 'exit' && running && message.id === running.id) {
+      running.status = message.status;
+      finishIfDone();
+    }
+  });
+  const consoleLines = lineSplitter((line) => publish({ type: 'console', line }));
+  const consoleLog = plan.files.consoleLog;
+  const onConsole = (chunk: Buffer) => {
+    consoleLines.push(chunk);
+    void appendFile(consoleLog, chunk);
+    consoleTail.push(chunk);
+    while (consoleTail.length > 64) consoleTail.shift();
+    for (const client of consoleClients) client.write(chunk);
+  };
+  const [, , , cmd, consoleEndpoint] = await Promise.all([
+    SocketEndpoint.listen(plan.files.ctl, (c) => ctlLines.push(c)),
+    SocketEndpoint.listen(plan.files.out, routeOutput('stdout', outSplit)),
+    SocketEndpoint.listen(plan.files.err, routeOutput('stderr', errSplit)),
+    SocketEndpoint.listen(plan.files.cmd, () => undefined),
+    SocketEndpoint.listen(plan.files.console, onConsole),
+  ]);
+
+  // --- QEMU -----------------------------------------------------------------------------------
+  const setpriv = await which('setpriv');
+  const args = qemuArgs(plan);
+  const [file, argv] = setpriv ? [setpriv, ['--pdeathsig', 'KILL', '--', plan.qemuBinary, ...args]] : [plan.qemuBinary, args];
+  const qemu = spawn(file, argv, { stdio: ['ignore', 'ignore', 'pipe'], env });
+  let qemuStderr = '';
+  qemu.stderr?.on('data', (c: Buffer) => (qemuStderr += c.toString()));
+  await writeState({ ...state, pid: qemu.pid ?? 0 }, env);
+  state.pid = qemu.pid ?? 0;
+  publish({ type: 'phase', phase: 'qemu-started', ms: elapsed(), detail: { pid: qemu.pid, accel: plan.accel } });
+
+  let qmp: QmpClient | undefined;
+  const monitor = async () => (qmp ??= await QmpClient.connect(plan.files.qmp));
+
+  const readyTimer = setTimeout(() => {
+    if (ready) return;
+    failed = true;
+    publish({ type: 'error', code: 'GUEST_TIMEOUT', message: `The guest did not become ready within ${Math.round(spec.timeoutMs / 1000)} s.`, hint: 'Raise --timeout, or look at the console lines for where it stopped.' });
+    qemu.kill('SIGTERM');
+  }, spec.timeoutMs);
+
+  // --- API --------------------------------------------------------------------------------
+  const api = net.createServer((client) => {
+    client.on('error', () => undefined);
+    let first = '';
+    const onData = async (chunk: Buffer) => {
+      first += chunk.toString('latin1');
+      const newline = first.indexOf('\n');
+      if (newline < 0) return;
+      client.off('data', onData);
+      const rest = Buffer.from(first.slice(newline + 1), 'latin1');
+      const req = JSON.parse(first.slice(0, newline)) as ApiRequest;
+      try {
+        await handle(req, client, rest);
+      } catch (error) {
+        send(client, { type: 'error', code: 'QEMU_FAILED', message: (error as Error).message, hint: 'Check the simulator with `sim ls`.' });
+        client.end();
+      }
+    };
+    client.on('data', onData);
+  });
+
+  const handle = async (req: ApiRequest, client: net.Socket, rest: Buffer) => {
+    switch (req.op) {
+      case 'events':
+        for (const e of history) send(client, { type: 'event', event: e });
+        subscribers.add(client);
+        client.on('close', () => subscribers.delete(client));
+        return;
+      case 'exec':
+        queue.push({ id: `r${nextId++}`, argv: req.argv, client, outDone: false, errDone: false });
+        return startNext();
+      case 'console':
+        client.write(`${JSON.stringify({ type: 'console-attached' })}\n`);
+        for (const chunk of consoleTail) client.write(chunk);
+        consoleClients.add(client);
+        if (rest.length) consoleEndpoint.write(rest);
+        client.on('data', (data: Buffer) => consoleEndpoint.write(data));
+        client.on('close', () => consoleClients.delete(client));
+        return;
+      case 'reboot': {
+        ready = false;
+        await (await monitor()).execute('system_reset');
+        const ms = await new Promise<number>((resolve) => readyWaiters.push(resolve));
+        send(client, { type: 'ready', ms });
+        client.end();
+        return;
+      }
+      case 'qmp': {
+        const result = await (await monitor()).execute(req.command, req.arguments);
+        send(client, { type: 'qmp-result', result });
+        client.end();
+        return;
+      }
+      case 'stop': {
+        stopWaiters.push(client);
+        // ACPI power-off first (a clean shutdown), then QEMU is told to quit, then killed.
+        await (await monitor()).execute('system_powerdown').catch(() => undefined);
+        setTimeout(() => void qmp?.execute('quit').catch(() => undefined), req.timeoutMs ?? 30_000).unref();
+        setTimeout(() => qemu.kill('SIGKILL'), (req.timeoutMs ?? 30_000) + 5_000).unref();
+        return;
+      }
+    }
+  };
+  const stopWaiters: net.Socket[] = [];
+  await new Promise<void>((resolve) => api.listen(apiSocket(dir), resolve));
+
+  const result = await qemu;
+  clearTimeout(readyTimer);
+  if (!ready && !failed) {
+    const detail = qemuStderr.trim().split('\n').pop() ?? '';
+    publish({ type: 'error', code: 'GUEST_CRASHED', message: `The simulator stopped before it became ready${detail ? `: ${detail}` : ''}.`, hint: `See the console log lines above.` });
+  }
+  publish({ type: 'phase', phase: 'guest-stopped', ms: elapsed(), detail: { qemuExitCode: result.exitCode ?? null } });
+  for (const job of [running, ...queue]) if (job) send(job.client, { type: 'error', code: 'GUEST_CRASHED', message: 'The simulator stopped while the command ran.', hint: 'Start it again with `sim boot --detach`.' });
+  for (const client of stopWaiters) send(client, { type: 'stopped' });
+  qmp?.close();
+  api.close();
+  for (const s of [...subscribers, ...consoleClients, ...stopWaiters]) s.end();
+  await rm(dir, { recursive: true, force: true });
+}
+
+/** Entry point: `node daemon-main.js DIR` (see start.ts). */
+export async function daemonMain(argv: string[]): Promise<void> {
+  const dir = argv[0];
+  if (!dir) throw new Error('usage: daemon DIR');
+  await runDaemon(dir);
+  process.exit(0);
+}

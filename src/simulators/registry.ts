@@ -1,0 +1,132 @@
+/**
+ * Named, long-running simulators: one private directory each under the runtime dir, holding
+ * QEMU's sockets, the session disk and state.json. An entry whose QEMU is gone is stale and is
+ * removed when seen, never reported as running.
+ */
+import { chmod, mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { z } from 'zod';
+import { writeJsonAtomic } from '../cache/atomic.js';
+import { SimError } from '../errors.js';
+import { runtimeDir } from '../paths.js';
+
+export const simulatorStateSchema = z.object({
+  name: z.string(),
+  status: z.enum(['starting', 'running']),
+  /** QEMU's pid. */
+  pid: z.number().int(),
+  /** The `sim boot --detach` process that started it (only matters while starting). */
+  launcherPid: z.number().int(),
+  image: z.string(),
+  imageId: z.string(),
+  overlay: z.string().nullable(),
+  accel: z.enum(['kvm', 'tcg']),
+  startedAt: z.string(),
+  readyMs: z.number().optional(),
+  display: z.record(z.string(), z.unknown()).optional(),
+});
+export type SimulatorState = z.infer<typeof simulatorStateSchema>;
+
+const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$/;
+
+export function checkName(name: string): string {
+  if (!NAME.test(name)) throw new SimError('USAGE', `'${name}' is not a valid simulator name.`, 'Use up to 40 letters, digits, dots, dashes and underscores.');
+  return name;
+}
+
+export function simulatorsDir(env: NodeJS.ProcessEnv = process.env): string {
+  return path.join(runtimeDir(env), 'sims');
+}
+
+export function simulatorDir(name: string, env: NodeJS.ProcessEnv = process.env): string {
+  return path.join(simulatorsDir(env), checkName(name));
+}
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Is `pid` still the QEMU we started (and not a recycled pid)? */
+async function isOurQemu(state: SimulatorState, dir: string): Promise<boolean> {
+  if (!isAlive(state.pid)) return false;
+  const cmdline = await readFile(`/proc/${state.pid}/cmdline`, 'utf8').catch(() => undefined);
+  return cmdline === undefined || cmdline.includes(dir);
+}
+
+export async function writeState(state: SimulatorState, env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  await writeJsonAtomic(path.join(simulatorDir(state.name, env), 'state.json'), state);
+}
+
+async function readState(dir: string): Promise<SimulatorState | undefined> {
+  const text = await readFile(path.join(dir, 'state.json'), 'utf8').catch(() => undefined);
+  if (!text) return undefined;
+  const parsed = simulatorStateSchema.safeParse(JSON.parse(text));
+  return parsed.success ? parsed.data : undefined;
+}
+
+/** Create a simulator's directory, refusing a name that is taken by a live one. */
+export async function claimName(name: string, env: NodeJS.ProcessEnv = process.env): Promise<string> {
+  const root = simulatorsDir(env);
+  await mkdir(root, { recursive: true, mode: 0o700 });
+  await chmod(runtimeDir(env), 0o700).catch(() => undefined);
+  await listSimulators(env); // sweeps stale entries, freeing their names
+  const dir = simulatorDir(name, env);
+  try {
+    await mkdir(dir, { mode: 0o700 });
+  } catch {
+    throw new SimError('SIMULATOR_EXISTS', `A simulator named '${name}' is already running.`, `Stop it with 'sim stop ${name}', or pick another name with --name.`);
+  }
+  return dir;
+}
+
+/**
+ * Live simulators. Entries whose QEMU is gone, or whose start was abandoned (launcher dead before
+ * the guest became ready), are removed.
+ */
+export async function listSimulators(env: NodeJS.ProcessEnv = process.env): Promise<SimulatorState[]> {
+  const root = simulatorsDir(env);
+  const live: SimulatorState[] = [];
+  for (const entry of (await readdir(root).catch(() => [] as string[])).sort()) {
+    const dir = path.join(root, entry);
+    const state = await readState(dir);
+    if (state && (await isOurQemu(state, dir))) {
+      if (state.status === 'running' || isAlive(state.launcherPid)) {
+        live.push(state);
+        continue;
+      }
+      process.kill(state.pid, 'SIGKILL'); // an interrupted start: nobody can use it
+    } else if (!state && (await recentlyCreated(dir))) {
+      continue; // being set up right now
+    }
+    await rm(dir, { recursive: true, force: true });
+  }
+  return live;
+}
+
+async function recentlyCreated(dir: string): Promise<boolean> {
+  const { stat } = await import('node:fs/promises');
+  const info = await stat(dir).catch(() => undefined);
+  return Boolean(info && Date.now() - info.mtimeMs < 10_000);
+}
+
+/** The simulator named, or the only one running when no name is given. */
+export async function findSimulator(name: string | undefined, env: NodeJS.ProcessEnv = process.env): Promise<SimulatorState> {
+  const live = await listSimulators(env);
+  if (name) {
+    const found = live.find((s) => s.name === name);
+    if (found) return found;
+    throw new SimError('SIMULATOR_NOT_FOUND', `No simulator named '${name}' is running.`, live.length ? `Running: ${live.map((s) => s.name).join(', ')}.` : "Start one with 'sim boot --detach --name NAME'.");
+  }
+  if (live.length === 1) return live[0]!;
+  if (!live.length) throw new SimError('SIMULATOR_NOT_FOUND', 'No simulator is running.', "Start one with 'sim boot --detach'.");
+  throw new SimError('USAGE', `${live.length} simulators are running; say which one.`, `Running: ${live.map((s) => s.name).join(', ')}.`);
+}
+
+export async function removeSimulatorDir(name: string, env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  await rm(simulatorDir(name, env), { recursive: true, force: true });
+}

@@ -1,0 +1,130 @@
+/**
+ * Starting, using and stopping detached simulators: `sim boot --detach` prepares the boot,
+ * hands it to a daemon process and returns once the guest is ready.
+ */
+import { access, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { prepareBoot, DEFAULT_TIMEOUT_MS, type BootOptions } from '../boot.js';
+import { SimError } from '../errors.js';
+import { emit, type EventSink, type SimEvent } from '../events.js';
+import { packageRoot } from '../paths.js';
+import { spawnDetached } from '../process.js';
+import { apiSocket, request } from './api.js';
+import type { DaemonSpec } from './daemon.js';
+import { claimName, findSimulator, isAlive, removeSimulatorDir, simulatorDir, type SimulatorState } from './registry.js';
+
+/** The daemon's entry, compiled (also when this module runs from src/ under tsx, as in tests). */
+const DAEMON_MAIN = path.join(packageRoot, 'dist', 'simulators', 'daemon-main.js');
+
+export interface StartOptions extends Omit<BootOptions, 'command' | 'interactive'> {
+  name?: string;
+}
+
+async function waitForFile(file: string, ms: number, alive: () => boolean): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline && alive()) {
+    if (await access(file).then(() => true, () => false)) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new SimError('QEMU_FAILED', 'The simulator process did not start.', 'Look at daemon.log in the simulator directory, or run with --verbose.');
+}
+
+/** Start a detached simulator; resolves with its state once the guest is ready. */
+export async function startSimulator(options: StartOptions): Promise<SimulatorState> {
+  const env = options.env ?? process.env;
+  const events = options.events;
+  const name = options.name ?? options.image;
+  let dir: string | undefined;
+  try {
+    const { plan, image } = await prepareBoot({ ...options, detached: true, interactive: false }, async () => (dir = await claimName(name, env)));
+    const state: SimulatorState = {
+      name,
+      status: 'starting',
+      pid: 0,
+      launcherPid: 0,
+      image: image.names[0] ?? image.id,
+      imageId: image.id,
+      overlay: plan.overlay?.path ?? null,
+      accel: plan.accel,
+      startedAt: new Date().toISOString(),
+    };
+    const spec: DaemonSpec = { plan, state, timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS, env: pickSimEnv(env) };
+    await writeFile(path.join(dir!, 'daemon.json'), JSON.stringify(spec));
+    const daemonPid = await spawnDetached(process.execPath, [DAEMON_MAIN, dir!], { logFile: path.join(dir!, 'daemon.log'), env });
+    await waitForFile(apiSocket(dir!), 10_000, () => isAlive(daemonPid));
+
+    const tail: string[] = [];
+    let outcome: SimEvent | undefined;
+    const onAbort = () => void stopSimulator(name, { env, timeoutMs: 5_000 }).catch(() => undefined);
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      await request(dir!, { op: 'events' }, (reply) => {
+        if (reply.type !== 'event') return false;
+        const event = reply.event;
+        if (event.type === 'console') tail.push(event.line), tail.length > 40 && tail.shift();
+        events?.(event);
+        if ((event.type === 'phase' && event.phase === 'guest-ready') || event.type === 'error') {
+          outcome = event;
+          return true;
+        }
+        return false;
+      });
+    } finally {
+      options.signal?.removeEventListener('abort', onAbort);
+    }
+    if (options.signal?.aborted) throw new SimError('INTERRUPTED', 'The simulator start was interrupted.', 'It has been stopped.');
+    if (!outcome || outcome.type === 'error') {
+      const code = outcome?.type === 'error' ? outcome.code : 'GUEST_CRASHED';
+      throw new SimError(code === 'GUEST_TIMEOUT' ? 'GUEST_TIMEOUT' : 'GUEST_CRASHED', outcome?.type === 'error' ? outcome.message : 'The simulator stopped before it became ready.', outcome?.type === 'error' ? outcome.hint : 'See the console lines.', { details: tail });
+    }
+    return await findSimulator(name, env);
+  } catch (error) {
+    if (error instanceof SimError && error.code === 'SIMULATOR_EXISTS') throw error;
+    if (dir) await removeSimulatorDir(name, env).catch(() => undefined);
+    throw error;
+  }
+}
+
+/** Only sim's own settings travel to the daemon; it inherits the rest of the environment. */
+function pickSimEnv(env: NodeJS.ProcessEnv): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[0].startsWith('SIM_') || e[0] === 'PATH'));
+}
+
+/** Run a command in a running simulator; output goes to `events`, the exit status is returned. */
+export async function execInSimulator(name: string | undefined, argv: string[], options: { env?: NodeJS.ProcessEnv; events?: EventSink } = {}): Promise<number> {
+  const sim = await findSimulator(name, options.env);
+  if (!argv.length) throw new SimError('USAGE', 'sim exec needs a command.', 'Give it after --, e.g. sim exec -- uname -a');
+  let status: number | undefined;
+  let failure: SimError | undefined;
+  await request(simulatorDir(sim.name, options.env), { op: 'exec', argv }, (reply) => {
+    if (reply.type === 'output') emit(options.events, { type: 'output', stream: reply.stream, data: reply.data });
+    if (reply.type === 'exit') status = reply.status;
+    if (reply.type === 'error') failure = new SimError('GUEST_CRASHED', reply.message, reply.hint);
+    return status !== undefined || failure !== undefined;
+  });
+  if (failure) throw failure;
+  if (status === undefined) throw new SimError('GUEST_CRASHED', `Simulator '${sim.name}' stopped while the command ran.`, 'Start it again with `sim boot --detach`.');
+  return status;
+}
+
+/** Reboot the guest in place (same QEMU process); resolves when it is ready again. */
+export async function rebootSimulator(name: string | undefined, options: { env?: NodeJS.ProcessEnv } = {}): Promise<number> {
+  const sim = await findSimulator(name, options.env);
+  let ms: number | undefined;
+  await request(simulatorDir(sim.name, options.env), { op: 'reboot' }, (reply) => {
+    if (reply.type === 'ready') ms = reply.ms;
+    return ms !== undefined;
+  });
+  if (ms === undefined) throw new SimError('GUEST_CRASHED', `Simulator '${sim.name}' did not come back after the reboot.`, 'Look at its console (sim console), or stop and start it again.');
+  return ms;
+}
+
+/** ACPI power-off, then quit, then kill; resolves once QEMU is gone and the state is removed. */
+export async function stopSimulator(name: string | undefined, options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<SimulatorState> {
+  const sim = await findSimulator(name, options.env);
+  await request(simulatorDir(sim.name, options.env), { op: 'stop', timeoutMs: options.timeoutMs }, (reply) => reply.type === 'stopped').catch(() => undefined);
+  for (let i = 0; i < 100 && isAlive(sim.pid); i++) await new Promise((r) => setTimeout(r, 50));
+  if (isAlive(sim.pid)) process.kill(sim.pid, 'SIGKILL');
+  await removeSimulatorDir(sim.name, options.env);
+  return sim;
+}

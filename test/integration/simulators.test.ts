@@ -1,0 +1,97 @@
+/**
+ * Long-running simulators on the fixture image: start detached, list, exec (output and status),
+ * stop without leftovers; a killed daemon leaves state that `sim ls` cleans; a reboot in place.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { mkdtemp, readdir } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { buildFixtureImage, buildFixturePrefix } from '../helpers/fixture-image.js';
+import { freshEnv, sim, type SimEnv } from '../helpers/sim.js';
+
+let env: SimEnv;
+let prefix: string;
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function simsLeft(): Promise<string[]> {
+  return readdir(path.join(env.SIM_RUNTIME_DIR, 'sims')).catch(() => []);
+}
+
+test('setup', async () => {
+  const fixture = await buildFixtureImage();
+  env = await freshEnv();
+  prefix = await mkdtemp(path.join(os.tmpdir(), 'sim-prefix-'));
+  await buildFixturePrefix(prefix);
+  assert.is((await sim(['image', 'add', fixture.disk, '--name', 'demo'], env)).exitCode, 0);
+});
+
+test('start detached, ls, exec, stop', async () => {
+  const start = await sim(['boot', '--detach', '--image', 'demo', '--overlay', prefix, '--name', 'one'], env);
+  assert.is(start.exitCode, 0, String(start.stderr));
+  assert.is(start.stdout, 'one');
+
+  const ls = await sim(['ls', '--json'], env);
+  const [state] = String(ls.stdout).split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  assert.is(state.name, 'one');
+  assert.is(state.status, 'running');
+  assert.is(state.overlay, prefix);
+  assert.ok(alive(state.pid));
+
+  const exec = await sim(['exec', 'one', '--', 'sh', '-c', 'demo-app; echo oops >&2; exit 5'], env);
+  assert.is(exec.exitCode, 5);
+  assert.is(exec.stdout, 'libdemo version 2');
+  assert.is(exec.stderr, 'oops');
+  const again = await sim(['exec', '--', 'sim-hello'], env);
+  assert.is(again.exitCode, 0);
+  assert.is(again.stdout, 'hello from the overlay');
+
+  const taken = await sim(['boot', '--detach', '--image', 'demo', '--name', 'one'], env);
+  assert.is(taken.exitCode, 64);
+  assert.match(String(taken.stderr), /already running/);
+
+  const stop = await sim(['stop', 'one', '--timeout', '3'], env);
+  assert.is(stop.exitCode, 0, String(stop.stderr));
+  assert.not.ok(alive(state.pid), 'QEMU is gone');
+  assert.equal(await simsLeft(), []);
+  const missing = await sim(['exec', 'one', '--', 'true'], env);
+  assert.is(missing.exitCode, 64);
+  assert.match(String(missing.stderr), /No simulator named 'one'/);
+});
+
+test('a reboot in place keeps the QEMU process and the overlay', async () => {
+  const { startSimulator, rebootSimulator, execInSimulator, stopSimulator } = await import('../../src/simulators/start.js');
+  const simEnv = { ...process.env, ...env };
+  const state = await startSimulator({ image: 'demo', overlay: prefix, name: 'lib', env: simEnv });
+  const output: string[] = [];
+  const ms = await rebootSimulator('lib', { env: simEnv });
+  assert.ok(ms > 0);
+  const status = await execInSimulator('lib', ['demo-app'], { env: simEnv, events: (e) => e.type === 'output' && output.push(e.data) });
+  assert.is(status, 0);
+  assert.is(output.join(''), 'libdemo version 2\n');
+  const { listSimulators } = await import('../../src/simulators/registry.js');
+  assert.is((await listSimulators(simEnv))[0]?.pid, state.pid, 'same QEMU process');
+  await stopSimulator('lib', { env: simEnv, timeoutMs: 2_000 });
+});
+
+test('a simulator whose processes were killed is cleaned up by the next sim ls', async () => {
+  assert.is((await sim(['boot', '--detach', '--image', 'demo', '--name', 'doomed'], env)).exitCode, 0);
+  const [state] = String((await sim(['ls', '--json'], env)).stdout).split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  process.kill(state.launcherPid, 'SIGKILL'); // the daemon; QEMU dies with it
+  for (let i = 0; i < 50 && alive(state.pid); i++) await new Promise((r) => setTimeout(r, 100));
+  assert.not.ok(alive(state.pid));
+  assert.equal(await simsLeft(), ['doomed'], 'the state is still there');
+  const ls = await sim(['ls'], env);
+  assert.not.match(String(ls.stdout), /doomed/);
+  assert.equal(await simsLeft(), []);
+});
+
+test.run();
