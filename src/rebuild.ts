@@ -5,7 +5,10 @@
 import { boot, type BootOptions, type BootResult } from './boot.js';
 import { buildModules, type BuildModulesResult } from './build/index.js';
 import type { ImageMeta } from './config.js';
-import type { EventSink } from './events.js';
+import { stopwatch, type EventSink } from './events.js';
+import { planReload, reloadSimulator, type RebootPolicy } from './hot-reload.js';
+import { listSimulators } from './simulators/registry.js';
+import { execInSimulator } from './simulators/start.js';
 import { DEFAULT_IMAGE, resolveOrBuildImage } from './images.js';
 import { loadProject, type Project } from './project.js';
 
@@ -33,10 +36,33 @@ export async function build(modules: string[], options: ProjectOptions = {}): Pr
   return { ...result, image };
 }
 
-export type RebuildAndBootOptions = ProjectOptions & Omit<BootOptions, 'image' | 'overlay' | 'resolve'> & { modules: string[] };
+export type RebuildAndBootOptions = ProjectOptions &
+  Omit<BootOptions, 'image' | 'overlay' | 'resolve'> & {
+    modules: string[];
+    /** When a simulator already runs with this prefix: reboot it for library changes (auto), always, or never. */
+    reboot?: RebootPolicy;
+  };
 
-export async function rebuildAndBoot(options: RebuildAndBootOptions): Promise<BootResult & { build: BuildModulesResult }> {
-  const built = await build(options.modules, options);
+export interface RebuildAndBootResult extends BootResult {
+  build: BuildModulesResult;
+  /** Set when a running simulator was updated instead of booting a new guest. */
+  reloaded?: string;
+}
+
+/**
+ * Build, then boot with the prefix — or, when a detached simulator already serves this prefix,
+ * update it in place (restart apps, reboot for libraries) and run the command there.
+ */
+export async function rebuildAndBoot(options: RebuildAndBootOptions): Promise<RebuildAndBootResult> {
+  const elapsed = stopwatch();
+  const { project, image } = await projectAndImage(options);
+  const built = { ...(await buildModules(options.modules, { project, libdir: image.libdir, events: options.events })), image };
+  const running = (await listSimulators(options.env)).find((s) => s.status === 'running' && s.overlay === built.prefix);
+  if (running) {
+    await reloadSimulator(running, planReload(project, built, options.reboot ?? 'auto'), options);
+    const exitCode = options.command?.length ? await execInSimulator(running.name, options.command, options) : 0;
+    return { exitCode, accel: running.accel, image: running.image, totalMs: elapsed(), build: built, reloaded: running.name };
+  }
   const result = await boot({ ...options, image: built.image.id, overlay: built.prefix });
   return { ...result, build: built };
 }

@@ -38,16 +38,21 @@ export const buildCommand: CommandModule<GlobalArgs, ProjectArgs> = {
   },
 };
 
-type RebuildArgs = ProjectArgs & BootArgs;
+type RebuildArgs = ProjectArgs & BootArgs & { reboot: 'auto' | 'always' | 'never' };
 
 export const rebuildAndBootCommand: CommandModule<GlobalArgs, RebuildArgs> = {
   command: 'rebuild-and-boot [modules..] [options] [-- command...]',
   describe: 'Build modules into the overlay prefix, then boot with it (every boot option applies)',
-  builder: (y) => bootOptions(projectOptions(y), { image: undefined }) as unknown as Argv<RebuildArgs>,
+  builder: (y) =>
+    bootOptions(projectOptions(y), { image: undefined }).option('reboot', {
+      choices: ['auto', 'always', 'never'] as const,
+      default: 'auto' as const,
+      describe: 'With a detached simulator already serving this prefix: reboot it in place for library changes (auto), always, or never',
+    }) as unknown as Argv<RebuildArgs>,
   handler: async (args) => {
     process.exitCode = await runCommand(args, async ({ events, signal }) => {
       const request = bootRequestFrom(args);
-      const result = await rebuildAndBoot({ ...request, image: args.image, modules: moduleList(args.modules), configPath: args.config, events, signal });
+      const result = await rebuildAndBoot({ ...request, image: args.image, modules: moduleList(args.modules), configPath: args.config, reboot: args.reboot, events, signal });
       return result.exitCode;
     }, { interactive: !args['--']?.length });
   },

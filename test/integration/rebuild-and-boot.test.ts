@@ -53,6 +53,25 @@ test('a broken module fails with the compiler message, exit 70, and does not boo
   assert.not.ok(events.some((e) => e.type === 'phase' && e.phase === 'qemu-started'));
 });
 
+test('hot reload: a running simulator with the prefix is updated in place, same QEMU process', async () => {
+  await writeFile(path.join(project, 'sim.json'), JSON.stringify({ image: 'demo', modules: { simmod: { source: 'simmod', kind: 'app' } } }));
+  const start = await sim(['boot', '--detach', '--image', 'demo', '--overlay', path.join(project, '.sim/prefix'), '--name', 'hot'], env);
+  assert.is(start.exitCode, 0, String(start.stderr));
+  const pid = () => sim(['ls', '--json'], env).then((r) => JSON.parse(String(r.stdout).split('\n')[0]!).pid as number);
+  const before = await pid();
+
+  await writeFile(path.join(project, 'simmod/version.h'), '#define SIMMOD_VERSION "3.0-hot"\n');
+  const began = Date.now();
+  const run = await sim(['rebuild-and-boot', 'simmod', '--', 'simmod-hello'], env, { cwd: project });
+  const ms = Date.now() - began;
+  assert.is(run.exitCode, 0, String(run.stderr));
+  assert.is(run.stdout, 'simmod version 3.0-hot');
+  assert.match(String(run.stderr), /hot updated in place/);
+  assert.is(await pid(), before, 'no new QEMU process');
+  console.log(`      hot reload (app): ${ms} ms from rebuild-and-boot to the new output`);
+  assert.is((await sim(['stop', 'hot', '--timeout', '2'], env)).exitCode, 0);
+});
+
 test('config errors name the field', async () => {
   await writeFile(path.join(project, 'sim.json'), JSON.stringify({ modules: { glib: { source: 'simmod', buildSystem: 'scons' } } }));
   const run = await sim(['build', 'glib'], env, { cwd: project });
