@@ -7,20 +7,13 @@ import { chmod, mkdir, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { SimError } from './errors.js';
 import { runtimeDir } from './paths.js';
+import { isAlive } from './util/pids.js';
 import { run } from './process.js';
 
 export function sessionsDir(env: NodeJS.ProcessEnv = process.env): string {
   return path.join(runtimeDir(env), 'sessions');
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** Remove session directories whose launcher is gone. */
 export async function sweepStaleSessions(env: NodeJS.ProcessEnv = process.env): Promise<string[]> {
@@ -28,7 +21,7 @@ export async function sweepStaleSessions(env: NodeJS.ProcessEnv = process.env): 
   const removed: string[] = [];
   for (const entry of await readdir(dir).catch(() => [] as string[])) {
     const pid = Number(/^(\d+)-/.exec(entry)?.[1]);
-    if (pid && !alive(pid)) {
+    if (pid && !isAlive(pid)) {
       await rm(path.join(dir, entry), { recursive: true, force: true });
       removed.push(entry);
     }

@@ -1,20 +1,10 @@
 import type { Argv, CommandModule } from 'yargs';
 import { importImage, listImages, removeImage, resolveImage, verifyImage } from '../image/store.js';
+import { formatBytes } from '../doctor.js';
 import { emit } from '../events.js';
 import { buildImage } from '../image/build.js';
 import { DEFAULT_IMAGE } from '../images.js';
 import { runCommand, type GlobalArgs } from './context.js';
-
-function formatBytes(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value.toFixed(unit ? 1 : 0)} ${units[unit]}`;
-}
 
 const add: CommandModule<GlobalArgs, GlobalArgs & { file: string; name?: string }> = {
   command: 'add <file>',

@@ -6,8 +6,9 @@ import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { SimError } from '../errors.js';
-import { moduleName, parseModuleIndex, requiredModules, resolveModules } from '../initramfs/modules.js';
+import { displayModules, moduleName, parseModuleIndex, requiredModules, resolveModules } from '../initramfs/modules.js';
 import { runBinary } from '../process.js';
+import { programHeaders, PT_NOTE } from '../util/elf.js';
 import type { ExtFs } from './debugfs.js';
 
 export const MODULE_INDEX_FILES = ['modules.dep', 'modules.softdep', 'modules.alias', 'modules.builtin'] as const;
@@ -88,7 +89,8 @@ export async function extractKernel(fs: ExtFs, location: KernelLocation, fstype:
     throw new SimError('KERNEL_NO_MODULES', `Kernel ${location.version} in ${label} has no modules.dep or modules.builtin.`, `Run 'depmod ${location.version}' inside the image, then import it again.`);
   }
   const parsed = parseModuleIndex({ dep: dep ?? '', softdep: await read('modules.softdep'), alias: await read('modules.alias'), builtin });
-  const { load, missing } = resolveModules(parsed, requiredModules(fstype));
+  // The display modules too, when the kernel has them: a boot with a screen loads them.
+  const { load, missing } = resolveModules(parsed, requiredModules(fstype), displayModules);
   if (missing.length) {
     throw new SimError('KERNEL_NO_MODULES', `Kernel ${location.version} in ${label} lacks modules sim needs: ${missing.join(', ')}.`, 'Use a kernel with virtio, virtio-blk, virtio-console, 9p and the root filesystem as modules or built in (Debian and Fedora kernels have them).');
   }
@@ -142,16 +144,10 @@ export async function extractVmlinux(bzImage: string, dest: string): Promise<boo
 
 /** An x86-64 ELF with a Xen PHYS32_ENTRY note (type 18), which QEMU boots via PVH. */
 export function isElfWithPvhNote(elf: Buffer): boolean {
-  if (elf.length < 64 || elf.readUInt32BE(0) !== 0x7f454c46 || elf[4] !== 2) return false;
-  const phoff = Number(elf.readBigUInt64LE(32));
-  const phentsize = elf.readUInt16LE(54);
-  const phnum = elf.readUInt16LE(56);
-  for (let i = 0; i < phnum; i++) {
-    const ph = phoff + i * phentsize;
-    if (elf.readUInt32LE(ph) !== 4) continue; // PT_NOTE
-    const offset = Number(elf.readBigUInt64LE(ph + 8));
-    const size = Number(elf.readBigUInt64LE(ph + 32));
-    for (let n = offset; n + 12 <= offset + size; ) {
+  for (const header of programHeaders(elf) ?? []) {
+    if (header.type !== PT_NOTE) continue;
+    const end = header.offset + header.fileSize;
+    for (let n = header.offset; n + 12 <= end; ) {
       const namesz = elf.readUInt32LE(n);
       const descsz = elf.readUInt32LE(n + 4);
       const type = elf.readUInt32LE(n + 8);
@@ -162,4 +158,3 @@ export function isElfWithPvhNote(elf: Buffer): boolean {
   }
   return false;
 }
-

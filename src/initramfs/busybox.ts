@@ -2,17 +2,12 @@
 import { readFile } from 'node:fs/promises';
 import { SimError } from '../errors.js';
 import { which } from '../process.js';
+import { programHeaders, PT_INTERP } from '../util/elf.js';
 
 /** True when the ELF has no PT_INTERP program header, i.e. needs no dynamic loader. Pure. */
 export function isStaticElf(elf: Buffer): boolean {
-  if (elf.length < 64 || elf.readUInt32BE(0) !== 0x7f454c46 || elf[4] !== 2) return false;
-  const phoff = Number(elf.readBigUInt64LE(32));
-  const phentsize = elf.readUInt16LE(54);
-  const phnum = elf.readUInt16LE(56);
-  for (let i = 0; i < phnum; i++) {
-    if (elf.readUInt32LE(phoff + i * phentsize) === 3) return false; // PT_INTERP
-  }
-  return true;
+  const headers = programHeaders(elf);
+  return Boolean(headers) && !headers!.some((h) => h.type === PT_INTERP);
 }
 
 export async function findStaticBusybox(env: NodeJS.ProcessEnv = process.env): Promise<string> {

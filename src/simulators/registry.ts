@@ -9,6 +9,9 @@ import { z } from 'zod';
 import { writeJsonAtomic } from '../cache/atomic.js';
 import { SimError } from '../errors.js';
 import { runtimeDir } from '../paths.js';
+import { isAlive } from '../util/pids.js';
+
+export { isAlive };
 
 export const simulatorStateSchema = z.object({
   name: z.string(),
@@ -42,14 +45,6 @@ export function simulatorDir(name: string, env: NodeJS.ProcessEnv = process.env)
   return path.join(simulatorsDir(env), checkName(name));
 }
 
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** Is `pid` still the QEMU we started (and not a recycled pid)? */
 async function isOurQemu(state: SimulatorState, dir: string): Promise<boolean> {

@@ -9,6 +9,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile, copyFile, chmod, open } from '
 import os from 'node:os';
 import path from 'node:path';
 import { buildFixtureImage, buildFixturePrefix, type FixtureImage } from '../helpers/fixture-image.js';
+import { isAlive } from '../../src/util/pids.js';
 import { freshEnv, parseEvents, sessionsLeft, sim, type SimEnv } from '../helpers/sim.js';
 import { boot } from '../../src/boot.js';
 import { listImages } from '../../src/image/store.js';
@@ -158,14 +159,6 @@ test('a killed launcher takes QEMU with it and the next run sweeps its session',
   assert.equal(await sessionsLeft(env), []);
 });
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 test('a guest that never gets ready fails after --timeout with the console lines', async () => {
   const run = await sim(['boot', '--image', 'demo', '--timeout', '1', '--', 'true'], env);

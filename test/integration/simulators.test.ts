@@ -8,19 +8,12 @@ import { mkdtemp, readdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { buildFixtureImage, buildFixturePrefix } from '../helpers/fixture-image.js';
+import { isAlive } from '../../src/util/pids.js';
 import { freshEnv, sim, type SimEnv } from '../helpers/sim.js';
 
 let env: SimEnv;
 let prefix: string;
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 async function simsLeft(): Promise<string[]> {
   return readdir(path.join(env.SIM_RUNTIME_DIR, 'sims')).catch(() => []);
@@ -44,7 +37,7 @@ test('start detached, ls, exec, stop', async () => {
   assert.is(state.name, 'one');
   assert.is(state.status, 'running');
   assert.is(state.overlay, prefix);
-  assert.ok(alive(state.pid));
+  assert.ok(isAlive(state.pid));
 
   const exec = await sim(['exec', 'one', '--', 'sh', '-c', 'demo-app; echo oops >&2; exit 5'], env);
   assert.is(exec.exitCode, 5);
@@ -60,7 +53,7 @@ test('start detached, ls, exec, stop', async () => {
 
   const stop = await sim(['stop', 'one', '--timeout', '3'], env);
   assert.is(stop.exitCode, 0, String(stop.stderr));
-  assert.not.ok(alive(state.pid), 'QEMU is gone');
+  assert.not.ok(isAlive(state.pid), 'QEMU is gone');
   assert.equal(await simsLeft(), []);
   const missing = await sim(['exec', 'one', '--', 'true'], env);
   assert.is(missing.exitCode, 64);
@@ -86,8 +79,8 @@ test('a simulator whose processes were killed is cleaned up by the next sim ls',
   assert.is((await sim(['boot', '--detach', '--image', 'demo', '--name', 'doomed'], env)).exitCode, 0);
   const [state] = String((await sim(['ls', '--json'], env)).stdout).split('\n').filter(Boolean).map((l) => JSON.parse(l));
   process.kill(state.launcherPid, 'SIGKILL'); // the daemon; QEMU dies with it
-  for (let i = 0; i < 50 && alive(state.pid); i++) await new Promise((r) => setTimeout(r, 100));
-  assert.not.ok(alive(state.pid));
+  for (let i = 0; i < 50 && isAlive(state.pid); i++) await new Promise((r) => setTimeout(r, 100));
+  assert.not.ok(isAlive(state.pid));
   assert.equal(await simsLeft(), ['doomed'], 'the state is still there');
   const ls = await sim(['ls'], env);
   assert.not.match(String(ls.stdout), /doomed/);
