@@ -25,6 +25,10 @@ export const toolPackages: Record<string, string> = {
   depmod: 'kmod',
   autoreconf: 'autoconf',
   readelf: 'binutils',
+  'apt-get': 'apt',
+  'dpkg-source': 'dpkg-dev',
+  'pkg-config': 'pkgconf',
+  python3: 'python3',
 };
 
 type Logger = (line: string) => void;

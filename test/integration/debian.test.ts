@@ -1,0 +1,186 @@
+/**
+ * The systemd path of the hook, on the real default Debian image (built once into the cache:
+ * $SIM_CACHE_DIR, else the normal cache location, so that later runs are cache hits).
+ *
+ * The fixture prefix holds a copy of the host's libglib-2.0.so.0 (Debian 12 like the image, so
+ * ABI-identical) and sim-glib-probe, which prints the libglib file its own process mapped.
+ * One boot with the prefix checks a systemd service, the command itself, PATH for services,
+ * login shells and the command, the exit status and a clean power-off; one boot without it
+ * checks that the image is used unchanged; a detached boot checks root's autologin on ttyS0.
+ */
+import { copyFile, mkdir, mkdtemp, realpath, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { execa } from 'execa';
+import type { ImageMeta } from '../../src/config.js';
+import { missingRequirements } from '../../src/demo.js';
+import type { SimEvent } from '../../src/events.js';
+import { sha256File } from '../../src/image/hash.js';
+import { findImage, imageFile, listImages } from '../../src/image/store.js';
+import { DEFAULT_IMAGE, resolveOrBuildImage } from '../../src/images.js';
+import { which } from '../../src/process.js';
+import { parseEvents, sim } from '../helpers/sim.js';
+
+const HOST_GLIB = '/lib/x86_64-linux-gnu/libglib-2.0.so.0';
+const LIBDIR = 'usr/lib/x86_64-linux-gnu';
+const OVERLAY = '/run/sim/overlay';
+const OVERLAY_GLIB = `${OVERLAY}/${LIBDIR}/libglib-2.0.so`;
+const OVERLAY_BIN = `${OVERLAY}/usr/bin`;
+const PROBE_SOURCE = fileURLToPath(new URL('../../fixtures/demo-glib-probe/glib-probe.c', import.meta.url));
+/** The name of the detached simulator, unique to this run. */
+const SIMULATOR = `debian-test-${process.pid}`;
+
+let skip: string | undefined;
+let image: ImageMeta;
+let prefix: string;
+
+/** Why these tests cannot run here; in CI that is a failure, never a skip. */
+async function skipReason(): Promise<string | undefined> {
+  const stored = await findImage(DEFAULT_IMAGE);
+  const missing = (await missingRequirements(['boot', ...(stored ? [] : ['image' as const])])).map((r) => r.what);
+  if (!(await which('gcc'))) missing.push('gcc');
+  if (!(await realpath(HOST_GLIB).catch(() => undefined))) missing.push(`${HOST_GLIB} (libglib2.0-0)`);
+  const reason = missing.length ? `missing: ${missing.join(', ')}` : !stored && process.getuid?.() !== 0 ? 'building the default image needs root' : undefined;
+  if (reason && process.env.CI === 'true') throw new Error(`the Debian image tests cannot run in CI: ${reason}`);
+  return reason;
+}
+
+function it(name: string, fn: () => Promise<void>): void {
+  test(name, async () => {
+    if (!skip) await fn();
+  });
+}
+
+/** key=value lines the guest scripts print, from the `output` events of a --json run. */
+function guestValues(events: SimEvent[]): Record<string, string> {
+  const stdout = events.flatMap((e) => (e.type === 'output' && e.stream === 'stdout' ? [e.data] : [])).join('');
+  return Object.fromEntries(stdout.split('\n').flatMap((line) => {
+    const at = line.indexOf('=');
+    return at > 0 ? [[line.slice(0, at), line.slice(at + 1)]] : [];
+  }));
+}
+
+function phase(events: SimEvent[], name: string) {
+  return events.find((e): e is Extract<SimEvent, { type: 'phase' }> => e.type === 'phase' && e.phase === name);
+}
+
+/** Prints the first libglib file mapped by a process. */
+const MAPS_OF = `mapped() { awk '/libglib-2\\.0\\.so/ { print $6; exit }' "/proc/$1/maps" 2>/dev/null; }`;
+
+test('setup: the default image (built once) and a prefix with libglib and a probe', async () => {
+  skip = await skipReason();
+  if (skip) {
+    console.warn(`skipping the Debian image tests: ${skip}`);
+    return;
+  }
+  const stored = await findImage(DEFAULT_IMAGE);
+  const started = performance.now();
+  image = await resolveOrBuildImage(DEFAULT_IMAGE);
+  if (!stored) console.log(`  built the default image in ${((performance.now() - started) / 1000).toFixed(1)} s (${(image.disk.bytes / 2 ** 20).toFixed(0)} MiB qcow2)`);
+
+  prefix = await mkdtemp(path.join(os.tmpdir(), 'sim-debian-prefix-'));
+  await mkdir(path.join(prefix, LIBDIR), { recursive: true });
+  await mkdir(path.join(prefix, 'usr/bin'), { recursive: true });
+  const glib = await realpath(HOST_GLIB);
+  await copyFile(glib, path.join(prefix, LIBDIR, 'libglib-2.0.so.0'));
+  await execa('gcc', ['-O2', '-Wall', '-o', path.join(prefix, 'usr/bin/sim-glib-probe'), PROBE_SOURCE, '-Wl,--no-as-needed', glib]);
+});
+
+it('with the prefix: the overlay wins for a service, the command and PATH; status 3; clean power-off', async () => {
+  const script = [
+    MAPS_OF,
+    // A service started by systemd: its MainPID's maps, once gio itself runs.
+    'systemd-run --quiet --unit=sim-probe --collect gio monitor /tmp',
+    'lib=; i=0',
+    'while [ -z "$lib" ] && [ $i -lt 100 ]; do',
+    '  pid=$(systemctl show -p MainPID --value sim-probe)',
+    '  [ "${pid:-0}" != 0 ] && lib=$(mapped "$pid")',
+    '  [ -n "$lib" ] || sleep 0.1; i=$((i + 1))',
+    'done',
+    'echo "service-glib=$lib"',
+    'systemctl stop sim-probe',
+    'echo "command-glib=$(sim-glib-probe)"',
+    'echo "command-probe=$(command -v sim-glib-probe)"',
+    `echo "image-gio-glib=$(ldd /usr/bin/gio | awk '$1 == "libglib-2.0.so.0" { print $3 }')"`,
+    'echo "service-path=$(systemd-run --wait --pipe --quiet printenv PATH)"',
+    `echo "login-path=$(sh -lc 'echo $PATH')"`,
+    'echo "command-path=$PATH"',
+    'exit 3',
+  ].join('\n');
+  const run = await sim(['boot', '--json', '--overlay', prefix, '--', 'sh', '-c', script], {});
+  const events = parseEvents(String(run.stdout));
+  const values = guestValues(events);
+  const context = `${String(run.stderr)}\n${JSON.stringify(values, null, 2)}`;
+
+  assert.is(run.exitCode, 3, `sim exits with the command's status\n${context}`);
+  const last = events.at(-1);
+  assert.ok(last?.type === 'result' && last.exitCode === 3, 'the result event carries the status');
+  assert.is(phase(events, 'guest-stopped')?.detail?.qemuExitCode, 0, 'the guest powered off cleanly');
+  assert.ok(phase(events, 'overlay-mounted'), 'the overlay was mounted');
+
+  assert.ok(values['service-glib']?.startsWith(OVERLAY_GLIB), `a systemd service maps the overlay's libglib\n${context}`);
+  assert.ok(values['command-glib']?.startsWith(OVERLAY_GLIB), `the command's own process maps the overlay's libglib\n${context}`);
+  assert.ok(values['image-gio-glib']?.startsWith(OVERLAY_GLIB), `the image's gio resolves the overlay's libglib\n${context}`);
+  assert.is(values['command-probe'], `${OVERLAY_BIN}/sim-glib-probe`);
+  for (const key of ['service-path', 'login-path', 'command-path']) {
+    assert.ok(values[key]?.startsWith(`${OVERLAY_BIN}:`), `${key} starts with the overlay's bindir: ${values[key]}`);
+    assert.ok(values[key]?.includes(':/usr/bin'), `${key} keeps the image's own dirs: ${values[key]}`);
+  }
+});
+
+it("without a prefix: the image's own libglib, no linker-cache entry", async () => {
+  const script = [
+    `echo "image-gio-glib=$(ldd /usr/bin/gio | awk '$1 == "libglib-2.0.so.0" { print $3 }')"`,
+    'echo "ldconf=$([ -e /etc/ld.so.conf.d/00-sim-overlay.conf ] && echo present || echo absent)"',
+    `echo "overlay-mounts=$(grep -c ' ${OVERLAY} ' /proc/mounts)"`,
+    'echo "command-path=$PATH"',
+  ].join('\n');
+  const run = await sim(['boot', '--json', '--', 'sh', '-c', script], {});
+  const events = parseEvents(String(run.stdout));
+  const values = guestValues(events);
+  assert.is(run.exitCode, 0, String(run.stderr));
+  assert.is(phase(events, 'guest-stopped')?.detail?.qemuExitCode, 0);
+  assert.not.ok(phase(events, 'overlay-mounted'));
+  assert.match(values['image-gio-glib'] ?? '', /^\/(usr\/)?lib\/x86_64-linux-gnu\/libglib-2\.0\.so\.0$/);
+  assert.is(values.ldconf, 'absent');
+  assert.is(values['overlay-mounts'], '0');
+  assert.not.ok(values['command-path']?.includes(OVERLAY), values['command-path']);
+});
+
+it('interactive login: root is logged in on the serial console without a password', async () => {
+  const start = await sim(['boot', '--detach', '--name', SIMULATOR], {});
+  try {
+    assert.is(start.exitCode, 0, String(start.stderr));
+    let who = '';
+    let getty = '';
+    // The agent reports ready after multi-user.target; the login itself may take a moment more.
+    for (let i = 0; i < 30 && !/^root\s+ttyS0\b/m.test(who); i++) {
+      if (i) await new Promise((resolve) => setTimeout(resolve, 1000));
+      const exec = await sim(['exec', SIMULATOR, '--', 'sh', '-c', 'systemctl is-active serial-getty@ttyS0; who'], {});
+      assert.is(exec.exitCode, 0, String(exec.stderr));
+      const [first = '', ...lines] = String(exec.stdout).split('\n');
+      getty = first;
+      who = lines.join('\n');
+    }
+    assert.is(getty, 'active');
+    assert.match(who, /^root\s+ttyS0\b/m, 'root has a login session on ttyS0');
+  } finally {
+    const stop = await sim(['stop', SIMULATOR], {});
+    assert.is(stop.exitCode, 0, String(stop.stderr));
+  }
+});
+
+it('the stored base image is unchanged by the boots', async () => {
+  const meta = (await listImages()).find((m) => m.id === image.id);
+  assert.ok(meta, 'the image is still in the store');
+  assert.is(await sha256File(imageFile(meta!, meta!.disk.file)), meta!.disk.sha256);
+});
+
+test('cleanup', async () => {
+  if (prefix) await rm(prefix, { recursive: true, force: true });
+});
+
+test.run();
