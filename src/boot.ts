@@ -5,9 +5,12 @@
 import { rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { ImageMeta } from './config.js';
+import { describeDisplay, displaySummary } from './display/options.js';
+import { resolveDisplay } from './display/probe.js';
 import { SimError } from './errors.js';
 import { emit, stopwatch, type EventSink } from './events.js';
 import { baseInitramfs, writeSessionInitrd } from './initramfs/build.js';
+import { displayModules } from './initramfs/modules.js';
 import { imageDir, imageFile, resolveImage, verifyImage } from './image/store.js';
 import { planBoot, type BootPlan, type BootRequest } from './plan.js';
 import { probeAccelerator } from './qemu/accel.js';
@@ -29,6 +32,12 @@ export interface BootOptions {
   timeoutMs?: number;
   /** Boot the compressed kernel even when the uncompressed one was extracted. */
   compressedKernel?: boolean;
+  /** gtk, sdl, vnc, spice or none (see src/display/options.ts for the defaults). */
+  display?: string;
+  /** WIDTHxHEIGHT of the virtual screen (default 1280x800). */
+  resolution?: string;
+  /** VNC on a loopback TCP port ("127.0.0.1:5901") instead of a private unix socket. */
+  vncListen?: string;
   events?: EventSink;
   signal?: AbortSignal;
   env?: NodeJS.ProcessEnv;
@@ -69,6 +78,12 @@ export async function prepareBoot(options: BootOptions & { detached?: boolean },
   const events = options.events;
   const elapsed = stopwatch();
   const overlay = options.overlay ? await checkOverlay(options.overlay) : undefined;
+  const interactive = options.interactive ?? !options.command?.length;
+  const display = await resolveDisplay(
+    { display: options.display, resolution: options.resolution, vncListen: options.vncListen },
+    options.detached ? 'detached' : interactive ? 'interactive' : 'command',
+    { env },
+  );
 
   const image = options.resolve ? await options.resolve(options.image, events) : await resolveImage(options.image, env);
   await verifyImage(image, { env });
@@ -77,7 +92,10 @@ export async function prepareBoot(options: BootOptions & { detached?: boolean },
   const accel = await probeAccelerator({ env, kernel: imageFile(image, image.kernel.file, env), events });
   emit(events, { type: 'log', level: 'info', message: `accelerator: ${accel.accel} (${accel.reason})` });
 
-  const initramfs = await baseInitramfs(image, env);
+  const initramfs = await baseInitramfs(image, env, { extraModules: display ? displayModules : [] });
+  if (initramfs.unavailable.length) {
+    emit(events, { type: 'log', level: 'warn', message: `the image's stored kernel has no ${initramfs.unavailable.join(', ')}: the screen may stay in text mode (import the image again to keep these modules)` });
+  }
   emit(events, { type: 'phase', phase: 'initramfs-ready', ms: elapsed(), detail: { cached: initramfs.cached, key: initramfs.key, modules: initramfs.modules } });
 
   const request: BootRequest = {
@@ -88,9 +106,10 @@ export async function prepareBoot(options: BootOptions & { detached?: boolean },
     memoryMiB: options.memoryMiB ?? 1024,
     cpus: options.cpus ?? 2,
     kernelArgs: options.kernelArgs ?? [],
-    interactive: options.interactive ?? !options.command?.length,
+    interactive,
     fastKernel: !options.compressedKernel,
     detached: options.detached,
+    display,
   };
   // Plan once with a placeholder to catch usage errors before anything is created.
   planBoot({ request, image, imageDir: imageDir(image, env), accel: accel.accel, sessionDir: '/' });
@@ -98,7 +117,8 @@ export async function prepareBoot(options: BootOptions & { detached?: boolean },
   const plan = planBoot({ request, image, imageDir: imageDir(image, env), accel: accel.accel, sessionDir });
   await writeSessionInitrd(initramfs.path, plan.guest, plan.files.initrd);
   await createSessionDisk(plan.baseDisk, plan.files.disk);
-  emit(events, { type: 'phase', phase: 'session-ready', ms: elapsed(), detail: { dir: sessionDir } });
+  emit(events, { type: 'phase', phase: 'session-ready', ms: elapsed(), detail: { dir: sessionDir, ...(plan.display ? { display: describeDisplay(plan.display) } : {}) } });
+  if (plan.display) emit(events, { type: 'log', level: 'info', message: displaySummary(plan.display) });
   return { plan, image, elapsed };
 }
 

@@ -2,8 +2,10 @@
 import yargs from 'yargs';
 import { bootCommand } from './commands/boot.js';
 import { buildCommand, rebuildAndBootCommand } from './commands/build.js';
+import { demoCommand } from './commands/demo.js';
 import { doctorCommand } from './commands/doctor.js';
 import { imageCommand } from './commands/image.js';
+import { screenshotCommand } from './commands/screenshot.js';
 import { consoleCommand, execCommand, lsCommand, stopCommand } from './commands/simulators.js';
 import { ExitCode } from './errors.js';
 
@@ -24,6 +26,8 @@ export async function main(argv: string[]): Promise<number> {
     .command(execCommand)
     .command(consoleCommand)
     .command(stopCommand)
+    .command(screenshotCommand)
+    .command(demoCommand)
     .command(doctorCommand)
     .demandCommand(1)
     .strict()

@@ -8,6 +8,7 @@ export { build, rebuildAndBoot, type ProjectOptions, type RebuildAndBootOptions,
 export { planReload, type RebootPolicy } from './hot-reload.js';
 export { startSimulator, execInSimulator, rebootSimulator, stopSimulator, type StartOptions } from './simulators/start.js';
 export { listSimulators, findSimulator, simulatorStateSchema, type SimulatorState } from './simulators/registry.js';
+export { screenshot, type ScreenshotOptions, type ScreenshotResult } from './display/screenshot.js';
 export { importImage, listImages, findImage, resolveImage, removeImage, verifyImage } from './image/store.js';
 export { buildImage } from './image/build.js';
 export { loadRecipe, recipeSchema, type Recipe } from './image/recipe.js';

@@ -4,6 +4,7 @@
  */
 import path from 'node:path';
 import type { ImageMeta } from './config.js';
+import { displayPlan, type DisplayChoice, type DisplayPlan } from './display/options.js';
 import { SimError } from './errors.js';
 import { overlayBindirs, overlayLibdirs, type GuestConfig } from './initramfs/guest-config.js';
 
@@ -27,6 +28,8 @@ export interface BootRequest {
   fastKernel: boolean;
   /** A long-running simulator: the guest serves `sim exec` and may be rebooted in place. */
   detached?: boolean;
+  /** A screen (decided by src/display); absent for the plain headless boot without a graphics device. */
+  display?: DisplayChoice;
 }
 
 export interface SessionFiles {
@@ -55,6 +58,7 @@ export interface BootPlan {
   interactive: boolean;
   detached: boolean;
   guest: GuestConfig;
+  display?: DisplayPlan;
 }
 
 export const OVERLAY_TAG = 'simoverlay';
@@ -101,6 +105,8 @@ export function planBoot(input: {
   const kernel = path.join(imageDir, request.fastKernel && image.kernel.vmlinux ? image.kernel.vmlinux : image.kernel.file);
   const rootDevice = image.root.partition ? `/dev/vda${image.root.partition}` : '/dev/vda';
   const append = [
+    // With a screen the kernel writes there too; the last console= stays /dev/console (serial).
+    ...(request.display ? ['console=tty0'] : []),
     'console=ttyS0',
     'panic=-1',
     // A panic or a hung boot should end the run, not wait for a person.
@@ -121,6 +127,7 @@ export function planBoot(input: {
     overlay: request.overlay ? { path: request.overlay, tag: OVERLAY_TAG } : undefined,
     interactive: request.interactive && !request.detached,
     detached: Boolean(request.detached),
+    ...(request.display ? { display: displayPlan(request.display, { vncSocket: path.join(input.sessionDir, 'vnc.sock'), spiceSocket: path.join(input.sessionDir, 'spice.sock') }) } : {}),
     guest: {
       rootDevice,
       fstype: image.root.fstype,

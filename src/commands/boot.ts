@@ -15,6 +15,9 @@ export interface BootArgs extends GlobalArgs {
   'kernel-arg': string[];
   timeout: number;
   'compressed-kernel'?: boolean;
+  display?: string;
+  resolution?: string;
+  'vnc-listen'?: string;
   detach?: boolean;
   name?: string;
   '--'?: (string | number)[];
@@ -36,7 +39,10 @@ export function bootOptions<T>(yargs: Argv<T>, defaults: { image?: string } = { 
     .option('cpus', { type: 'number', default: 2, describe: 'Guest CPUs' })
     .option('kernel-arg', { type: 'string', array: true, default: [] as string[], describe: 'Extra kernel command-line word (repeatable)' })
     .option('timeout', { type: 'number', default: DEFAULT_TIMEOUT_MS / 1000, describe: 'Seconds the guest may take to become ready' })
-    .option('compressed-kernel', { type: 'boolean', describe: 'Boot the compressed bzImage instead of the extracted vmlinux' });
+    .option('compressed-kernel', { type: 'boolean', describe: 'Boot the compressed bzImage instead of the extracted vmlinux' })
+    .option('display', { type: 'string', describe: 'Screen: gtk or sdl (a window; default with a desktop), vnc, spice, or none (a virtual screen for sim screenshot)' })
+    .option('resolution', { type: 'string', describe: 'Screen size WIDTHxHEIGHT (default 1280x800)' })
+    .option('vnc-listen', { type: 'string', describe: 'Serve VNC on a loopback TCP address like 127.0.0.1:5901 instead of a private unix socket' });
 }
 
 export function bootRequestFrom(args: BootArgs) {
@@ -52,6 +58,9 @@ export function bootRequestFrom(args: BootArgs) {
     kernelArgs: args['kernel-arg'],
     timeoutMs: args.timeout * 1000,
     compressedKernel: args['compressed-kernel'],
+    display: args.display,
+    resolution: args.resolution,
+    vncListen: args['vnc-listen'],
   };
 }
 

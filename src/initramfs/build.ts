@@ -21,15 +21,19 @@ const FORMAT = 1;
 
 const DIRECTORIES = ['bin', 'dev', 'etc', 'proc', 'run', 'sbin', 'sim', 'sim/modules', 'sys', 'sysroot', 'tmp', 'usr', 'usr/bin', 'usr/sbin'];
 
-async function loadModuleList(image: ImageMeta, env: NodeJS.ProcessEnv): Promise<ModuleToLoad[]> {
+async function loadModuleList(image: ImageMeta, env: NodeJS.ProcessEnv, extraModules: readonly string[]): Promise<{ load: ModuleToLoad[]; unavailable: string[] }> {
   const dir = imageFile(image, image.kernel.modulesDir, env);
   const read = (name: string) => readFile(path.join(dir, name), 'utf8').catch(() => undefined);
   const index = parseModuleIndex({ dep: (await read('modules.dep')) ?? '', softdep: await read('modules.softdep'), alias: await read('modules.alias'), builtin: await read('modules.builtin') });
-  const { load, missing } = resolveModules(index, requiredModules(image.root.fstype));
+  const { load, missing, unavailable } = resolveModules(index, requiredModules(image.root.fstype), extraModules);
   if (missing.length) {
     throw new SimError('KERNEL_NO_MODULES', `The stored kernel of image '${image.names[0] ?? image.id}' lacks modules: ${missing.join(', ')}.`, 'Import the image again (sim image rm, then sim image add).');
   }
-  return load;
+  // An image stored before these extras were kept has none of their files: go on without them.
+  const stored = await Promise.all(load.map((m) => !m.soft || stat(path.join(dir, m.path)).then(() => true, () => false)));
+  const kept = load.filter((_, i) => stored[i]);
+  const dropped = load.filter((m, i) => !stored[i] && extraModules.includes(m.name)).map((m) => m.name);
+  return { load: kept, unavailable: [...unavailable, ...dropped] };
 }
 
 /** Entries of the base archive. Pure over its inputs. */
@@ -50,20 +54,22 @@ export interface BaseInitramfs {
   key: string;
   cached: boolean;
   modules: string[];
+  /** Extra modules asked for that the image's stored kernel does not have. */
+  unavailable: string[];
 }
 
-/** The cached base archive for an image, built on first use. */
-export async function baseInitramfs(image: ImageMeta, env: NodeJS.ProcessEnv = process.env): Promise<BaseInitramfs> {
+/** The cached base archive for an image, built on first use; `extraModules` load softly (e.g. the display's). */
+export async function baseInitramfs(image: ImageMeta, env: NodeJS.ProcessEnv = process.env, options: { extraModules?: readonly string[] } = {}): Promise<BaseInitramfs> {
   const busyboxPath = await findStaticBusybox(env);
   const bb = await stat(busyboxPath);
   const init = await readFile(path.join(guestScriptsDir, 'init'));
   const agent = await readFile(path.join(guestScriptsDir, 'agent'));
-  const modules = await loadModuleList(image, env);
+  const { load: modules, unavailable } = await loadModuleList(image, env, options.extraModules ?? []);
   // The image is immutable and content-keyed, so its id stands for its modules' bytes.
   const key = sha256(JSON.stringify({ FORMAT, image: image.id, busybox: [bb.size, bb.mtimeMs, bb.ino], init: sha256(init), agent: sha256(agent), modules }));
   const target = path.join(cacheDir(env), 'initramfs', `${key}.cpio`);
   const names = modules.map((m) => m.name);
-  if (await stat(target).then(() => true, () => false)) return { path: target, key, cached: true, modules: names };
+  if (await stat(target).then(() => true, () => false)) return { path: target, key, cached: true, modules: names, unavailable };
 
   const modulesDir = imageFile(image, image.kernel.modulesDir, env);
   const width = String(modules.length).length;
@@ -72,7 +78,7 @@ export async function baseInitramfs(image: ImageMeta, env: NodeJS.ProcessEnv = p
   );
   const archive = await packNewc(baseEntries({ init, agent, busybox: await readFile(busyboxPath), modules: files }));
   await writeFileAtomic(target, archive);
-  return { path: target, key, cached: false, modules: names };
+  return { path: target, key, cached: false, modules: names, unavailable };
 }
 
 /** The per-boot archive: /sim/config and, with a command, /sim/command. */

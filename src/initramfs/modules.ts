@@ -78,13 +78,16 @@ export interface Resolution {
   load: ModuleToLoad[];
   /** Requested names that are neither modules nor built in. */
   missing: string[];
+  /** Optional names that are neither modules nor built in. */
+  unavailable: string[];
 }
 
 /**
  * Order `wanted` and everything they need so that each module comes after its hard
- * dependencies and its `pre:` soft dependencies; built-ins are skipped.
+ * dependencies and its `pre:` soft dependencies; built-ins are skipped. `optional` modules (and
+ * what they need) load as soft ones: the guest goes on without them.
  */
-export function resolveModules(index: ModuleIndex, wanted: readonly string[]): Resolution {
+export function resolveModules(index: ModuleIndex, wanted: readonly string[], optional: readonly string[] = []): Resolution {
   const load: ModuleToLoad[] = [];
   const seen = new Set<string>();
   const missing: string[] = [];
@@ -105,10 +108,21 @@ export function resolveModules(index: ModuleIndex, wanted: readonly string[]): R
   };
 
   for (const name of wanted) visit(name.replaceAll('-', '_'), false);
-  return { load, missing };
+  const unavailable: string[] = [];
+  for (const name of optional.map((n) => n.replaceAll('-', '_'))) {
+    if (!index.paths.has(name) && !index.builtin.has(name)) unavailable.push(name);
+    visit(name, true);
+  }
+  return { load, missing, unavailable };
 }
 
 /** What sim's initramfs needs: the root disk, its filesystem, the 9p share and the host channel. */
 export function requiredModules(fstype: string): string[] {
   return ['virtio_pci', 'virtio_blk', fstype, 'virtio_console', '9pnet_virtio', '9p'];
 }
+
+/**
+ * Loaded (softly) when a boot has a screen: the virtio GPU's KMS driver, so that the framebuffer
+ * console draws at the chosen resolution even in an image without udev. Images keep a copy.
+ */
+export const displayModules: readonly string[] = ['virtio_gpu'];

@@ -5,6 +5,7 @@
 import { access, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { prepareBoot, DEFAULT_TIMEOUT_MS, type BootOptions } from '../boot.js';
+import { describeDisplay } from '../display/options.js';
 import { SimError } from '../errors.js';
 import { emit, type EventSink, type SimEvent } from '../events.js';
 import { packageRoot } from '../paths.js';
@@ -47,6 +48,7 @@ export async function startSimulator(options: StartOptions): Promise<SimulatorSt
       overlay: plan.overlay?.path ?? null,
       accel: plan.accel,
       startedAt: new Date().toISOString(),
+      ...(plan.display ? { display: describeDisplay(plan.display) } : {}),
     };
     const spec: DaemonSpec = { plan, state, timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS, env: pickSimEnv(env) };
     await writeFile(path.join(dir!, 'daemon.json'), JSON.stringify(spec));

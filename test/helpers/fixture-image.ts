@@ -32,7 +32,7 @@ export interface FixtureImage {
 }
 
 /** Bump when the layout produced here changes, to invalidate cached images. */
-const HELPER_VERSION = 4;
+const HELPER_VERSION = 5;
 
 const LIBDIR = 'usr/lib/x86_64-linux-gnu';
 const HOST_LIBDIR = '/lib/x86_64-linux-gnu';
@@ -45,10 +45,14 @@ const EXT4_MIB = 256;
 const GPT_ROOT_X86_64 = '4F68BCE3-E8CD-4DB1-96E7-FBCAF984B709';
 const GPT_BIOS_BOOT = '21686148-6E6F-744E-6564-656564454649';
 
-/** Kernel module files and subtrees (below kernel/) an initramfs needs to mount root and 9p. */
+/**
+ * Kernel module files and subtrees (below kernel/) an initramfs needs to mount root and 9p, and
+ * the virtio GPU's KMS driver for boots with a screen (the fixture has no udev to load it).
+ */
 const KERNEL_MODULE_PATHS = [
   'fs/ext4', 'fs/jbd2', 'fs/mbcache.ko', 'fs/9p', 'fs/netfs', 'fs/fscache', 'fs/overlayfs', 'net/9p', 'drivers/virtio',
   'drivers/block/virtio_blk.ko', 'drivers/char/virtio_console.ko', 'crypto', 'lib', 'arch/x86/crypto',
+  'drivers/gpu/drm/drm.ko', 'drivers/gpu/drm/drm_kms_helper.ko', 'drivers/gpu/drm/drm_shmem_helper.ko', 'drivers/gpu/drm/virtio',
 ];
 const MODULE_INDEXES = ['modules.builtin', 'modules.builtin.modinfo', 'modules.order'];
 
@@ -228,6 +232,8 @@ async function makeSkeleton(tree: string): Promise<void> {
       '::sysinit:/bin/grep -q " /sys " /proc/mounts || /bin/mount -t sysfs sysfs /sys',
       '::sysinit:/bin/grep -q " /dev " /proc/mounts || /bin/mount -t devtmpfs devtmpfs /dev',
       'ttyS0::respawn:-/bin/sh',
+      // A shell on the screen too (like a real image's getty on tty1), for boots with a display.
+      'tty1::respawn:-/bin/sh',
       '::ctrlaltdel:/sbin/poweroff',
       '::shutdown:/bin/sync',
     ].join('\n') + '\n',

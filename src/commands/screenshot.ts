@@ -1,0 +1,23 @@
+import type { Argv, CommandModule } from 'yargs';
+import { emit } from '../events.js';
+import { screenshot } from '../display/screenshot.js';
+import { runCommand, type GlobalArgs } from './context.js';
+
+type ScreenshotArgs = GlobalArgs & { name?: string; output?: string };
+
+export const screenshotCommand: CommandModule<GlobalArgs, ScreenshotArgs> = {
+  command: 'screenshot [name]',
+  describe: "Save a running simulator's screen as PNG (prints the file's path)",
+  builder: (y) =>
+    y
+      .positional('name', { type: 'string', describe: 'Simulator name (default: the only one running)' })
+      .option('output', { alias: 'o', type: 'string', describe: 'PNG file to write (default: NAME-TIMESTAMP.png here)' }) as unknown as Argv<ScreenshotArgs>,
+  handler: async (args) => {
+    process.exitCode = await runCommand(args, async ({ events, json }) => {
+      const shot = await screenshot(args.name, { output: args.output });
+      if (json) emit(events, { type: 'log', level: 'info', message: `screenshot ${shot.file} (${shot.width}x${shot.height})` });
+      else process.stdout.write(`${shot.file}\n`);
+      return 0;
+    });
+  },
+};
