@@ -78,7 +78,7 @@ export async function runDaemon(dir: string): Promise<void> {
     if (!job) return;
     if (job.client.destroyed) return startNext();
     running = job;
-    cmd.write(`${job.id} ${renderCommand(job.argv)}`);
+    cmd.write(`${job.id} ${Buffer.from(renderCommand(job.argv)).toString('base64')}\n`);
   };
   const routeOutput = (stream: 'stdout' | 'stderr', splitter: MarkerSplitter) => (chunk: Buffer) => {
     const job = running;

@@ -43,6 +43,8 @@ test('start detached, ls, exec, stop', async () => {
   assert.is(exec.exitCode, 5);
   assert.is(exec.stdout, 'libdemo version 2');
   assert.is(exec.stderr, 'oops');
+  const multiline = await sim(['exec', 'one', '--', 'sh', '-c', "echo 'a b'\necho \"it's\""], env);
+  assert.is(multiline.stdout, "a b\nit's", 'arguments with newlines and quotes arrive intact');
   const again = await sim(['exec', '--', 'sim-hello'], env);
   assert.is(again.exitCode, 0);
   assert.is(again.stdout, 'hello from the overlay');
