@@ -14,6 +14,7 @@ import { displayModules } from './initramfs/modules.js';
 import { imageDir, imageFile, resolveImage, verifyImage } from './image/store.js';
 import { planBoot, type BootPlan, type BootRequest } from './plan.js';
 import { probeAccelerator } from './qemu/accel.js';
+import { findQboot } from './qemu/firmware.js';
 import { launch } from './qemu/launch.js';
 import { createSessionDir, createSessionDisk, sweepStaleSessions } from './session.js';
 
@@ -110,6 +111,7 @@ export async function prepareBoot(options: BootOptions & { detached?: boolean },
     fastKernel: !options.compressedKernel,
     detached: options.detached,
     display,
+    bios: display ? undefined : await findQboot(),
   };
   // Plan once with a placeholder to catch usage errors before anything is created.
   planBoot({ request, image, imageDir: imageDir(image, env), accel: accel.accel, sessionDir: '/' });

@@ -30,6 +30,8 @@ export interface BootRequest {
   detached?: boolean;
   /** A screen (decided by src/display); absent for the plain headless boot without a graphics device. */
   display?: DisplayChoice;
+  /** Fast firmware for -bios (qboot.rom, see src/qemu/firmware.ts); used only without a screen. */
+  bios?: string;
 }
 
 export interface SessionFiles {
@@ -59,6 +61,8 @@ export interface BootPlan {
   detached: boolean;
   guest: GuestConfig;
   display?: DisplayPlan;
+  /** -bios file; absent: QEMU's default (SeaBIOS). */
+  bios?: string;
 }
 
 export const OVERLAY_TAG = 'simoverlay';
@@ -111,6 +115,8 @@ export function planBoot(input: {
     'panic=-1',
     // A panic or a hung boot should end the run, not wait for a person.
     'oops=panic',
+    // Skips the self-tests of the kernel's crypto algorithms: about 0.3 s of a TCG boot (see bench/).
+    'cryptomgr.notests',
     ...(request.interactive && !request.detached ? [] : ['quiet']),
     ...request.kernelArgs.map(checkKernelArg),
   ];
@@ -128,6 +134,7 @@ export function planBoot(input: {
     interactive: request.interactive && !request.detached,
     detached: Boolean(request.detached),
     ...(request.display ? { display: displayPlan(request.display, { vncSocket: path.join(input.sessionDir, 'vnc.sock'), spiceSocket: path.join(input.sessionDir, 'spice.sock') }) } : {}),
+    ...(request.bios && !request.display ? { bios: request.bios } : {}),
     guest: {
       rootDevice,
       fstype: image.root.fstype,

@@ -18,6 +18,7 @@ export function qemuArgs(plan: BootPlan): string[] {
     '-cpu', plan.accel === 'kvm' ? 'host' : 'max',
     '-smp', String(plan.cpus),
     '-m', `${plan.memoryMiB}M`,
+    ...(plan.bios ? ['-bios', plan.bios] : []),
     '-display', displayBackend(plan.display),
     // A foreground boot ends when the guest resets (e.g. panic=-1); a simulator may reboot in place.
     ...(plan.detached ? [] : ['-no-reboot']),

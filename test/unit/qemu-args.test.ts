@@ -25,16 +25,18 @@ const request: BootRequest = {
   kernelArgs: ['loglevel=3'],
   interactive: false,
   fastKernel: true,
+  bios: '/usr/share/qemu/qboot.rom',
 };
 
 test('command boot under TCG, to the byte', () => {
   const plan = planBoot({ request, image, imageDir: '/c/images/aaa', accel: 'tcg', sessionDir: '/r/s' });
   assert.equal(qemuArgs(plan), [
     '-nodefaults', '-no-user-config', '-name', 'sim', '-machine', 'q35', '-accel', 'tcg', '-cpu', 'max', '-smp', '2', '-m', '1024M',
+    '-bios', '/usr/share/qemu/qboot.rom',
     '-display', 'none', '-no-reboot',
     '-kernel', '/c/images/aaa/kernel/vmlinux',
     '-initrd', '/r/s/initrd.cpio',
-    '-append', 'console=ttyS0 panic=-1 oops=panic quiet loglevel=3',
+    '-append', 'console=ttyS0 panic=-1 oops=panic cryptomgr.notests quiet loglevel=3',
     '-drive', 'file=/r/s/disk.qcow2,if=none,id=root,format=qcow2,cache=unsafe,discard=unmap',
     '-device', 'virtio-blk-pci,drive=root',
     '-virtfs', 'local,path=/home/dev/prefix,,1,mount_tag=simoverlay,security_model=none,readonly=on,multidevs=remap',
@@ -92,7 +94,7 @@ test('detached simulator with a virtual screen and no window, to the byte', () =
     '-display', 'none',
     '-kernel', '/c/images/aaa/kernel/vmlinux',
     '-initrd', '/r/sims/demo/initrd.cpio',
-    '-append', 'console=tty0 console=ttyS0 panic=-1 oops=panic quiet loglevel=3',
+    '-append', 'console=tty0 console=ttyS0 panic=-1 oops=panic cryptomgr.notests quiet loglevel=3',
     '-drive', 'file=/r/sims/demo/disk.qcow2,if=none,id=root,format=qcow2,cache=unsafe,discard=unmap',
     '-device', 'virtio-blk-pci,drive=root',
     '-device', 'virtio-serial-pci,id=simserial',
@@ -106,6 +108,7 @@ test('detached simulator with a virtual screen and no window, to the byte', () =
     '-qmp', 'unix:/r/sims/demo/qmp.sock,server=on,wait=off',
   ]);
   assert.equal(plan.display, { backend: 'none', resolution: { width: 1024, height: 768 }, gl: false });
+  assert.is(plan.bios, undefined, 'qboot runs no VGA BIOS: a boot with a screen keeps SeaBIOS');
 });
 
 test('gtk window: -display gtk, the serial console stays on the terminal, ttyS0 stays /dev/console', () => {

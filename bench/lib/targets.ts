@@ -1,0 +1,39 @@
+/** The issue's targets (TCG, these machines), checked against a run's medians. */
+import type { Results } from './results.js';
+import { formatMs, formatRatio, median } from './stats.js';
+
+export interface TargetCheck {
+  target: string;
+  value: string;
+  met: boolean | undefined;
+}
+
+function med(results: Results, section: string, name: string): number {
+  return median(results.samples(section, name));
+}
+
+/** Pure over the collected rows: undefined `met` when the figure was not measured. */
+export function evaluateTargets(results: Results): TargetCheck[] {
+  const checks: TargetCheck[] = [];
+  const atMost = (target: string, ms: number, limit: number) => checks.push({ target, value: formatMs(ms), met: Number.isFinite(ms) ? ms <= limit : undefined });
+  const ratioAtLeast = (target: string, value: number, reference: number, limit: number) => {
+    const r = reference / value;
+    checks.push({ target, value: formatRatio(r), met: Number.isFinite(r) ? r >= limit : undefined });
+  };
+
+  const fixtureExit = med(results, 'boot', 'fixture tcg: sim command exit');
+  atMost('fixture: boot to command exit <= 1.5 s', fixtureExit, 1500);
+  ratioAtLeast('fixture: >= 2x faster than the baseline (command exit)', fixtureExit, med(results, 'boot', 'fixture tcg: baseline command exit'), 2);
+  const debianReady = med(results, 'boot', 'debian tcg: sim guest-ready');
+  atMost('debian full boot: guest-ready <= 10 s', debianReady, 10_000);
+  ratioAtLeast('debian full boot: >= 2x faster than the baseline (ready)', debianReady, med(results, 'boot', 'debian tcg: baseline ready (prompt)'), 2);
+  atMost('debian --no-init: command exit <= 2.5 s', med(results, 'boot', 'debian tcg: sim --no-init command exit'), 2500);
+  const session = results.rows.find((r) => r.section === 'session disk' && r.name.startsWith('qcow2 overlay, 20 GiB'));
+  atMost('session disk for a 20 GiB base < 100 ms', session ? median(session.samples) : Number.NaN, 99.999);
+  return checks;
+}
+
+export function formatTargets(checks: TargetCheck[]): string {
+  const mark = (met: boolean | undefined) => (met === undefined ? 'not measured' : met ? 'met' : 'MISSED');
+  return ['targets (TCG):', ...checks.map((c) => `  ${mark(c.met).padEnd(12)} ${c.target}: ${c.value}`)].join('\n');
+}

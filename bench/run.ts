@@ -1,0 +1,122 @@
+/**
+ * `npm run bench`: sim against what a user would otherwise do, measured side by side in one
+ * run, medians over BENCH_RUNS runs (default 3). Prints the tables and writes
+ * bench/results/latest.json.
+ *
+ *   BENCH_RUNS=5            runs per figure
+ *   BENCH_ONLY=boot,9p      sections: session, initramfs, launcher, boot, rebuild, 9p, fastpath
+ *   BENCH_IMAGE_BUILD=1     also time the whole recipe build (mmdebstrap; needs the network)
+ *   BENCH_KEEP=1            keep the temporary workspace
+ *
+ * Not part of `npm test`: it boots QEMU dozens of times (about ten minutes under TCG).
+ */
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { run } from '../src/process.js';
+import { distroInitrd } from './lib/baseline.js';
+import { Results } from './lib/results.js';
+import { positiveInt } from './lib/stats.js';
+import { evaluateTargets, formatTargets } from './lib/targets.js';
+import { createWorkspace } from './lib/workspace.js';
+import { bootSection } from './sections/boot.js';
+import { fastPathSection } from './sections/fastpath.js';
+import { initramfsSection } from './sections/initramfs.js';
+import { launcherSection } from './sections/launcher.js';
+import { ninePSection } from './sections/ninep.js';
+import { rebuildSection } from './sections/rebuild.js';
+import { sessionSection } from './sections/session.js';
+
+const SECTIONS = ['session', 'initramfs', 'launcher', 'boot', 'rebuild', '9p', 'fastpath'] as const;
+type Section = (typeof SECTIONS)[number];
+
+const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
+
+async function hostInfo(): Promise<Record<string, unknown>> {
+  const cpuinfo = await readFile('/proc/cpuinfo', 'utf8').catch(() => '');
+  const qemu = await run('qemu-system-x86_64', ['--version']).catch(() => ({ stdout: '?' }));
+  return {
+    cpu: /^model name\s*:\s*(.*)$/m.exec(cpuinfo)?.[1] ?? os.cpus()[0]?.model,
+    cpus: os.cpus().length,
+    memGiB: Math.round(os.totalmem() / 2 ** 30),
+    kernel: os.release(),
+    qemu: qemu.stdout.split('\n')[0],
+    node: process.version,
+    loadavg: os.loadavg(),
+  };
+}
+
+async function main(): Promise<void> {
+  const runs = positiveInt(process.env.BENCH_RUNS, 3);
+  const only = process.env.BENCH_ONLY ? process.env.BENCH_ONLY.split(',').map((s) => s.trim()) : [...SECTIONS];
+  for (const s of only) if (!SECTIONS.includes(s as Section)) throw new Error(`unknown section '${s}' in BENCH_ONLY (known: ${SECTIONS.join(', ')})`);
+  const want = (s: Section) => only.includes(s);
+  const started = Date.now();
+  const host = await hostInfo();
+  log(`${runs} run(s) per figure; sections: ${only.join(', ')}`);
+
+  const ws = await createWorkspace(log);
+  const results = new Results();
+  const accels: ('tcg' | 'kvm')[] = ws.verdict.accel === 'kvm' ? ['tcg', 'kvm'] : ['tcg'];
+  results.note(`accelerator probe: ${ws.verdict.accel} (${ws.verdict.reason})${accels.includes('kvm') ? '' : ' — no KVM rows'}`);
+  try {
+    if (want('session')) {
+      log('session disks');
+      await sessionSection(ws, results, runs);
+    }
+    if (want('initramfs')) {
+      log('initramfs generation');
+      await initramfsSection(ws, results, runs);
+    }
+    if (want('launcher')) {
+      log('launcher start-up');
+      await launcherSection(ws, results, runs);
+    }
+    let initrd: string | undefined;
+    if (want('boot') || want('rebuild')) {
+      initrd = await distroInitrd(ws, log).catch((error: Error) => {
+        results.note(`no baseline: ${error.message}`);
+        return undefined;
+      });
+    }
+    if (want('boot')) {
+      log(`boots (${accels.join(', ')}): sim, sim --no-init, bzImage, baseline`);
+      await bootSection(ws, results, runs, initrd, accels);
+    }
+    if (want('rebuild') && initrd) {
+      log('rebuild-the-image alternative');
+      await rebuildSection(ws, results, runs, initrd, accels.at(-1)!);
+    }
+    if (want('9p')) {
+      log('9p overlay');
+      await ninePSection(ws, results, runs);
+    }
+    if (want('fastpath')) {
+      log('fast-path variants');
+      await fastPathSection(ws, results, runs);
+    }
+  } finally {
+    if (process.env.BENCH_KEEP !== '1') await ws.cleanup();
+    else log(`workspace kept in ${ws.root}`);
+  }
+
+  const targets = evaluateTargets(results);
+  const table = results.render();
+  process.stdout.write(`\n${table}\n\n${formatTargets(targets)}\n`);
+  if (results.notes.length) process.stdout.write(`\nnotes:\n${results.notes.map((n) => `- ${n}`).join('\n')}\n`);
+
+  const outDir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results');
+  await mkdir(outDir, { recursive: true });
+  const out = path.join(outDir, 'latest.json');
+  await writeFile(
+    out,
+    `${JSON.stringify({ date: new Date().toISOString(), durationS: Math.round((Date.now() - started) / 1000), runs, sections: only, host, accel: ws.verdict, rows: results.summary(), targets, notes: results.notes, markdown: results.render(true) }, null, 2)}\n`,
+  );
+  log(`wrote ${path.relative(process.cwd(), out)} (${Math.round((Date.now() - started) / 1000)} s)`);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
+  process.exitCode = 1;
+});

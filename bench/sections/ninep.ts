@@ -1,0 +1,69 @@
+/**
+ * The 9p overlay, measured in the guest (Debian, direct mode): how long a program takes to start
+ * when its libraries come from the overlay vs from the image, and read throughput of a big file,
+ * for the msize and cache mode sim uses (cache=none, msize=512000) and the alternatives. Each
+ * configuration remounts the share, so every first read is cold in the guest.
+ */
+import { OVERLAY_TAG } from '../../src/plan.js';
+import type { Results } from '../lib/results.js';
+import { ninePPrefix, type Workspace } from '../lib/workspace.js';
+import { simBoot } from './boot.js';
+
+const SECTION = '9p overlay (in the guest)';
+export const BIG_MIB = 64;
+
+export const CONFIGS: { cache: string; msize: number }[] = [
+  { cache: 'none', msize: 512000 },
+  { cache: 'loose', msize: 512000 },
+  { cache: 'mmap', msize: 512000 },
+  { cache: 'none', msize: 131072 },
+];
+
+/** The guest-side script; prints "R <what> <cache> <msize> <microseconds>" lines. */
+export function guestScript(runs: number): string {
+  const configs = CONFIGS.map((c) => `"${c.cache} ${c.msize}"`).join(' ');
+  return [
+    'set -e',
+    'O=/run/sim/overlay; L=usr/lib/x86_64-linux-gnu; LD=/lib64/ld-linux-x86-64.so.2',
+    'ns() { date +%s%N; }',
+    `for cfg in ${configs}; do`,
+    '  set -- $cfg',
+    `  for i in $(seq ${runs}); do`,
+    '    umount $O',
+    `    mount -t 9p -o trans=virtio,version=9p2000.L,msize=$2,ro,cache=$1 ${OVERLAY_TAG} $O`,
+    '    t0=$(ns); cat $O/usr/share/bench/big > /dev/null; t1=$(ns); cat $O/usr/share/bench/big > /dev/null; t2=$(ns)',
+    '    echo "R read-cold $1 $2 $(( (t1 - t0) / 1000 ))"; echo "R read-warm $1 $2 $(( (t2 - t1) / 1000 ))"',
+    // The same loader invocation for both, so only where the libraries come from differs.
+    '    t0=$(ns); $LD --inhibit-cache --library-path $O/$L:/$L /usr/bin/gio version > /dev/null; t1=$(ns)',
+    '    $LD --inhibit-cache --library-path $O/$L:/$L /usr/bin/gio version > /dev/null; t2=$(ns)',
+    '    $LD --inhibit-cache --library-path /$L /usr/bin/gio version > /dev/null; t3=$(ns)',
+    '    echo "R start-overlay-first $1 $2 $(( (t1 - t0) / 1000 ))"; echo "R start-overlay-again $1 $2 $(( (t2 - t1) / 1000 ))"; echo "R start-image $1 $2 $(( (t3 - t2) / 1000 ))"',
+    '  done',
+    'done',
+    // Proof that the overlay's GLib is what the loader picked.
+    '$LD --inhibit-cache --library-path $O/$L:/$L --list /usr/bin/gio | grep -q "$O/$L/libglib" && echo "R overlay-libs-used none 0 1"',
+  ].join('\n');
+}
+
+export function parseGuestResults(stdout: string): { what: string; cache: string; msize: number; us: number }[] {
+  return [...stdout.matchAll(/^R (\S+) (\S+) (\d+) (\d+)$/gm)].map((m) => ({ what: m[1]!, cache: m[2]!, msize: Number(m[3]), us: Number(m[4]) }));
+}
+
+export async function ninePSection(ws: Workspace, results: Results, runs: number): Promise<void> {
+  const prefix = await ninePPrefix(ws, BIG_MIB);
+  const run = await simBoot(ws, { image: ws.debian, accel: 'tcg', noInit: true, overlay: prefix, command: ['/bin/sh', '-c', guestScript(runs)], extra: ['--timeout', '900'] });
+  const rows = parseGuestResults(run.stdout);
+  if (!rows.some((r) => r.what === 'overlay-libs-used')) results.note('9p: the loader did not pick the overlay GLib; the program-start figures compare nothing');
+  const label = (c: { cache: string; msize: number }) => `cache=${c.cache} msize=${c.msize}${c.cache === 'none' && c.msize === 512000 ? ' (sim)' : ''}`;
+  const sim = label(CONFIGS[0]!);
+  for (const c of CONFIGS) {
+    const pick = (what: string) => rows.filter((r) => r.what === what && r.cache === c.cache && r.msize === c.msize).map((r) => r.us / 1000);
+    const mibps = (ms: number[]) => ms.map((t) => BIG_MIB / (t / 1000));
+    const isSim = label(c) === sim;
+    results.add(SECTION, `read ${BIG_MIB} MiB, first, ${label(c)}`, 'MiB/s', mibps(pick('read-cold')), isSim ? {} : { vs: `read ${BIG_MIB} MiB, first, ${sim}`, higherIsBetter: true });
+    results.add(SECTION, `read ${BIG_MIB} MiB, again, ${label(c)}`, 'MiB/s', mibps(pick('read-warm')), isSim ? {} : { vs: `read ${BIG_MIB} MiB, again, ${sim}`, higherIsBetter: true });
+    results.add(SECTION, `gio version, GLib from overlay, first, ${label(c)}`, 'ms', pick('start-overlay-first'), { vs: 'gio version, GLib from the image' });
+    results.add(SECTION, `gio version, GLib from overlay, again, ${label(c)}`, 'ms', pick('start-overlay-again'), { vs: 'gio version, GLib from the image' });
+    results.add(SECTION, 'gio version, GLib from the image', 'ms', pick('start-image'));
+  }
+}
