@@ -137,6 +137,8 @@ it("without a prefix: the image's own libglib, no linker-cache entry", async () 
     'echo "ldconf=$([ -e /etc/ld.so.conf.d/00-sim-overlay.conf ] && echo present || echo absent)"',
     `echo "overlay-mounts=$(grep -c ' ${OVERLAY} ' /proc/mounts)"`,
     'echo "command-path=$PATH"',
+    // The command runs the image's own program for a bare name, not sim's busybox applet.
+    'echo "shell=$(readlink -f /proc/$$/exe)"',
   ].join('\n');
   const run = await sim(['boot', '--json', '--', 'sh', '-c', script], {});
   const events = parseEvents(String(run.stdout));
@@ -148,6 +150,7 @@ it("without a prefix: the image's own libglib, no linker-cache entry", async () 
   assert.is(values.ldconf, 'absent');
   assert.is(values['overlay-mounts'], '0');
   assert.not.ok(values['command-path']?.includes(OVERLAY), values['command-path']);
+  assert.is(values.shell, '/usr/bin/dash');
 });
 
 it('interactive login: root is logged in on the serial console without a password', async () => {
