@@ -8,7 +8,7 @@
  *   BENCH_IMAGE_BUILD=1     also time the whole recipe build (mmdebstrap; needs the network)
  *   BENCH_KEEP=1            keep the temporary workspace
  *
- * Not part of `npm test`: it boots QEMU dozens of times (about ten minutes under TCG).
+ * Not part of `npm test`: it boots QEMU dozens of times (about seven minutes under TCG here).
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -60,19 +60,18 @@ async function main(): Promise<void> {
   const results = new Results();
   const accels: ('tcg' | 'kvm')[] = ws.verdict.accel === 'kvm' ? ['tcg', 'kvm'] : ['tcg'];
   results.note(`accelerator probe: ${ws.verdict.accel} (${ws.verdict.reason})${accels.includes('kvm') ? '' : ' — no KVM rows'}`);
+  const durations: Record<string, number> = {};
+  const timed = async (name: Section, what: string, fn: () => Promise<void>) => {
+    if (!want(name)) return;
+    log(what);
+    const t0 = Date.now();
+    await fn();
+    durations[name] = Math.round((Date.now() - t0) / 1000);
+  };
   try {
-    if (want('session')) {
-      log('session disks');
-      await sessionSection(ws, results, runs);
-    }
-    if (want('initramfs')) {
-      log('initramfs generation');
-      await initramfsSection(ws, results, runs);
-    }
-    if (want('launcher')) {
-      log('launcher start-up');
-      await launcherSection(ws, results, runs);
-    }
+    await timed('session', 'session disks', () => sessionSection(ws, results, runs));
+    await timed('initramfs', 'initramfs generation', () => initramfsSection(ws, results, runs));
+    await timed('launcher', 'launcher start-up', () => launcherSection(ws, results, runs));
     let initrd: string | undefined;
     if (want('boot') || want('rebuild')) {
       initrd = await distroInitrd(ws, log).catch((error: Error) => {
@@ -80,22 +79,10 @@ async function main(): Promise<void> {
         return undefined;
       });
     }
-    if (want('boot')) {
-      log(`boots (${accels.join(', ')}): sim, sim --no-init, bzImage, baseline`);
-      await bootSection(ws, results, runs, initrd, accels);
-    }
-    if (want('rebuild') && initrd) {
-      log('rebuild-the-image alternative');
-      await rebuildSection(ws, results, runs, initrd, accels.at(-1)!);
-    }
-    if (want('9p')) {
-      log('9p overlay');
-      await ninePSection(ws, results, runs);
-    }
-    if (want('fastpath')) {
-      log('fast-path variants');
-      await fastPathSection(ws, results, runs);
-    }
+    await timed('boot', `boots (${accels.join(', ')}): sim, sim --no-init, baseline`, () => bootSection(ws, results, runs, initrd, accels));
+    if (initrd) await timed('rebuild', 'rebuild-the-image alternative', () => rebuildSection(ws, results, runs, initrd, accels.at(-1)!));
+    await timed('9p', '9p overlay', () => ninePSection(ws, results, runs));
+    await timed('fastpath', 'fast-path variants', () => fastPathSection(ws, results, runs));
   } finally {
     if (process.env.BENCH_KEEP !== '1') await ws.cleanup();
     else log(`workspace kept in ${ws.root}`);
@@ -111,7 +98,7 @@ async function main(): Promise<void> {
   const out = path.join(outDir, 'latest.json');
   await writeFile(
     out,
-    `${JSON.stringify({ date: new Date().toISOString(), durationS: Math.round((Date.now() - started) / 1000), runs, sections: only, host, accel: ws.verdict, rows: results.summary(), targets, notes: results.notes, markdown: results.render(true) }, null, 2)}\n`,
+    `${JSON.stringify({ date: new Date().toISOString(), durationS: Math.round((Date.now() - started) / 1000), runs, sections: only, sectionSeconds: durations, host, accel: ws.verdict, rows: results.summary(), targets, notes: results.notes, markdown: results.render(true) }, null, 2)}\n`,
   );
   log(`wrote ${path.relative(process.cwd(), out)} (${Math.round((Date.now() - started) / 1000)} s)`);
 }

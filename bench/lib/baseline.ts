@@ -62,6 +62,9 @@ export function baselineArgs(options: BaselineOptions): string[] {
   ];
 }
 
+/** A shell prompt at the end of the output so far; busybox ash follows it with a cursor query (ESC [6n). */
+const PROMPT = /# (?:\x1b\[[0-9;]*[A-Za-z])*$/m;
+
 /** Marker the guest prints after the command; written so the echoed input line does not contain it. */
 const DONE = /BENCH-42-DONE/;
 
@@ -69,16 +72,16 @@ export function baselineSteps(image: BenchImage, command: string): ConsoleStep[]
   const typed = `${command}; echo BENCH-$((6*7))-DONE; poweroff -f\n`;
   if (image.label === 'fixture') {
     // busybox init respawns a root shell on ttyS0.
-    return [{ wait: /# $/m, mark: 'ready', send: typed }, { wait: DONE, mark: 'command' }];
+    return [{ wait: PROMPT, mark: 'ready', send: typed }, { wait: DONE, mark: 'command' }];
   }
   // systemd's serial getty: log in as root (no password in this image), then type.
   return [
     { wait: /login: $/m, mark: 'ready', send: 'root\n' },
-    { wait: /# $/m, mark: 'shell', send: typed },
+    { wait: PROMPT, mark: 'shell', send: typed },
     { wait: DONE, mark: 'command' },
   ];
 }
 
 export async function runBaseline(options: BaselineOptions): Promise<ConsoleRun> {
-  return runConsole('qemu-system-x86_64', baselineArgs(options), baselineSteps(options.image, options.command), options.timeoutMs ?? 300_000);
+  return runConsole('qemu-system-x86_64', baselineArgs(options), baselineSteps(options.image, options.command), options.timeoutMs ?? 180_000);
 }

@@ -66,7 +66,7 @@ export async function bootSection(ws: Workspace, results: Results, runs: number,
         if (initrd) {
           const b = await runBaseline({ image, initrd, accel, command: baseline });
           if (b.timedOut || b.marks.command === undefined) {
-            results.note(`baseline ${p} run ${i + 1} did not finish: ${b.output.slice(-400).replace(/\s+/g, ' ')}`);
+            results.note(`baseline ${p} run ${i + 1} did not finish (QEMU exit ${b.exitCode}${b.timedOut ? ', timed out' : ''}, seen: ${Object.keys(b.marks).join(' ') || 'nothing'}): ${b.output.slice(-300).replace(/\s+/g, ' ')}`);
           } else {
             results.add(SECTION, `${p}: baseline ready (prompt)`, 'ms', [b.marks.ready ?? Number.NaN]);
             results.add(SECTION, `${p}: baseline command exit`, 'ms', [b.exitMs]);

@@ -60,7 +60,7 @@ export async function rebuildSection(ws: Workspace, results: Results, runs: numb
       const b = await runBaseline({ image, initrd, accel, command, disk: { file: raw, format: 'raw' } });
       const expected = image.label === 'fixture' ? /libdemo version 2/ : /hello from the overlay/;
       if (b.timedOut || b.marks.command === undefined || !expected.test(b.output)) {
-        results.note(`rebuilt ${p} run ${i + 1} did not show the overlay's program: ${b.output.slice(-300).replace(/\s+/g, ' ')}`);
+        results.note(`rebuilt ${p} run ${i + 1} did not show the overlay's program (QEMU exit ${b.exitCode}${b.timedOut ? ', timed out' : ''}, seen: ${Object.keys(b.marks).join(' ') || 'nothing'}): ${b.output.slice(-300).replace(/\s+/g, ' ')}`);
       } else {
         results.add(SECTION, `${p}: bake prefix into a new disk`, 'ms', [bakeMs]);
         results.add(SECTION, `${p}: boot rebuilt disk to command exit`, 'ms', [b.exitMs]);
@@ -73,7 +73,8 @@ export async function rebuildSection(ws: Workspace, results: Results, runs: numb
   for (const image of [ws.fixture, ws.debian]) {
     const p = `${image.label} ${accel}`;
     // The same figure as in the boot table (measured in the same run), repeated here to compare.
-    results.add(SECTION, `${p}: sim boot --overlay to command exit`, 'ms', results.samples('boot', `${p}: sim command exit`), { vs: `${p}: rebuild + boot, total` });
+    const sim = results.samples('boot', `${p}: sim command exit`);
+    if (sim.length) results.add(SECTION, `${p}: sim boot --overlay to command exit`, 'ms', sim, { vs: `${p}: rebuild + boot, total` });
   }
   if (process.env.BENCH_IMAGE_BUILD === '1') {
     const env = { ...ws.env, SIM_CACHE_DIR: path.join(ws.root, 'cache-imagebuild') };
