@@ -6,8 +6,8 @@ import { rm } from 'node:fs/promises';
 import { SimError } from '../errors.js';
 import { emit, type EventSink } from '../events.js';
 import type { BootPlan } from '../plan.js';
-import { spawn, spawnFailure, which } from '../process.js';
-import { qemuArgs } from './args.js';
+import { spawn, spawnFailure } from '../process.js';
+import { qemuCommandLine } from './command-line.js';
 import { lineSplitter, parseControlLine, RingBuffer, SocketEndpoint } from './channel.js';
 
 export interface LaunchOptions {
@@ -92,10 +92,7 @@ export async function launch(plan: BootPlan, options: LaunchOptions): Promise<La
     ...(plan.interactive ? [] : [SocketEndpoint.listen(plan.files.console, (c) => consoleLines.push(c))]),
   ]);
 
-  // setpriv's parent-death signal ties QEMU's life to the launcher's, even through SIGKILL.
-  const args = qemuArgs(plan);
-  const setpriv = await which('setpriv');
-  const [file, argv] = setpriv ? [setpriv, ['--pdeathsig', 'KILL', '--', plan.qemuBinary, ...args]] : [plan.qemuBinary, args];
+  const [file, argv] = await qemuCommandLine(plan);
   const child = spawn(file, argv, {
     stdio: plan.interactive ? ['inherit', 'inherit', 'pipe'] : ['ignore', 'pipe', 'pipe'],
     forceKillAfterDelay: 5_000,

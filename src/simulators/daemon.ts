@@ -10,8 +10,8 @@ import path from 'node:path';
 import { emit, stopwatch, type SimEvent, type SimEventInput } from '../events.js';
 import { renderCommand } from '../initramfs/guest-config.js';
 import type { BootPlan } from '../plan.js';
-import { spawn, which } from '../process.js';
-import { qemuArgs } from '../qemu/args.js';
+import { spawn } from '../process.js';
+import { qemuCommandLine } from '../qemu/command-line.js';
 import { lineSplitter, parseControlLine, SocketEndpoint } from '../qemu/channel.js';
 import { QmpClient } from '../qemu/qmp.js';
 import { apiSocket, type ApiReply, type ApiRequest } from './api.js';
@@ -131,9 +131,7 @@ export async function runDaemon(dir: string): Promise<void> {
   ]);
 
   // --- QEMU -----------------------------------------------------------------------------------
-  const setpriv = await which('setpriv');
-  const args = qemuArgs(plan);
-  const [file, argv] = setpriv ? [setpriv, ['--pdeathsig', 'KILL', '--', plan.qemuBinary, ...args]] : [plan.qemuBinary, args];
+  const [file, argv] = await qemuCommandLine(plan);
   const qemu = spawn(file, argv, { stdio: ['ignore', 'ignore', 'pipe'], env });
   let qemuStderr = '';
   qemu.stderr?.on('data', (c: Buffer) => (qemuStderr += c.toString()));
