@@ -59,8 +59,6 @@ export interface RunOptions {
   allowFailure?: boolean;
   /** Kill the program after this many milliseconds. */
   timeoutMs?: number;
-  /** Return stdout as raw bytes (for binary output). */
-  binary?: boolean;
 }
 
 function missingTool(file: string, cause: unknown): SimError {
@@ -84,7 +82,6 @@ export async function run(file: string, args: readonly string[], options: RunOpt
     reject: false,
     timeout: options.timeoutMs,
     stripFinalNewline: false,
-    encoding: options.binary ? 'buffer' : 'utf8',
   });
   if (result.failed && result.exitCode === undefined) {
     const cause = result.cause as NodeJS.ErrnoException | undefined;
@@ -94,8 +91,8 @@ export async function run(file: string, args: readonly string[], options: RunOpt
     }
     throw new SimError('TOOL_FAILED', `'${file}' could not be run: ${result.shortMessage}`, 'Run again with --verbose to see the command.', { cause });
   }
-  const stdout = typeof result.stdout === 'string' ? result.stdout : Buffer.from(result.stdout as Uint8Array).toString('latin1');
-  const stderr = typeof result.stderr === 'string' ? result.stderr : Buffer.from(result.stderr as Uint8Array).toString('utf8');
+  const stdout = String(result.stdout ?? '');
+  const stderr = String(result.stderr ?? '');
   const exitCode = result.exitCode ?? 1;
   if (exitCode !== 0 && !options.allowFailure) {
     const last = stderr.trim().split('\n').slice(-5).join('\n');

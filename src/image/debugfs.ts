@@ -41,13 +41,6 @@ export class ExtFs {
     return /Type: directory/.test(stdout);
   }
 
-  /** Read a small text file, or undefined when it does not exist. */
-  async readText(file: string): Promise<string | undefined> {
-    const { stdout, stderr } = await this.request(`cat ${quote(file)}`);
-    if (!stdout && /not found/i.test(stderr)) return undefined;
-    return stdout;
-  }
-
   /**
    * Copy many files out in one debugfs run. `files` maps a path in the filesystem to a path
    * relative to `destDir`.

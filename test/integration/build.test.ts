@@ -16,6 +16,7 @@ import type { SimEvent } from '../../src/events.js';
 import { packageRoot } from '../../src/paths.js';
 import { run, which } from '../../src/process.js';
 import { loadProject, type Project } from '../../src/project.js';
+import { expectSimError } from '../helpers/sim-error.js';
 
 const LIBDIR = 'usr/lib/x86_64-linux-gnu';
 const fixtures = path.join(packageRoot, 'fixtures');
@@ -35,17 +36,6 @@ async function writeProject(modules: Record<string, unknown>): Promise<Project> 
   return loadProject({ cwd: dir });
 }
 
-async function expectSimError(promise: Promise<unknown>, code: string): Promise<SimError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.instance(error, SimError);
-    assert.is((error as SimError).code, code, (error as Error).message);
-    return error as SimError;
-  }
-  assert.unreachable(`expected ${code}`);
-  throw new Error('unreachable');
-}
 
 const exists = (p: string) => lstat(p).then(() => true, () => false);
 

@@ -5,6 +5,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { SimError } from '../../src/errors.js';
 import { getModule, loadProject, parseProjectFile } from '../../src/project.js';
+import { expectSimError } from '../helpers/sim-error.js';
 
 let dir = '';
 
@@ -22,17 +23,6 @@ async function writeConfig(value: unknown, at = dir): Promise<string> {
   return file;
 }
 
-async function rejects(promise: Promise<unknown> | (() => unknown), code: string): Promise<SimError> {
-  try {
-    await (typeof promise === 'function' ? promise() : promise);
-  } catch (error) {
-    assert.instance(error, SimError);
-    assert.is((error as SimError).code, code, (error as Error).message);
-    return error as SimError;
-  }
-  assert.unreachable(`expected ${code}`);
-  throw new Error('unreachable');
-}
 
 test('finds sim.json upward and makes every path absolute', async () => {
   const configPath = await writeConfig({ image: 'debian', modules: { glib: { source: 'src/glib', options: ['-Dman=false'], env: { CFLAGS: '-O0' } } } });
@@ -63,10 +53,10 @@ test('an explicit --config may be the file or its directory', async () => {
 });
 
 test('CONFIG_NOT_FOUND: nothing upward, or a --config that does not exist', async () => {
-  const error = await rejects(loadProject({ cwd: dir }), 'CONFIG_NOT_FOUND');
+  const error = await expectSimError(loadProject({ cwd: dir }), 'CONFIG_NOT_FOUND');
   assert.match(error.message, dir);
   assert.match(error.hint, '"modules"');
-  await rejects(loadProject({ cwd: dir, configPath: 'nope.json' }), 'CONFIG_NOT_FOUND');
+  await expectSimError(loadProject({ cwd: dir, configPath: 'nope.json' }), 'CONFIG_NOT_FOUND');
 });
 
 test('CONFIG_INVALID names the field path and what is expected', async () => {
@@ -86,7 +76,7 @@ test('CONFIG_INVALID names the field path and what is expected', async () => {
   ];
   for (const [value, expected] of cases) {
     const configPath = await writeConfig(value);
-    const error = await rejects(loadProject({ cwd: dir }), 'CONFIG_INVALID');
+    const error = await expectSimError(loadProject({ cwd: dir }), 'CONFIG_INVALID');
     assert.ok(error.message.startsWith(`${configPath} is invalid: `), error.message);
     assert.match(error.message, expected);
   }
@@ -94,14 +84,14 @@ test('CONFIG_INVALID names the field path and what is expected', async () => {
 
 test('CONFIG_INVALID for broken JSON', async () => {
   await writeConfig('{"modules": {');
-  const error = await rejects(loadProject({ cwd: dir }), 'CONFIG_INVALID');
+  const error = await expectSimError(loadProject({ cwd: dir }), 'CONFIG_INVALID');
   assert.match(error.message, 'not valid JSON');
 });
 
 test('a prefix of / or the project directory itself is refused', async () => {
   for (const prefix of ['/', '.']) {
     await writeConfig({ prefix, modules: {} });
-    const error = await rejects(loadProject({ cwd: dir }), 'CONFIG_INVALID');
+    const error = await expectSimError(loadProject({ cwd: dir }), 'CONFIG_INVALID');
     assert.match(error.message, 'prefix:');
   }
 });
@@ -116,12 +106,12 @@ test('getModule: MODULE_NOT_FOUND lists the known modules; a missing source name
   await writeConfig({ modules: { glib: { source: 'glib' }, gtk: { source: 'gtk' } } });
   const project = await loadProject({ cwd: dir });
   assert.is(getModule(project, 'glib').source, path.join(dir, 'glib'));
-  const missing = await rejects(() => getModule(project, 'pango'), 'MODULE_NOT_FOUND');
+  const missing = await expectSimError(() => getModule(project, 'pango'), 'MODULE_NOT_FOUND');
   assert.match(missing.message, "'pango'");
   assert.match(missing.hint, 'Known modules: glib, gtk.');
-  const noSource = await rejects(() => getModule(project, 'gtk'), 'CONFIG_INVALID');
+  const noSource = await expectSimError(() => getModule(project, 'gtk'), 'CONFIG_INVALID');
   assert.match(noSource.message, `modules.gtk.source: the directory ${path.join(dir, 'gtk')} does not exist`);
-  await rejects(() => getModule(project, 'toString'), 'MODULE_NOT_FOUND');
+  await expectSimError(() => getModule(project, 'toString'), 'MODULE_NOT_FOUND');
 });
 
 test.run();
