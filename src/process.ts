@@ -61,7 +61,7 @@ export interface RunOptions {
   timeoutMs?: number;
 }
 
-function missingTool(file: string, cause: unknown): SimError {
+export function missingTool(file: string, cause?: unknown): SimError {
   const pkg = toolPackages[file];
   return new SimError(
     'TOOL_MISSING',

@@ -85,6 +85,8 @@ export async function launch(plan: BootPlan, options: LaunchOptions): Promise<La
     const decoder = new TextDecoder();
     return (chunk: Buffer) => emit(events, { type: 'output', stream, data: decoder.decode(chunk, { stream: true }) });
   };
+  // Before the sockets listen: a missing QEMU must not leave them open (and sim hanging).
+  const [file, argv] = await qemuCommandLine(plan);
   const endpoints = await Promise.all([
     SocketEndpoint.listen(plan.files.ctl, (c) => ctlLines.push(c)),
     SocketEndpoint.listen(plan.files.out, output('stdout')),
@@ -92,7 +94,6 @@ export async function launch(plan: BootPlan, options: LaunchOptions): Promise<La
     ...(plan.interactive ? [] : [SocketEndpoint.listen(plan.files.console, (c) => consoleLines.push(c))]),
   ]);
 
-  const [file, argv] = await qemuCommandLine(plan);
   const child = spawn(file, argv, {
     stdio: plan.interactive ? ['inherit', 'inherit', 'pipe'] : ['ignore', 'pipe', 'pipe'],
     forceKillAfterDelay: 5_000,
