@@ -15,6 +15,7 @@ import { displayModules } from './initramfs/modules.js';
 import { imageDir, imageFile, resolveImage, verifyImage } from './image/store.js';
 import { checkBootValues, planBoot, type BootPlan, type BootRequest } from './plan.js';
 import { probeAccelerator } from './qemu/accel.js';
+import { accelDetails, accelLine } from './qemu/accel-summary.js';
 import { findQboot } from './qemu/firmware.js';
 import { launch } from './qemu/launch.js';
 import { createSessionDir, createSessionDisk, sweepStaleSessions } from './session.js';
@@ -102,7 +103,8 @@ export async function prepareBoot(options: BootOptions & { detached?: boolean },
   emit(events, { type: 'phase', phase: 'image-ready', ms: elapsed(), detail: { image: image.names[0] ?? image.id, id: image.id, kernel: image.kernel.version } });
 
   const accel = await probeAccelerator({ env, kernel: imageFile(image, image.kernel.file, env), events });
-  emit(events, { type: 'log', level: 'info', message: `accelerator: ${accel.accel} (${accel.reason})` });
+  emit(events, { type: 'log', level: 'info', message: accelLine(accel) });
+  emit(events, { type: 'log', level: 'debug', message: accelDetails(accel) });
 
   const initramfs = await baseInitramfs(image, env, { extraModules: display ? displayModules : [] });
   if (initramfs.unavailable.length) {
