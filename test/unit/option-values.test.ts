@@ -1,4 +1,7 @@
+import os from 'node:os';
+import path from 'node:path';
 import { test } from 'uvu';
+import { boot } from '../../src/boot.js';
 import * as assert from 'uvu/assert';
 import { parseRecipe } from '../../src/image/recipe.js';
 import { accepted, cpuCount, diskSize, imageName, imageRef, memoryMiB, moduleName, sizeBytes, timeoutSeconds } from '../../src/option-values.js';
@@ -118,6 +121,16 @@ test('the library API checks the same values before anything runs', async () => 
   await expectSimError(() => checkBootValues({ timeoutMs: -1 }), 'USAGE');
   await expectSimError(() => checkBootValues({ init: 'init' }), 'USAGE');
   await expectSimError(() => checkBootValues({ kernelArgs: ['a b'] }), 'USAGE');
+});
+
+test('boot() refuses bad values and more memory than the host has before it looks for the image', async () => {
+  const env = { SIM_CACHE_DIR: path.join(os.tmpdir(), 'sim-values-nonexistent-cache') };
+  // A missing image would be IMAGE_NOT_FOUND: USAGE shows the values were checked first.
+  await expectSimError(boot({ image: 'missing', cpus: 0, env }), 'USAGE');
+  const hostMiB = Math.floor(os.totalmem() / 1024 ** 2);
+  const tooMuch = await expectSimError(boot({ image: 'missing', memoryMiB: hostMiB + 1, env }), 'USAGE');
+  assert.match(tooMuch.message, `more than this host has (${hostMiB} MiB)`);
+  await expectSimError(boot({ image: 'missing', memoryMiB: 1024, env }), 'IMAGE_NOT_FOUND');
 });
 
 test.run();
