@@ -13,8 +13,16 @@ import { emit, type EventSink } from '../events.js';
 import { cacheDir } from '../paths.js';
 import { run, spawn } from '../process.js';
 
+/**
+ * Why this accelerator, in one word: `forced` by SIM_ACCEL, KVM `works`, KVM is `unavailable`
+ * (no usable /dev/kvm), KVM is `broken` (the test boot failed), or `unprobed` (nothing to test with).
+ */
+export type AccelStatus = 'forced' | 'works' | 'unavailable' | 'broken' | 'unprobed';
+
 export interface AccelVerdict {
   accel: 'kvm' | 'tcg';
+  status: AccelStatus;
+  /** The probe's details, for `sim doctor` and --verbose. */
   reason: string;
   cached: boolean;
 }
@@ -60,22 +68,22 @@ export async function probeAccelerator(options: { env?: NodeJS.ProcessEnv; kerne
   const env = options.env ?? process.env;
   const qemu = options.qemu ?? 'qemu-system-x86_64';
   const forced = env.SIM_ACCEL;
-  if (forced === 'kvm' || forced === 'tcg') return { accel: forced, reason: 'set by SIM_ACCEL', cached: false };
+  if (forced === 'kvm' || forced === 'tcg') return { accel: forced, status: 'forced', reason: 'set by SIM_ACCEL', cached: false };
   try {
     await access('/dev/kvm', constants.R_OK | constants.W_OK);
   } catch {
-    return { accel: 'tcg', reason: '/dev/kvm is missing or not accessible', cached: false };
+    return { accel: 'tcg', status: 'unavailable', reason: '/dev/kvm is missing or not accessible', cached: false };
   }
   const key = await hostKey(qemu);
   const cacheFile = path.join(cacheDir(env), 'accel.json');
   const cached = await readFile(cacheFile, 'utf8').then((t) => JSON.parse(t) as { key: string; accel: 'kvm' | 'tcg'; reason: string }, () => undefined);
-  if (cached && cached.key === key) return { accel: cached.accel, reason: cached.reason, cached: true };
-  if (!options.kernel) return { accel: 'tcg', reason: 'KVM has not been probed yet (no kernel to test with)', cached: false };
+  if (cached && cached.key === key) return { accel: cached.accel, status: cached.accel === 'kvm' ? 'works' : 'broken', reason: cached.reason, cached: true };
+  if (!options.kernel) return { accel: 'tcg', status: 'unprobed', reason: 'KVM has not been probed yet (no kernel to test with)', cached: false };
 
   emit(options.events, { type: 'progress', task: 'accel-probe', message: 'checking whether KVM really works here (once per host)' });
   const result = await bootProbe(qemu, options.kernel);
   const verdict = { accel: result.ok ? ('kvm' as const) : ('tcg' as const), reason: result.reason };
   await writeJsonAtomic(cacheFile, { key, ...verdict, probedAt: new Date().toISOString() });
-  emit(options.events, { type: 'progress', task: 'accel-probe', message: `${verdict.accel}: ${verdict.reason}`, done: true });
-  return { ...verdict, cached: false };
+  emit(options.events, { type: 'progress', task: 'accel-probe', message: result.ok ? 'KVM works here' : 'KVM does not work here', done: true });
+  return { ...verdict, status: result.ok ? 'works' : 'broken', cached: false };
 }
