@@ -36,7 +36,10 @@ as_root() {
   fi
 }
 
-installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q '^install ok installed$'; }
+# One dpkg query for every name (a query each costs seconds in all).
+mapfile -t installed_now < <(dpkg-query -W -f='${Package} ${Status}\n' $(tr '|' ' ' <<<"${wanted[*]}") 2>/dev/null |
+  sed -n 's/^\([^ ]*\) install ok installed$/\1/p')
+installed() { local name; for name in "${installed_now[@]}"; do [ "$name" = "$1" ] && return 0; done; return 1; }
 available() { [ -n "$(apt-cache policy "$1" 2>/dev/null | sed -n 's/^ *Candidate: *//p' | grep -v '(none)')" ]; }
 
 missing=()
@@ -52,8 +55,8 @@ pick_available() {
 }
 for spec in "${wanted[@]}"; do
   IFS='|' read -r -a choices <<<"$spec"
-  if [ "${#choices[@]}" -gt 1 ]; then name=$(pick_available "${choices[@]}"); else name=$spec; fi
-  installed "$name" || missing+=("$name")
+  for name in "${choices[@]}"; do installed "$name" && continue 2; done
+  if [ "${#choices[@]}" -gt 1 ]; then missing+=("$(pick_available "${choices[@]}")"); else missing+=("$spec"); fi
 done
 
 if [ "${#missing[@]}" -gt 0 ]; then
