@@ -10,7 +10,7 @@ import type { EventSink } from './events.js';
 import { findStaticBusybox } from './initramfs/busybox.js';
 import { imageFile, listImages } from './image/store.js';
 import { cacheDir } from './paths.js';
-import { run, toolPackages, which } from './process.js';
+import { run, SYSTEM_DIRS, toolPackages, which } from './process.js';
 import { probeAccelerator } from './qemu/accel.js';
 
 export interface DoctorCheck {
@@ -49,7 +49,7 @@ export function versionOf(output: string): string | undefined {
 
 async function checkTool(tool: string, flag: string, purpose: string, optional: boolean, env: NodeJS.ProcessEnv): Promise<DoctorCheck> {
   const found = await which(tool, env);
-  if (!found) return { name: tool, ok: false, detail: `not found on PATH (${purpose})`, fix: installFix(tool), optional };
+  if (!found) return { name: tool, ok: false, detail: `not found on PATH or in ${SYSTEM_DIRS.join(', ')} (${purpose})`, fix: installFix(tool), optional };
   const result = await run(found, [flag], { allowFailure: true, timeoutMs: 10_000 }).catch(() => undefined);
   const version = result && versionOf(`${result.stdout}\n${result.stderr}`);
   if (!version) return { name: tool, ok: false, detail: `${found} does not run (${purpose})`, fix: installFix(tool), optional };
@@ -126,8 +126,7 @@ async function checkAccel(qemu: string | undefined, env: NodeJS.ProcessEnv, even
   try {
     const verdict = await probeAccelerator({ env, kernel, qemu, events });
     if (verdict.accel === 'kvm') return { name, ok: true, detail: `KVM works: ${verdict.reason}`, optional: true };
-    const fix = /not accessible/.test(verdict.reason) ? 'Give yourself access to /dev/kvm: adduser $USER kvm (then log in again).' : undefined;
-    return { name, ok: false, detail: `sim uses software emulation (TCG, slower): ${verdict.reason}`, fix, optional: true };
+    return { name, ok: false, detail: `sim uses software emulation (TCG, slower): ${verdict.reason}`, fix: verdict.hint, optional: true };
   } catch (error) {
     return { name, ok: false, detail: `the KVM probe failed: ${(error as Error).message}`, optional: true };
   }
