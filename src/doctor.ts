@@ -5,10 +5,11 @@
 import { constants } from 'node:fs';
 import { access, lstat, readdir, statfs } from 'node:fs/promises';
 import path from 'node:path';
-import { isSimError } from './errors.js';
+import { isSimError, SimError } from './errors.js';
 import type { EventSink } from './events.js';
 import { findStaticBusybox } from './initramfs/busybox.js';
 import { imageFile, listImages } from './image/store.js';
+import { hostFacts, planRootRunner } from './image/userns.js';
 import { cacheDir } from './paths.js';
 import { run, SYSTEM_DIRS, toolPackages, which } from './process.js';
 import { probeAccelerator } from './qemu/accel.js';
@@ -117,6 +118,16 @@ async function checkCache(env: NodeJS.ProcessEnv): Promise<DoctorCheck> {
   return { name, ok: true, detail };
 }
 
+/** Can `sim image build` run here, as this user? (Without the trial run: that is the build's.) */
+async function checkImageBuildUser(): Promise<DoctorCheck> {
+  const name = 'image builds';
+  const facts = await hostFacts();
+  const planned = planRootRunner(facts);
+  if (planned instanceof SimError) return { name, ok: false, detail: planned.message, fix: planned.hint, optional: true };
+  if (!planned.namespaced) return { name, ok: true, detail: 'as root', optional: true };
+  return { name, ok: true, detail: `as ${facts.user}, in a user namespace over subordinate ids ${facts.subuid!.start}+${facts.subuid!.count}`, optional: true };
+}
+
 async function checkAccel(qemu: string | undefined, env: NodeJS.ProcessEnv, events?: EventSink): Promise<DoctorCheck> {
   const name = 'KVM';
   if (!qemu) return { name, ok: false, detail: 'cannot check without qemu-system-x86_64', optional: true };
@@ -140,6 +151,7 @@ export async function doctor(options: { env?: NodeJS.ProcessEnv; events?: EventS
     checkBusybox(env),
     check9p(qemu),
     checkCache(env),
+    checkImageBuildUser(),
     checkAccel(qemu, env, options.events),
   ]);
   return { ok: checks.every((c) => c.ok || c.optional), checks };
