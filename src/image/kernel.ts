@@ -7,7 +7,7 @@ import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { SimError } from '../errors.js';
 import { emit, type EventSink } from '../events.js';
-import { displayModules, parseModuleIndex, requiredModules, resolveModules, withoutModules } from '../initramfs/modules.js';
+import { displayModules, parseModuleIndex, requiredModules, resolveModules, withDependents, withoutModules } from '../initramfs/modules.js';
 import { runBinary } from '../process.js';
 import { programHeaders, PT_NOTE } from '../util/elf.js';
 import type { ExtFs } from './debugfs.js';
@@ -100,19 +100,26 @@ export async function extractKernel(fs: ExtFs, location: KernelLocation, fstype:
   const files = new Map(load.map((m) => [`${location.modulesDir}/${m.path}`, `modules/${m.path}`]));
   for (const to of files.values()) await mkdir(path.join(destDir, path.dirname(to)), { recursive: true });
   await fs.dumpMany(files, destDir);
-  const absent: string[] = [];
+  const missingFiles: string[] = [];
   for (const m of load) {
     const file = path.join(modulesDest, m.path);
     if (await nonEmpty(file)) await decompressModule(file);
     else if (required.has(m.name)) throw unreadableModule(m.name);
-    else absent.push(m.name);
+    else missingFiles.push(m.name);
   }
-  if (absent.length) {
-    // An optional module listed in modules.dep but missing on disk: go on without it. Dropping
-    // it from the stored index makes every later resolution see it as unavailable.
-    for (const m of load.filter((l) => absent.includes(l.name))) await rm(path.join(modulesDest, m.path), { force: true });
-    await writeFile(path.join(modulesDest, 'modules.dep'), withoutModules(dep ?? '', absent));
-    emit(events, { type: 'log', level: 'warn', message: `kernel ${location.version} in ${label} lists ${absent.join(', ')} in modules.dep, but the file is missing: imported without ${absent.length === 1 ? 'it' : 'them'} (optional; a boot with a screen may stay in text mode)` });
+  if (missingFiles.length) {
+    // An optional module listed in modules.dep but missing on disk: go on without it and what
+    // needs it. Dropping them from the stored index makes every later resolution see them as
+    // unavailable.
+    const dropped = withDependents(parsed, load.map((m) => m.name), missingFiles);
+    for (const m of load.filter((l) => dropped.includes(l.name))) await rm(path.join(modulesDest, m.path), { force: true });
+    await writeFile(path.join(modulesDest, 'modules.dep'), withoutModules(dep ?? '', dropped));
+    const dependents = dropped.filter((name) => !missingFiles.includes(name));
+    emit(events, {
+      type: 'log',
+      level: 'warn',
+      message: `kernel ${location.version} in ${label} lists ${missingFiles.join(', ')} in modules.dep, but the image lacks ${missingFiles.length === 1 ? 'its file' : 'their files'}: imported without ${dependents.length ? `them and ${dependents.join(', ')}` : missingFiles.length === 1 ? 'it' : 'them'} (optional; a boot with a screen may stay in text mode)`,
+    });
   }
   return { kernel: 'vmlinuz', modulesDir: 'modules' };
 }

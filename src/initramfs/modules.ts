@@ -116,6 +116,20 @@ export function resolveModules(index: ModuleIndex, wanted: readonly string[], op
   return { load, missing, unavailable };
 }
 
+/** `absent` plus every module of `candidates` that depends on one of them, directly or not. Pure. */
+export function withDependents(index: ModuleIndex, candidates: readonly string[], absent: readonly string[]): string[] {
+  const result = [...absent];
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const name of candidates) {
+      if (result.includes(name) || !(index.deps.get(name) ?? []).some((dep) => result.includes(dep))) continue;
+      result.push(name);
+      grew = true;
+    }
+  }
+  return result;
+}
+
 /** modules.dep text without the lines of the named modules (other lines unchanged). Pure. */
 export function withoutModules(dep: string, names: readonly string[]): string {
   const drop = new Set(names.map((n) => n.replaceAll('-', '_')));
