@@ -1,7 +1,7 @@
 /**
  * Running image-build steps as root inside a user namespace, so that a normal user can build
  * images: the user's subordinate ids (/etc/subuid, /etc/subgid) become ids 0..N-1 inside, and
- * the user itself becomes id N, so the build directory (the user's) stays reachable. mmdebstrap
+ * the user itself becomes id N+1, so the build directory (the user's) stays reachable. mmdebstrap
  * then runs as "root" (its unshare mode as root), and mke2fs reads the tree in the same mapping,
  * so files in the image are owned by root, not by the user's subordinate ids. As real root the
  * steps run directly.
@@ -53,12 +53,13 @@ export const realRoot: RootRunner = { namespaced: false, wrap: (file, args) => [
 
 /** util-linux unshare's options for the mapping (newuidmap/newgidmap do the privileged part). Pure. */
 export function unshareArgs(subuid: IdRange, subgid: IdRange): string[] {
-  // unshare wants the two ranges not to meet: the user's own id goes right after them.
+  // The user's own id goes above the range; unshare shortens a range the single id touches
+  // (util-linux 2.38 counts the id just past its end as touching), hence one more.
   return [
     `--map-users=${subuid.start},0,${subuid.count}`,
     `--map-groups=${subgid.start},0,${subgid.count}`,
-    `--map-user=${subuid.count}`,
-    `--map-group=${subgid.count}`,
+    `--map-user=${subuid.count + 1}`,
+    `--map-group=${subgid.count + 1}`,
     '--setuid=0',
     '--setgid=0',
     '--',

@@ -37,8 +37,8 @@ test('a normal user runs them as root in a namespace over the subordinate ids, k
   assert.equal(unshareArgs({ start: 100000, count: 65536 }, { start: 200000, count: 70000 }), [
     '--map-users=100000,0,65536',
     '--map-groups=200000,0,70000',
-    '--map-user=65536',
-    '--map-group=70000',
+    '--map-user=65537',
+    '--map-group=70001',
     '--setuid=0',
     '--setgid=0',
     '--',
