@@ -2,20 +2,21 @@
  * The accelerator as one short, stable line for every boot. The probe's details (QEMU's own
  * words) belong to `sim doctor` and --verbose: repeated on each boot they alarm and do not help.
  */
-import type { AccelStatus, AccelVerdict } from './accel.js';
+import type { AccelReasonCode, AccelVerdict } from './accel.js';
 
-/** Why a boot runs under TCG, per status; `sim doctor` has the details. */
-const WHY_TCG: Record<Exclude<AccelStatus, 'forced' | 'works'>, string> = {
-  unavailable: 'KVM is not available here (/dev/kvm is missing or not accessible)',
-  broken: 'KVM does not work on this host',
-  unprobed: 'KVM has not been tested here yet',
+/** Why a boot runs under TCG, per reason code; `sim doctor` has the details. */
+const WHY_TCG: Record<Exclude<AccelReasonCode, 'forced' | 'works'>, string> = {
+  'no-device': 'this host has no KVM (/dev/kvm is missing)',
+  'no-access': 'you may not open /dev/kvm',
+  'probe-failed': 'KVM does not work on this host',
+  'not-probed': 'KVM has not been tested here yet',
 };
 
 /** "accelerator: tcg — KVM does not work on this host; `sim doctor` says why". Pure. */
-export function accelLine(verdict: Pick<AccelVerdict, 'accel' | 'status'>): string {
-  if (verdict.status === 'forced') return `accelerator: ${verdict.accel} (SIM_ACCEL)`;
-  if (verdict.status === 'works' || verdict.accel === 'kvm') return `accelerator: ${verdict.accel}`;
-  return `accelerator: tcg — ${WHY_TCG[verdict.status]}; \`sim doctor\` says why`;
+export function accelLine(verdict: Pick<AccelVerdict, 'accel' | 'code'>): string {
+  if (verdict.code === 'forced') return `accelerator: ${verdict.accel} (SIM_ACCEL)`;
+  if (verdict.code === 'works' || verdict.accel === 'kvm') return `accelerator: ${verdict.accel}`;
+  return `accelerator: tcg — ${WHY_TCG[verdict.code]}; \`sim doctor\` says why`;
 }
 
 /** The details, for --verbose. Pure. */
