@@ -71,6 +71,9 @@ if [ "${#missing[@]}" -gt 0 ]; then
   rm -f "$log"
 fi
 
+# The tests fetch Debian's kernel package (apt-get download, as you): that needs package lists.
+if [ "$purpose" = test ] && ! available linux-image-amd64; then update_once; fi
+
 # npm packages: install when node_modules is missing or older than the lock file.
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "sim: installing npm packages (npm ci)" >&2
