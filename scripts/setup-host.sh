@@ -37,10 +37,11 @@ as_root() {
 }
 
 # One dpkg query for every name (a query each costs seconds in all).
-mapfile -t installed_now < <(dpkg-query -W -f='${Package} ${Status}\n' $(tr '|' ' ' <<<"${wanted[*]}") 2>/dev/null |
+IFS=' ' read -r -a names <<<"$(tr '|' ' ' <<<"${wanted[*]}")"
+mapfile -t installed_now < <(dpkg-query -W -f='${Package} ${Status}\n' "${names[@]}" 2>/dev/null |
   sed -n 's/^\([^ ]*\) install ok installed$/\1/p')
 installed() { local name; for name in "${installed_now[@]}"; do [ "$name" = "$1" ] && return 0; done; return 1; }
-available() { [ -n "$(apt-cache policy "$1" 2>/dev/null | sed -n 's/^ *Candidate: *//p' | grep -v '(none)')" ]; }
+available() { apt-cache policy "$1" 2>/dev/null | sed -n 's/^ *Candidate: *//p' | grep -qv '(none)'; }
 
 missing=()
 updated=false
