@@ -5,7 +5,7 @@
  */
 import { access, chmod, constants, mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { writeJsonAtomic, tempSibling } from '../cache/atomic.js';
+import { sweepDeadTemps, tempSibling, writeJsonAtomic } from '../cache/atomic.js';
 import { withLock } from '../cache/lock.js';
 import { imageMetaSchema, type ImageMeta } from '../config.js';
 import { SimError } from '../errors.js';
@@ -134,6 +134,8 @@ export async function importImage(file: string, options: ImportOptions = {}): Pr
   const events = options.events;
   const source = path.resolve(file);
   await checkReadable(source);
+  // Half-made entries of imports that were killed.
+  await sweepDeadTemps(imagesDir(env));
   emit(events, { type: 'progress', task: 'image-import', message: `hashing ${path.basename(source)}` });
   const id = options.id ?? (await sha256File(source));
   const dir = path.join(imagesDir(env), id);
