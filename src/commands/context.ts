@@ -2,7 +2,7 @@
  * What every command shares: the event sink (human or NDJSON), --verbose, turning errors into
  * one clear message and a stable exit code, and Ctrl-C/SIGTERM into an abort signal.
  */
-import { SimError, isSimError, ExitCode } from '../errors.js';
+import { SimError, isSimError, ExitCode, noSpaceError } from '../errors.js';
 import { emit, type EventSink, type SimEvent } from '../events.js';
 import { setCommandLogger } from '../process.js';
 import { createHumanRenderer } from '../progress.js';
@@ -61,9 +61,9 @@ export async function runCommand(args: GlobalArgs, body: (ctx: CommandContext) =
     emit(events, { type: 'result', exitCode: code });
     return code;
   } catch (error) {
-    const simError = isSimError(error)
+    const simError = noSpaceError(error) ?? (isSimError(error)
       ? error
-      : new SimError('TOOL_FAILED', `sim failed unexpectedly: ${(error as Error)?.message ?? String(error)}`, 'This is a bug in sim; please report it with the output of --verbose.');
+      : new SimError('TOOL_FAILED', `sim failed unexpectedly: ${(error as Error)?.message ?? String(error)}`, 'This is a bug in sim; please report it with the output of --verbose.'));
     if (!isSimError(error) && args.verbose) process.stderr.write(`${(error as Error)?.stack ?? error}\n`);
     emit(events, { type: 'error', code: simError.code, message: simError.message, hint: simError.hint, details: simError.details.length ? simError.details : undefined });
     const code = simError.exitCode ?? ExitCode.failure;
