@@ -56,20 +56,21 @@ async function reportedThenRepaired(name: string, source: string): Promise<void>
   await bootWorks(env, name);
 }
 
+// The bare ext4 fixture: stored apart from the shared 'demo' (the GPT disk), which must not be hit.
 test('a truncated qcow2 in the store', async () => {
   await survive('truncated stored disk', env, async () => {
-    assert.is((await sim(['image', 'add', fixture.disk, '--name', 'victim'], env)).exitCode, 0);
+    assert.is((await sim(['image', 'add', fixture.ext4, '--name', 'victim'], env)).exitCode, 0);
     const disk = await storedDisk('victim');
     await chmod(disk, 0o644);
     await truncate(disk, Math.floor((await stat(disk)).size / 2));
-    await reportedThenRepaired('victim', fixture.disk);
+    await reportedThenRepaired('victim', fixture.ext4);
   });
 });
 
 test('a corrupted qcow2 in the store (size and mtime unchanged)', async () => {
   await survive('corrupted stored disk header', env, async () => {
     await rot(await storedDisk('victim'), 0, 'garbage!'); // the qcow2 header
-    await reportedThenRepaired('victim', fixture.disk);
+    await reportedThenRepaired('victim', fixture.ext4);
   });
   await survive('corrupted stored disk data', env, async () => {
     const disk = await storedDisk('victim');
@@ -77,7 +78,7 @@ test('a corrupted qcow2 in the store (size and mtime unchanged)', async () => {
     // Boots check size and mtime only; the full check finds it.
     assertClearError(await sim(['image', 'verify', 'victim'], env), 65, /does not match its recorded sha256/);
     assert.is((await sim(['image', 'rm', 'victim'], env)).exitCode, 0);
-    assert.is((await sim(['image', 'add', fixture.disk, '--name', 'victim'], env)).exitCode, 0);
+    assert.is((await sim(['image', 'add', fixture.ext4, '--name', 'victim'], env)).exitCode, 0);
   });
 });
 

@@ -139,12 +139,15 @@ export function assertClearError(result: Result, exitCode: number, pattern?: Reg
 export function waitForEvent(child: { stdout: NodeJS.ReadableStream | null }, predicate: (event: Record<string, any>) => boolean): Promise<Record<string, any>> {
   return new Promise((resolve, reject) => {
     let buffer = '';
+    const seen: string[] = [];
     const onData = (chunk: Buffer) => {
       buffer += chunk.toString();
       let newline: number;
       while ((newline = buffer.indexOf('\n')) >= 0) {
         const line = buffer.slice(0, newline);
         buffer = buffer.slice(newline + 1);
+        seen.push(line);
+        if (seen.length > 3) seen.shift();
         let event: Record<string, any>;
         try {
           event = JSON.parse(line);
@@ -159,7 +162,7 @@ export function waitForEvent(child: { stdout: NodeJS.ReadableStream | null }, pr
       }
     };
     child.stdout!.on('data', onData);
-    child.stdout!.once('end', () => reject(new Error('the run ended before the awaited event')));
+    child.stdout!.once('end', () => reject(new Error(`the run ended before the awaited event; its last lines: ${seen.join('\n')}`)));
   });
 }
 
