@@ -3,6 +3,7 @@
  * initrd and the session disk, plan, launch, clean up.
  */
 import { rm, stat } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import type { ImageMeta } from './config.js';
 import { describeDisplay, displaySummary } from './display/options.js';
@@ -12,8 +13,9 @@ import { emit, stopwatch, type EventSink } from './events.js';
 import { baseInitramfs, writeSessionInitrd } from './initramfs/build.js';
 import { displayModules } from './initramfs/modules.js';
 import { imageDir, imageFile, resolveImage, verifyImage } from './image/store.js';
-import { planBoot, type BootPlan, type BootRequest } from './plan.js';
+import { checkBootValues, planBoot, type BootPlan, type BootRequest } from './plan.js';
 import { probeAccelerator } from './qemu/accel.js';
+import { accelDetails, accelLine } from './qemu/accel-summary.js';
 import { findQboot } from './qemu/firmware.js';
 import { launch } from './qemu/launch.js';
 import { createSessionDir, createSessionDisk, sweepStaleSessions } from './session.js';
@@ -73,6 +75,14 @@ async function blameRot(image: ImageMeta, env: NodeJS.ProcessEnv, error: unknown
   throw error;
 }
 
+/** QEMU cannot set up more guest memory than the host can give it. */
+function checkHostMemory(memoryMiB: number | undefined): void {
+  const hostMiB = Math.floor(os.totalmem() / 1024 ** 2);
+  if (memoryMiB !== undefined && memoryMiB > hostMiB) {
+    throw new SimError('USAGE', `The guest memory (${memoryMiB} MiB) is more than this host has (${hostMiB} MiB).`, `Give --memory ${Math.min(2048, Math.floor(hostMiB / 2))} or another value below ${hostMiB}.`);
+  }
+}
+
 export interface PreparedBoot {
   plan: BootPlan;
   image: ImageMeta;
@@ -87,6 +97,8 @@ export async function prepareBoot(options: BootOptions & { detached?: boolean },
   const env = options.env ?? process.env;
   const events = options.events;
   const elapsed = stopwatch();
+  checkBootValues(options);
+  checkHostMemory(options.memoryMiB);
   const overlay = options.overlay ? await checkOverlay(options.overlay) : undefined;
   const interactive = options.interactive ?? !options.command?.length;
   const display = await resolveDisplay(
@@ -100,7 +112,8 @@ export async function prepareBoot(options: BootOptions & { detached?: boolean },
   emit(events, { type: 'phase', phase: 'image-ready', ms: elapsed(), detail: { image: image.names[0] ?? image.id, id: image.id, kernel: image.kernel.version } });
 
   const accel = await probeAccelerator({ env, kernel: imageFile(image, image.kernel.file, env), events });
-  emit(events, { type: 'log', level: 'info', message: `accelerator: ${accel.accel} (${accel.reason})` });
+  emit(events, { type: 'log', level: 'info', message: accelLine(accel) });
+  emit(events, { type: 'log', level: 'debug', message: accelDetails(accel) });
 
   const initramfs = await baseInitramfs(image, env, { extraModules: display ? displayModules : [] });
   if (initramfs.unavailable.length) {

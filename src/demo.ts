@@ -87,6 +87,8 @@ export const DEMO_REQUIREMENTS: Requirement[] = [
   { need: 'image', what: 'mke2fs', pkg: 'e2fsprogs', present: program('mke2fs') },
   { need: 'image', what: 'debugfs', pkg: 'e2fsprogs', present: program('debugfs') },
   { need: 'image', what: 'sfdisk', pkg: 'fdisk', present: program('sfdisk') },
+  // A normal user builds the image in a user namespace (see src/image/userns.ts).
+  { need: 'image', what: 'newuidmap', pkg: 'uidmap', present: async (env) => process.getuid?.() === 0 || program('newuidmap')(env) },
   { need: 'source', what: 'apt-get', pkg: 'apt', present: program('apt-get') },
   { need: 'source', what: 'dpkg-source', pkg: 'dpkg-dev', present: program('dpkg-source') },
   { need: 'source', what: 'xz', pkg: 'xz-utils', present: program('xz') },

@@ -5,12 +5,13 @@
 import { constants } from 'node:fs';
 import { access, lstat, readdir, statfs } from 'node:fs/promises';
 import path from 'node:path';
-import { isSimError } from './errors.js';
+import { isSimError, SimError } from './errors.js';
 import type { EventSink } from './events.js';
 import { findStaticBusybox } from './initramfs/busybox.js';
 import { imageFile, listImages } from './image/store.js';
+import { hostFacts, planRootRunner } from './image/userns.js';
 import { cacheDir } from './paths.js';
-import { run, toolPackages, which } from './process.js';
+import { run, SYSTEM_DIRS, toolPackages, which } from './process.js';
 import { probeAccelerator } from './qemu/accel.js';
 
 export interface DoctorCheck {
@@ -49,7 +50,7 @@ export function versionOf(output: string): string | undefined {
 
 async function checkTool(tool: string, flag: string, purpose: string, optional: boolean, env: NodeJS.ProcessEnv): Promise<DoctorCheck> {
   const found = await which(tool, env);
-  if (!found) return { name: tool, ok: false, detail: `not found on PATH (${purpose})`, fix: installFix(tool), optional };
+  if (!found) return { name: tool, ok: false, detail: `not found on PATH or in ${SYSTEM_DIRS.join(', ')} (${purpose})`, fix: installFix(tool), optional };
   const result = await run(found, [flag], { allowFailure: true, timeoutMs: 10_000 }).catch(() => undefined);
   const version = result && versionOf(`${result.stdout}\n${result.stderr}`);
   if (!version) return { name: tool, ok: false, detail: `${found} does not run (${purpose})`, fix: installFix(tool), optional };
@@ -117,6 +118,16 @@ async function checkCache(env: NodeJS.ProcessEnv): Promise<DoctorCheck> {
   return { name, ok: true, detail };
 }
 
+/** Can `sim image build` run here, as this user? (Without the trial run: that is the build's.) */
+async function checkImageBuildUser(): Promise<DoctorCheck> {
+  const name = 'image builds';
+  const facts = await hostFacts();
+  const planned = planRootRunner(facts);
+  if (planned instanceof SimError) return { name, ok: false, detail: planned.message, fix: planned.hint, optional: true };
+  if (!planned.namespaced) return { name, ok: true, detail: 'as root', optional: true };
+  return { name, ok: true, detail: `as ${facts.user}, in a user namespace over subordinate ids ${facts.subuid!.start}+${facts.subuid!.count}`, optional: true };
+}
+
 async function checkAccel(qemu: string | undefined, env: NodeJS.ProcessEnv, events?: EventSink): Promise<DoctorCheck> {
   const name = 'KVM';
   if (!qemu) return { name, ok: false, detail: 'cannot check without qemu-system-x86_64', optional: true };
@@ -126,8 +137,7 @@ async function checkAccel(qemu: string | undefined, env: NodeJS.ProcessEnv, even
   try {
     const verdict = await probeAccelerator({ env, kernel, qemu, events });
     if (verdict.accel === 'kvm') return { name, ok: true, detail: `KVM works: ${verdict.reason}`, optional: true };
-    const fix = /not accessible/.test(verdict.reason) ? 'Give yourself access to /dev/kvm: adduser $USER kvm (then log in again).' : undefined;
-    return { name, ok: false, detail: `sim uses software emulation (TCG, slower): ${verdict.reason}`, fix, optional: true };
+    return { name, ok: false, detail: `sim uses software emulation (TCG, slower): ${verdict.reason}`, fix: verdict.hint, optional: true };
   } catch (error) {
     return { name, ok: false, detail: `the KVM probe failed: ${(error as Error).message}`, optional: true };
   }
@@ -141,6 +151,7 @@ export async function doctor(options: { env?: NodeJS.ProcessEnv; events?: EventS
     checkBusybox(env),
     check9p(qemu),
     checkCache(env),
+    checkImageBuildUser(),
     checkAccel(qemu, env, options.events),
   ]);
   return { ok: checks.every((c) => c.ok || c.optional), checks };

@@ -11,7 +11,7 @@ export const ExitCode = {
   usage: 64,
   /** Image missing, unreadable, corrupted or without a usable root filesystem/kernel. */
   image: 65,
-  /** A required host tool (qemu, busybox, ...) is missing or broken. */
+  /** A required host tool (qemu, busybox, ...) is missing or broken, or the host lacks what it needs (user namespaces). */
   tool: 69,
   /** A build of a module failed. */
   build: 70,
@@ -39,6 +39,7 @@ export type ErrorCode =
   | 'OVERLAY_NOT_FOUND'
   | 'OVERLAY_NOT_DIRECTORY'
   | 'TOOL_MISSING'
+  | 'USERNS_UNAVAILABLE'
   | 'TOOL_FAILED'
   | 'QEMU_FAILED'
   | 'GUEST_CRASHED'
@@ -51,6 +52,7 @@ export type ErrorCode =
   | 'SIMULATOR_EXISTS'
   | 'DISPLAY_UNAVAILABLE'
   | 'NO_SPACE'
+  | 'PERMISSION_DENIED'
   | 'INTERRUPTED';
 
 const exitCodes: Record<ErrorCode, number> = {
@@ -67,6 +69,7 @@ const exitCodes: Record<ErrorCode, number> = {
   OVERLAY_NOT_FOUND: ExitCode.usage,
   OVERLAY_NOT_DIRECTORY: ExitCode.usage,
   TOOL_MISSING: ExitCode.tool,
+  USERNS_UNAVAILABLE: ExitCode.tool,
   TOOL_FAILED: ExitCode.failure,
   QEMU_FAILED: ExitCode.guest,
   GUEST_CRASHED: ExitCode.guest,
@@ -79,6 +82,7 @@ const exitCodes: Record<ErrorCode, number> = {
   SIMULATOR_EXISTS: ExitCode.usage,
   DISPLAY_UNAVAILABLE: ExitCode.usage,
   NO_SPACE: ExitCode.noSpace,
+  PERMISSION_DENIED: ExitCode.usage,
   INTERRUPTED: ExitCode.interrupted,
 };
 
@@ -118,4 +122,20 @@ export function noSpaceError(error: unknown): SimError | undefined {
     "Free some space there ('sim image rm' removes stored images), or point SIM_CACHE_DIR or SIM_RUNTIME_DIR at a larger filesystem.",
     { cause: error },
   );
+}
+
+/**
+ * A file system refusal (EACCES, EPERM, EROFS) on a path as a SimError: typically a cache made
+ * by an earlier run as root. `ownDirs` are sim's own directories (cache, runtime), which get the
+ * hint to take them back or choose another. Undefined for any other error. Pure.
+ */
+export function permissionError(error: unknown, ownDirs: readonly { dir: string; variable: string }[], user: string): SimError | undefined {
+  const { code, path: file } = (error ?? {}) as NodeJS.ErrnoException;
+  if (!file || !(code === 'EACCES' || code === 'EPERM' || code === 'EROFS')) return undefined;
+  const why = code === 'EROFS' ? 'the file system is read-only' : 'permission denied';
+  const own = ownDirs.find(({ dir }) => file === dir || file.startsWith(`${dir}/`));
+  const hint = own
+    ? `${own.dir} is not writable by ${user} (made by an earlier run as root?): take it back with 'sudo chown -R ${user}: ${own.dir}', or set ${own.variable} to a directory you own.`
+    : `Check the permissions of ${file}.`;
+  return new SimError('PERMISSION_DENIED', `sim cannot write ${file}: ${why}.`, hint, { cause: error });
 }

@@ -5,7 +5,9 @@
 import path from 'node:path';
 import type { ImageMeta } from './config.js';
 import { displayPlan, type DisplayChoice, type DisplayPlan } from './display/options.js';
+import type { z } from 'zod';
 import { SimError } from './errors.js';
+import { accepted, cpuCount, guestProgram, kernelArg, memoryMiB, timeoutSeconds } from './option-values.js';
 import { overlayBindirs, overlayLibdirs, type GuestConfig } from './initramfs/guest-config.js';
 
 export type Accel = 'kvm' | 'tcg';
@@ -85,10 +87,28 @@ export function sessionFiles(dir: string): SessionFiles {
 
 /** Kernel command-line words must not break the line apart or smuggle quotes. */
 export function checkKernelArg(arg: string): string {
-  if (!/^[A-Za-z0-9_.,:=/@+-]+$/.test(arg)) {
+  if (!kernelArg.safeParse(arg).success) {
     throw new SimError('USAGE', `The kernel argument '${arg}' contains characters sim does not pass on.`, 'Use plain key=value words (letters, digits and _ . , : = / @ + -).');
   }
   return arg;
+}
+
+/**
+ * The numbers and words of a request from the library API, checked as the CLI checks them
+ * (src/option-values.ts) so that nothing a caller passed reaches QEMU unchecked.
+ */
+export function checkBootValues(values: { memoryMiB?: number; cpus?: number; timeoutMs?: number; init?: string; kernelArgs?: readonly string[] }): void {
+  const checks: [string, unknown, z.ZodType][] = [
+    ['memoryMiB', values.memoryMiB, memoryMiB],
+    ['cpus', values.cpus, cpuCount],
+    ['timeoutMs', values.timeoutMs === undefined ? undefined : values.timeoutMs / 1000, timeoutSeconds],
+    ['init', values.init, guestProgram],
+  ];
+  for (const [name, value, schema] of checks) {
+    const result = value === undefined ? undefined : schema.safeParse(value);
+    if (result && !result.success) throw new SimError('USAGE', `${name} takes ${accepted(result.error)}, not ${String(value)}.`, 'Pass a value in that range.');
+  }
+  for (const arg of values.kernelArgs ?? []) checkKernelArg(arg);
 }
 
 export function planBoot(input: {

@@ -15,6 +15,9 @@ export const toolPackages: Record<string, string> = {
   mke2fs: 'e2fsprogs',
   sfdisk: 'fdisk',
   mmdebstrap: 'mmdebstrap',
+  newuidmap: 'uidmap',
+  newgidmap: 'uidmap',
+  unshare: 'util-linux',
   setpriv: 'util-linux',
   meson: 'meson',
   ninja: 'ninja-build',
@@ -30,6 +33,24 @@ export const toolPackages: Record<string, string> = {
   'pkg-config': 'pkgconf',
   python3: 'python3',
 };
+
+/**
+ * System programs (sfdisk, mke2fs, debugfs...) live in sbin directories, which a normal user's
+ * PATH lacks on Debian. They are searched after PATH, for lookups and for every child's PATH
+ * (mmdebstrap and others run sbin tools themselves).
+ */
+export const SYSTEM_DIRS: readonly string[] = ['/usr/local/sbin', '/usr/sbin', '/sbin'];
+
+/** PATH with the sbin directories appended where missing. Pure. */
+export function systemPath(path: string | undefined): string {
+  const dirs = (path ?? '').split(':').filter(Boolean);
+  return [...dirs, ...SYSTEM_DIRS.filter((dir) => !dirs.includes(dir))].join(':');
+}
+
+/** The environment a child gets: `env` (or sim's own) with the system PATH. */
+export function childEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  return { ...env, PATH: systemPath(env.PATH ?? process.env.PATH) };
+}
 
 type Logger = (line: string) => void;
 let commandLogger: Logger | undefined;
@@ -61,7 +82,7 @@ export interface RunOptions {
   timeoutMs?: number;
 }
 
-function missingTool(file: string, cause: unknown): SimError {
+export function missingTool(file: string, cause?: unknown): SimError {
   const pkg = toolPackages[file];
   return new SimError(
     'TOOL_MISSING',
@@ -89,7 +110,8 @@ export async function run(file: string, args: readonly string[], options: RunOpt
   const [program, argv] = await tiedToParent(file, args, options.env);
   const result = await execa(program, argv, {
     cwd: options.cwd,
-    env: options.env,
+    // Node looks the program up in the child's PATH.
+    env: childEnv(options.env),
     extendEnv: true,
     input: options.input,
     reject: false,
@@ -122,7 +144,7 @@ export async function run(file: string, args: readonly string[], options: RunOpt
 export async function runBinary(file: string, args: readonly string[], options: RunOptions = {}): Promise<Buffer> {
   commandLogger?.(formatCommand(file, args));
   const [program, argv] = await tiedToParent(file, args, options.env);
-  const result = await execa(program, argv, { cwd: options.cwd, env: options.env, reject: false, encoding: 'buffer', stripFinalNewline: false });
+  const result = await execa(program, argv, { cwd: options.cwd, env: childEnv(options.env), reject: false, encoding: 'buffer', stripFinalNewline: false });
   if (result.failed && result.exitCode === undefined) {
     const cause = result.cause as NodeJS.ErrnoException | undefined;
     if (cause?.code === 'ENOENT') throw missingTool(file, cause);
@@ -139,7 +161,7 @@ export async function runBinary(file: string, args: readonly string[], options: 
  */
 export function spawn(file: string, args: readonly string[], options: Options = {}): ResultPromise {
   commandLogger?.(formatCommand(file, args));
-  return execa(file, args, { reject: false, ...options });
+  return execa(file, args, { reject: false, ...options, env: childEnv(options.env ?? undefined) });
 }
 
 /**
@@ -152,7 +174,7 @@ export async function spawnDetached(file: string, args: readonly string[], optio
   const { openSync, closeSync } = await import('node:fs');
   const log = openSync(options.logFile, 'a');
   try {
-    const child = spawnChild(file, [...args], { detached: true, stdio: ['ignore', log, log], env: options.env });
+    const child = spawnChild(file, [...args], { detached: true, stdio: ['ignore', log, log], env: childEnv(options.env) });
     await new Promise<void>((resolve, reject) => {
       child.once('spawn', resolve);
       child.once('error', (error) => reject(spawnFailure(file, error) ?? error));
@@ -170,12 +192,12 @@ export function spawnFailure(file: string, cause: unknown): SimError | undefined
   return code === 'ENOENT' ? missingTool(file, cause) : undefined;
 }
 
-/** Is a program on PATH? */
+/** Where a program is: on PATH, else in a system (sbin) directory. */
 export async function which(file: string, env: NodeJS.ProcessEnv = process.env): Promise<string | undefined> {
   const { access } = await import('node:fs/promises');
   const { constants } = await import('node:fs');
   const path = await import('node:path');
-  for (const dir of (env.PATH ?? '').split(':')) {
+  for (const dir of systemPath(env.PATH).split(':')) {
     if (!dir) continue;
     const candidate = path.join(dir, file);
     try {

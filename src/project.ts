@@ -8,6 +8,7 @@ import { statSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { SimError } from './errors.js';
+import { imageRef, moduleName } from './option-values.js';
 
 export const CONFIG_FILE = 'sim.json';
 export const buildSystems = ['meson', 'cmake', 'autotools', 'make', 'commands'] as const;
@@ -36,12 +37,10 @@ const moduleSchema = z
     }
   });
 
-// Module names become directory and file names (build dir, manifest), so keep them plain.
-const moduleName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._+-]*$/, 'module names use letters, digits and . _ + - (not starting with a punctuation mark)');
 
 export const projectFileSchema = z.strictObject({
   prefix: z.string().min(1).optional(),
-  image: z.string().min(1).optional(),
+  image: imageRef.optional(),
   modules: z.record(moduleName, moduleSchema),
 });
 export type ProjectFile = z.infer<typeof projectFileSchema>;

@@ -3,7 +3,9 @@ import { boot, DEFAULT_TIMEOUT_MS } from '../boot.js';
 import { DEFAULT_IMAGE, resolveOrBuildImage } from '../images.js';
 import { SimError } from '../errors.js';
 import { startSimulator } from '../simulators/start.js';
+import { cpuCount, displayBackend, guestProgram, hostPath, imageRef, kernelArg, memoryMiB, resolution, simulatorName, timeoutSeconds, vncListen } from '../option-values.js';
 import { runCommand, type GlobalArgs } from './context.js';
+import { checked, checkedEach } from './option-value.js';
 
 export interface BootArgs extends GlobalArgs {
   image?: string;
@@ -12,7 +14,7 @@ export interface BootArgs extends GlobalArgs {
   init?: string;
   memory: number;
   cpus: number;
-  'kernel-arg': string[];
+  'kernel-arg'?: string[];
   timeout: number;
   'compressed-kernel'?: boolean;
   display?: string;
@@ -31,18 +33,19 @@ export function bootOptions<T>(yargs: Argv<T>, defaults: { image?: string } = { 
       type: 'string',
       default: defaults.image,
       describe: defaults.image ? `Image name or id from the store ('${DEFAULT_IMAGE}' is built on first use)` : "Image name or id (default: sim.json's image, else debian)",
+      coerce: checked('--image', imageRef),
     })
-    .option('overlay', { alias: 'o', type: 'string', describe: 'Host prefix (DESTDIR-style, e.g. ./prefix/usr/...) to layer over the image' })
+    .option('overlay', { alias: 'o', type: 'string', describe: 'Host prefix (DESTDIR-style, e.g. ./prefix/usr/...) to layer over the image', coerce: checked('--overlay', hostPath) })
     .option('no-init', { type: 'boolean', describe: "Run the command right after switch_root, without booting the image's init (fast; for tests)" })
-    .option('init', { type: 'string', describe: 'Init program in the image to hand over to (default /sbin/init)' })
-    .option('memory', { alias: 'm', type: 'number', default: 1024, describe: 'Guest memory in MiB' })
-    .option('cpus', { type: 'number', default: 2, describe: 'Guest CPUs' })
-    .option('kernel-arg', { type: 'string', array: true, default: [] as string[], describe: 'Extra kernel command-line word (repeatable)' })
-    .option('timeout', { type: 'number', default: DEFAULT_TIMEOUT_MS / 1000, describe: 'Seconds the guest may take to become ready' })
+    .option('init', { type: 'string', describe: 'Init program in the image to hand over to (default /sbin/init)', coerce: checked('--init', guestProgram) })
+    .option('memory', { alias: 'm', type: 'string', default: '1024', describe: 'Guest memory: MiB (2048) or with a unit (512M, 2G)', coerce: checked('--memory', memoryMiB) })
+    .option('cpus', { type: 'string', default: '2', describe: 'Guest CPUs (1 to 255)', coerce: checked('--cpus', cpuCount) })
+    .option('kernel-arg', { type: 'string', array: true, nargs: 1, describe: 'Extra kernel command-line word, key=value (repeat the option for more)', coerce: checkedEach('--kernel-arg', kernelArg) })
+    .option('timeout', { type: 'string', default: String(DEFAULT_TIMEOUT_MS / 1000), describe: 'Seconds the guest may take to become ready', coerce: checked('--timeout', timeoutSeconds) })
     .option('compressed-kernel', { type: 'boolean', describe: 'Boot the compressed bzImage instead of the extracted vmlinux' })
-    .option('display', { type: 'string', describe: 'Screen: gtk or sdl (a window; default with a desktop), vnc, spice, or none (a virtual screen for sim screenshot)' })
-    .option('resolution', { type: 'string', describe: 'Screen size WIDTHxHEIGHT (default 1280x800)' })
-    .option('vnc-listen', { type: 'string', describe: 'Serve VNC on a loopback TCP address like 127.0.0.1:5901 instead of a private unix socket' });
+    .option('display', { type: 'string', describe: 'Screen: gtk or sdl (a window; default with a desktop), vnc, spice, or none (a virtual screen for sim screenshot)', coerce: checked('--display', displayBackend) })
+    .option('resolution', { type: 'string', describe: 'Screen size WIDTHxHEIGHT (default 1280x800)', coerce: checked('--resolution', resolution) })
+    .option('vnc-listen', { type: 'string', describe: 'Serve VNC on a loopback TCP address like 127.0.0.1:5901 instead of a private unix socket', coerce: checked('--vnc-listen', vncListen) });
 }
 
 export function bootRequestFrom(args: BootArgs) {
@@ -55,7 +58,7 @@ export function bootRequestFrom(args: BootArgs) {
     init: args.init,
     memoryMiB: args.memory,
     cpus: args.cpus,
-    kernelArgs: args['kernel-arg'],
+    kernelArgs: args['kernel-arg'] ?? [],
     timeoutMs: args.timeout * 1000,
     compressedKernel: args['compressed-kernel'],
     display: args.display,
@@ -64,13 +67,16 @@ export function bootRequestFrom(args: BootArgs) {
   };
 }
 
+const bootDescription = 'Boot an image with an overlay prefix; with a command, run it in the guest and exit with its status';
+
 export const bootCommand: CommandModule<GlobalArgs, BootArgs> = {
-  command: 'boot [options] [-- command...]',
-  describe: 'Boot an image with an overlay prefix; with a command, run it in the guest and exit with its status',
+  // The guest's command follows `--`: shown in the usage, not declared (yargs would fill it from other words).
+  command: 'boot',
+  describe: bootDescription,
   builder: (yargs) =>
-    bootOptions(yargs)
+    bootOptions(yargs.usage(`$0 boot [options] [-- command...]\n\n${bootDescription}`))
       .option('detach', { alias: 'd', type: 'boolean', describe: 'Start a long-running simulator in the background; returns once the guest is ready' })
-      .option('name', { type: 'string', describe: 'Name of the detached simulator (default: the image name)' }) as unknown as Argv<BootArgs>,
+      .option('name', { type: 'string', describe: 'Name of the detached simulator (default: the image name)', coerce: checked('--name', simulatorName) }) as unknown as Argv<BootArgs>,
   handler: async (args) => {
     if (args.detach) {
       process.exitCode = await runCommand(args, async ({ events, signal, json }) => {

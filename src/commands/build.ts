@@ -2,7 +2,9 @@ import type { Argv, CommandModule } from 'yargs';
 import { emit } from '../events.js';
 import { build, rebuildAndBoot } from '../rebuild.js';
 import { bootOptions, bootRequestFrom, type BootArgs } from './boot.js';
+import { hostPath, imageRef, moduleName, rebootPolicy } from '../option-values.js';
 import { runCommand, type GlobalArgs } from './context.js';
+import { checked, checkedEach } from './option-value.js';
 
 interface ProjectArgs extends GlobalArgs {
   modules: string[];
@@ -17,15 +19,15 @@ function moduleList(value: string[] | string | undefined): string[] {
 
 function projectOptions<T>(yargs: Argv<T>) {
   return yargs
-    .positional('modules', { type: 'string', array: true, default: [] as string[], describe: "Modules from sim.json (default: all of them)" })
-    .option('config', { alias: 'c', type: 'string', describe: 'sim.json to use (default: found from the current directory upward)' });
+    .positional('modules', { type: 'string', array: true, default: [] as string[], describe: "Modules from sim.json (default: all of them)", coerce: checkedEach('MODULE', moduleName) })
+    .option('config', { alias: 'c', type: 'string', describe: 'sim.json to use (default: found from the current directory upward)', coerce: checked('--config', hostPath) });
 }
 
 export const buildCommand: CommandModule<GlobalArgs, ProjectArgs> = {
   command: 'build [modules..]',
   describe: "Build modules from sim.json into the overlay prefix, matching the image's paths",
   builder: (y) =>
-    projectOptions(y).option('image', { alias: 'i', type: 'string', describe: "Image whose libdir to build for (default: sim.json's image, else debian)" }) as unknown as Argv<ProjectArgs>,
+    projectOptions(y).option('image', { alias: 'i', type: 'string', describe: "Image whose libdir to build for (default: sim.json's image, else debian)", coerce: checked('--image', imageRef) }) as unknown as Argv<ProjectArgs>,
   handler: async (args) => {
     process.exitCode = await runCommand(args, async ({ events, signal }) => {
       const result = await build(moduleList(args.modules), { configPath: args.config, image: args.image, events, signal });
@@ -40,14 +42,17 @@ export const buildCommand: CommandModule<GlobalArgs, ProjectArgs> = {
 
 type RebuildArgs = ProjectArgs & BootArgs & { reboot: 'auto' | 'always' | 'never' };
 
+const rebuildDescription = 'Build modules into the overlay prefix, then boot with it (every boot option applies)';
+
 export const rebuildAndBootCommand: CommandModule<GlobalArgs, RebuildArgs> = {
-  command: 'rebuild-and-boot [modules..] [options] [-- command...]',
-  describe: 'Build modules into the overlay prefix, then boot with it (every boot option applies)',
+  command: 'rebuild-and-boot [modules..]',
+  describe: rebuildDescription,
   builder: (y) =>
-    bootOptions(projectOptions(y), { image: undefined }).option('reboot', {
+    bootOptions(projectOptions(y.usage(`$0 rebuild-and-boot [modules..] [options] [-- command...]\n\n${rebuildDescription}`)), { image: undefined }).option('reboot', {
       choices: ['auto', 'always', 'never'] as const,
       default: 'auto' as const,
       describe: 'With a detached simulator already serving this prefix: reboot it in place for library changes (auto), always, or never',
+      coerce: checked('--reboot', rebootPolicy),
     }) as unknown as Argv<RebuildArgs>,
   handler: async (args) => {
     process.exitCode = await runCommand(args, async ({ events, signal }) => {

@@ -2,8 +2,10 @@
  * What every command shares: the event sink (human or NDJSON), --verbose, turning errors into
  * one clear message and a stable exit code, and Ctrl-C/SIGTERM into an abort signal.
  */
-import { SimError, isSimError, ExitCode, noSpaceError } from '../errors.js';
+import os from 'node:os';
+import { SimError, isSimError, ExitCode, noSpaceError, permissionError } from '../errors.js';
 import { emit, type EventSink, type SimEvent } from '../events.js';
+import { cacheDir, runtimeDir } from '../paths.js';
 import { setCommandLogger } from '../process.js';
 import { createHumanRenderer } from '../progress.js';
 
@@ -63,7 +65,8 @@ export async function runCommand(args: GlobalArgs, body: (ctx: CommandContext) =
   } catch (error) {
     const simError = noSpaceError(error) ?? (isSimError(error)
       ? error
-      : new SimError('TOOL_FAILED', `sim failed unexpectedly: ${(error as Error)?.message ?? String(error)}`, 'This is a bug in sim; please report it with the output of --verbose.'));
+      : permissionError(error, ownDirs(), userName()) ??
+        new SimError('TOOL_FAILED', `sim failed unexpectedly: ${(error as Error)?.message ?? String(error)}`, 'This is a bug in sim; please report it with the output of --verbose.'));
     if (!isSimError(error) && args.verbose) process.stderr.write(`${(error as Error)?.stack ?? error}\n`);
     emit(events, { type: 'error', code: simError.code, message: simError.message, hint: simError.hint, details: simError.details.length ? simError.details : undefined });
     const code = simError.exitCode ?? ExitCode.failure;
@@ -74,5 +77,21 @@ export async function runCommand(args: GlobalArgs, body: (ctx: CommandContext) =
     process.off('SIGTERM', onSignal);
     setCommandLogger(undefined);
     close();
+  }
+}
+
+/** sim's own directories, whose permission errors get the hint to take them back. */
+function ownDirs(): { dir: string; variable: string }[] {
+  return [
+    { dir: runtimeDir(), variable: 'SIM_RUNTIME_DIR' },
+    { dir: cacheDir(), variable: 'SIM_CACHE_DIR' },
+  ];
+}
+
+function userName(): string {
+  try {
+    return os.userInfo().username;
+  } catch {
+    return '$USER';
   }
 }

@@ -4,12 +4,14 @@ import { formatBytes } from '../doctor.js';
 import { emit } from '../events.js';
 import { buildImage } from '../image/build.js';
 import { DEFAULT_IMAGE } from '../images.js';
+import { hostPath, imageName, imageRef, packageList } from '../option-values.js';
 import { runCommand, type GlobalArgs } from './context.js';
+import { checked, checkedEach } from './option-value.js';
 
 const add: CommandModule<GlobalArgs, GlobalArgs & { file: string; name?: string }> = {
   command: 'add <file>',
   describe: 'Import a qcow2 or raw disk image into the store (once; the same content again is a no-op)',
-  builder: (y) => y.positional('file', { type: 'string', demandOption: true }).option('name', { alias: 'n', type: 'string', describe: 'Name to refer to the image by' }) as unknown as Argv<GlobalArgs & { file: string; name?: string }>,
+  builder: (y) => y.positional('file', { type: 'string', demandOption: true, coerce: checked('FILE', hostPath) }).option('name', { alias: 'n', type: 'string', describe: 'Name to refer to the image by', coerce: checked('--name', imageName) }) as unknown as Argv<GlobalArgs & { file: string; name?: string }>,
   handler: async (args) => {
     process.exitCode = await runCommand(args, async ({ events, json }) => {
       const meta = await importImage(args.file, { name: args.name, events });
@@ -40,7 +42,7 @@ const ls: CommandModule<GlobalArgs, GlobalArgs> = {
 const rm: CommandModule<GlobalArgs, GlobalArgs & { image: string }> = {
   command: 'rm <image>',
   describe: 'Remove an image from the store',
-  builder: (y) => y.positional('image', { type: 'string', demandOption: true }) as unknown as Argv<GlobalArgs & { image: string }>,
+  builder: (y) => y.positional('image', { type: 'string', demandOption: true, coerce: checked('IMAGE', imageRef) }) as unknown as Argv<GlobalArgs & { image: string }>,
   handler: async (args) => {
     process.exitCode = await runCommand(args, async ({ events }) => {
       const meta = await removeImage(args.image);
@@ -52,7 +54,7 @@ const rm: CommandModule<GlobalArgs, GlobalArgs & { image: string }> = {
 const verify: CommandModule<GlobalArgs, GlobalArgs & { image: string }> = {
   command: 'verify <image>',
   describe: "Check a stored image's base disk against its recorded sha256",
-  builder: (y) => y.positional('image', { type: 'string', demandOption: true }) as unknown as Argv<GlobalArgs & { image: string }>,
+  builder: (y) => y.positional('image', { type: 'string', demandOption: true, coerce: checked('IMAGE', imageRef) }) as unknown as Argv<GlobalArgs & { image: string }>,
   handler: async (args) => {
     process.exitCode = await runCommand(args, async ({ events }) => {
       await verifyImage(await resolveImage(args.image), { full: true });
@@ -61,20 +63,20 @@ const verify: CommandModule<GlobalArgs, GlobalArgs & { image: string }> = {
   },
 };
 
-type BuildArgs = GlobalArgs & { recipe: string; include: string[]; name?: string; force?: boolean };
+type BuildArgs = GlobalArgs & { recipe: string; include?: string[][]; name?: string; force?: boolean };
 
 const buildCmd: CommandModule<GlobalArgs, BuildArgs> = {
   command: 'build [recipe]',
   describe: `Build a base image from a recipe in images/ (default: ${DEFAULT_IMAGE}) or a recipe file; a built recipe is a cache hit`,
   builder: (y) =>
     y
-      .positional('recipe', { type: 'string', default: DEFAULT_IMAGE, describe: 'Recipe name (images/NAME.json) or path to a recipe file' })
-      .option('include', { type: 'string', array: true, default: [] as string[], describe: 'Extra Debian packages (pkg,pkg or repeated)' })
-      .option('name', { alias: 'n', type: 'string', describe: "Image name (default: the recipe's name)" })
+      .positional('recipe', { type: 'string', default: DEFAULT_IMAGE, describe: 'Recipe name (images/NAME.json) or path to a recipe file', coerce: checked('RECIPE', hostPath) })
+      .option('include', { type: 'string', array: true, nargs: 1, describe: 'Extra Debian packages (pkg,pkg or repeat the option)', coerce: checkedEach('--include', packageList) })
+      .option('name', { alias: 'n', type: 'string', describe: "Image name (default: the recipe's name)", coerce: checked('--name', imageName) })
       .option('force', { type: 'boolean', describe: 'Build again even when the store has this recipe' }) as unknown as Argv<BuildArgs>,
   handler: async (args) => {
     process.exitCode = await runCommand(args, async ({ events, signal, json }) => {
-      const meta = await buildImage({ recipe: args.recipe, include: args.include, name: args.name, force: args.force, events, signal });
+      const meta = await buildImage({ recipe: args.recipe, include: (args.include ?? []).flat(), name: args.name, force: args.force, events, signal });
       if (!json) process.stdout.write(`${meta.names.join(', ')}\t${meta.id.slice(0, 12)}\tkernel ${meta.kernel.version}\n`);
     });
   },
@@ -83,7 +85,7 @@ const buildCmd: CommandModule<GlobalArgs, BuildArgs> = {
 export const imageCommands = [add, ls, rm, verify, buildCmd];
 
 export const imageCommand: CommandModule<GlobalArgs, GlobalArgs> = {
-  command: 'image <command>',
+  command: 'image',
   describe: 'Manage the image store (add, ls, rm, verify, build)',
   builder: (y) => y.command(imageCommands as CommandModule<GlobalArgs, GlobalArgs>[]).demandCommand(1),
   handler: () => undefined,

@@ -3,10 +3,12 @@ import { emit } from '../events.js';
 import { openConsole } from '../simulators/api.js';
 import { findSimulator, listSimulators, simulatorDir } from '../simulators/registry.js';
 import { execInSimulator, stopSimulator } from '../simulators/start.js';
+import { simulatorName, timeoutSeconds } from '../option-values.js';
 import { runCommand, type GlobalArgs } from './context.js';
+import { checked } from './option-value.js';
 
 type NameArgs = GlobalArgs & { name?: string; '--'?: (string | number)[] };
-const nameArg = <T>(y: Argv<T>) => y.positional('name', { type: 'string', describe: 'Simulator name (default: the only one running)' });
+const nameArg = <T>(y: Argv<T>) => y.positional('name', { type: 'string', describe: 'Simulator name (default: the only one running)', coerce: checked('NAME', simulatorName) });
 
 function uptime(startedAt: string): string {
   const s = Math.round((Date.now() - Date.parse(startedAt)) / 1000);
@@ -29,10 +31,13 @@ export const lsCommand: CommandModule<GlobalArgs, GlobalArgs> = {
   },
 };
 
+const execDescription = 'Run a command in a running simulator; exits with its status';
+
 export const execCommand: CommandModule<GlobalArgs, NameArgs> = {
-  command: 'exec [name] [-- command...]',
-  describe: 'Run a command in a running simulator; exits with its status',
-  builder: (y) => nameArg(y) as unknown as Argv<NameArgs>,
+  // The guest's command follows `--`: shown in the usage, not declared (yargs would fill it from other words).
+  command: 'exec [name]',
+  describe: execDescription,
+  builder: (y) => nameArg(y.usage(`$0 exec [name] -- command...\n\n${execDescription}`)) as unknown as Argv<NameArgs>,
   handler: async (args) => {
     process.exitCode = await runCommand(args, async ({ events }) => execInSimulator(args.name, (args['--'] ?? []).map(String), { events }));
   },
@@ -41,7 +46,7 @@ export const execCommand: CommandModule<GlobalArgs, NameArgs> = {
 export const stopCommand: CommandModule<GlobalArgs, NameArgs & { timeout: number }> = {
   command: 'stop [name]',
   describe: 'Shut a simulator down (ACPI power-off, then kill after --timeout seconds)',
-  builder: (y) => nameArg(y).option('timeout', { type: 'number', default: 30, describe: 'Seconds to wait for a clean power-off' }) as unknown as Argv<NameArgs & { timeout: number }>,
+  builder: (y) => nameArg(y).option('timeout', { type: 'string', default: '30', describe: 'Seconds to wait for a clean power-off', coerce: checked('--timeout', timeoutSeconds) }) as unknown as Argv<NameArgs & { timeout: number }>,
   handler: async (args) => {
     process.exitCode = await runCommand(args, async ({ events }) => {
       const sim = await stopSimulator(args.name, { timeoutMs: args.timeout * 1000 });

@@ -6,6 +6,7 @@
 import { open } from 'node:fs/promises';
 import { run } from '../process.js';
 import { GPT_ROOT_X86_64 } from './partitions.js';
+import { realRoot, type RootRunner } from './userns.js';
 
 /** The partition starts at 1 MiB (the usual alignment); the backup GPT needs the last 33 sectors. */
 export const PARTITION_OFFSET = 1024 * 1024;
@@ -33,8 +34,12 @@ export interface ToolFailure {
   lines: string[];
 }
 
-/** Create the disk. Returns the failing tool's output instead of throwing, for the caller's message. */
-export async function makeDisk(tree: string, disk: string, fsBytes: number): Promise<ToolFailure | undefined> {
+/**
+ * Create the disk. mke2fs runs as `asRoot` (in the build's user namespace for a normal user), so
+ * that it sees the tree's files as root's and writes them so. Returns the failing tool's output
+ * instead of throwing, for the caller's message.
+ */
+export async function makeDisk(tree: string, disk: string, fsBytes: number, asRoot: RootRunner = realRoot): Promise<ToolFailure | undefined> {
   const handle = await open(disk, 'w');
   try {
     await handle.truncate(diskBytes(fsBytes)); // sparse: only written blocks take space
@@ -43,7 +48,7 @@ export async function makeDisk(tree: string, disk: string, fsBytes: number): Pro
   }
   const table = await run('sfdisk', ['--quiet', '--no-reread', '--no-tell-kernel', disk], { input: sfdiskScript(fsBytes), allowFailure: true });
   if (table.exitCode !== 0) return { tool: 'sfdisk', exitCode: table.exitCode, lines: lastLines(table.stderr) };
-  const fs = await run('mke2fs', mke2fsArgs(tree, disk, fsBytes), { allowFailure: true });
+  const fs = await run(...asRoot.wrap('mke2fs', mke2fsArgs(tree, disk, fsBytes)), { allowFailure: true });
   if (fs.exitCode !== 0) return { tool: 'mke2fs', exitCode: fs.exitCode, lines: lastLines(fs.stderr + fs.stdout) };
   return undefined;
 }

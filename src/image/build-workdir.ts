@@ -6,6 +6,8 @@ import { mkdir, mkdtemp, readdir, readFile, rm, statfs } from 'node:fs/promises'
 import path from 'node:path';
 import { SimError } from '../errors.js';
 import { cacheDir } from '../paths.js';
+import { run } from '../process.js';
+import { realRoot, type RootRunner } from './userns.js';
 
 /** Tree (~0.7 GB) + raw disk (as much again, sparse) + the stored qcow2, with some slack. */
 export const BUILD_SPACE_BYTES = 3 * 1024 ** 3;
@@ -18,12 +20,12 @@ export function buildsDir(env: NodeJS.ProcessEnv = process.env): string {
  * A fresh work directory for the recipe `key`. Call it holding the recipe's build lock: then any
  * older work directory of the same recipe belongs to a build that was killed, and goes.
  */
-export async function createWorkDir(key: string, env: NodeJS.ProcessEnv = process.env): Promise<string> {
+export async function createWorkDir(key: string, env: NodeJS.ProcessEnv = process.env, asRoot: RootRunner = realRoot): Promise<string> {
   const parent = buildsDir(env);
   await mkdir(parent, { recursive: true });
   const prefix = `work-${key.slice(0, 16)}-`;
   for (const entry of await readdir(parent)) {
-    if (entry.startsWith(prefix)) await removeWorkDir(path.join(parent, entry)).catch(() => undefined);
+    if (entry.startsWith(prefix)) await removeWorkDir(path.join(parent, entry), asRoot).catch(() => undefined);
   }
   const info = await statfs(parent);
   const free = info.bavail * info.bsize;
@@ -51,14 +53,16 @@ export async function mountsBelow(dir: string): Promise<string[]> {
 
 /**
  * Remove the work directory. A recursive delete across a bind mount of /dev or /proc would
- * destroy the host's, so refuse when anything is mounted inside and say so.
+ * destroy the host's, so refuse when anything is mounted inside and say so. A tree built in a
+ * user namespace belongs to the user's subordinate ids: only root in that namespace may delete it.
  */
-export async function removeWorkDir(dir: string): Promise<void> {
+export async function removeWorkDir(dir: string, asRoot: RootRunner = realRoot): Promise<void> {
   const mounts = await mountsBelow(dir);
   if (mounts.length) {
     throw new SimError('IMAGE_BUILD_FAILED', `The build directory ${dir} still has mounts inside (${mounts.join(', ')}), so sim left it in place.`, `Unmount them (umount -R ${dir}/tree), then remove the directory.`);
   }
-  await rm(dir, { recursive: true, force: true });
+  if (asRoot.namespaced) await run(...asRoot.wrap('rm', ['-rf', '--one-file-system', dir]));
+  else await rm(dir, { recursive: true, force: true });
 }
 
 function gib(bytes: number): string {

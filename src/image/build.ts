@@ -14,6 +14,7 @@ import { runStreamed } from './build-exec.js';
 import { buildsDir, createWorkDir, removeWorkDir } from './build-workdir.js';
 import { loadRecipe, parseSize, type LoadedRecipe } from './recipe.js';
 import { imageFile, importImage, listImages, removeImage } from './store.js';
+import { rootRunner, type RootRunner } from './userns.js';
 
 export interface BuildOptions {
   /** Recipe name (images/<name>.json) or path. */
@@ -57,15 +58,14 @@ export async function buildImage(options: BuildOptions): Promise<ImageMeta> {
   const name = options.name ?? loaded.recipe.name;
   const cached = options.force ? undefined : await cacheHit(loaded, name, options.events, env);
   if (cached) return cached;
-  if (process.getuid?.() !== 0) {
-    throw new SimError('IMAGE_BUILD_FAILED', `Building image '${name}' needs root: mmdebstrap must create root-owned files for mke2fs to copy.`, `Run it as root (sudo -E sim image build ${options.recipe}), or add a ready disk with 'sim image add FILE'.`);
-  }
+  // As a normal user the build runs as root in a user namespace: checked before anything starts.
+  const asRoot = await rootRunner();
   // One build per recipe at a time; a second process waits and then finds the image stored.
   const waiting = setTimeout(() => progress(options.events, `waiting for another build of '${name}' to finish`), 1000);
   return withLock(path.join(buildsDir(env), `${loaded.key}.lock`), async () => {
     clearTimeout(waiting);
     const again = options.force ? undefined : await cacheHit(loaded, name, options.events, env);
-    return again ?? build(loaded, name, options, env);
+    return again ?? build(loaded, name, options, env, asRoot);
   }).finally(() => clearTimeout(waiting));
 }
 
@@ -78,12 +78,12 @@ async function cacheHit(loaded: LoadedRecipe, name: string, events: EventSink | 
   return importImage(imageFile(meta, meta.disk.file, env), { id: meta.id, name, env });
 }
 
-async function build(loaded: LoadedRecipe, name: string, options: BuildOptions, env: NodeJS.ProcessEnv): Promise<ImageMeta> {
+async function build(loaded: LoadedRecipe, name: string, options: BuildOptions, env: NodeJS.ProcessEnv, asRoot: RootRunner): Promise<ImageMeta> {
   const events = options.events;
   const total = stopwatch();
   const recipe = loaded.recipe;
   const fsBytes = parseSize(recipe.size);
-  const work = await createWorkDir(loaded.key, env);
+  const work = await createWorkDir(loaded.key, env, asRoot);
   let phase: Phase = 'debootstrap';
   try {
     progress(events, `building '${name}' from ${loaded.path} (${recipe.suite}, ${recipe.packages.length} packages)`);
@@ -91,7 +91,7 @@ async function build(loaded: LoadedRecipe, name: string, options: BuildOptions, 
 
     const bootstrap = stopwatch();
     let last = '';
-    const result = await runStreamed('mmdebstrap', mmdebstrapArgs(recipe), {
+    const result = await runStreamed(...asRoot.wrap('mmdebstrap', mmdebstrapArgs(recipe)), {
       cwd: work,
       signal: options.signal,
       onLine: (line) => {
@@ -116,7 +116,7 @@ async function build(loaded: LoadedRecipe, name: string, options: BuildOptions, 
     progress(events, `filesystem: writing ${recipe.size} ext4 root into a GPT disk`);
     const disk = path.join(work, 'disk.raw');
     options.signal?.throwIfAborted();
-    const failure = await makeDisk(path.join(work, TREE_DIR), disk, fsBytes);
+    const failure = await makeDisk(path.join(work, TREE_DIR), disk, fsBytes, asRoot);
     if (failure) throw failed(phase, name, `${failure.tool} exited with status ${failure.exitCode}.`, failure.lines);
 
     phase = 'import';
@@ -132,7 +132,7 @@ async function build(loaded: LoadedRecipe, name: string, options: BuildOptions, 
     if (isSimError(error)) throw failed(phase, name, error.message, error.details, error.hint, error);
     throw failed(phase, name, (error as Error).message, [], HINTS[phase], error);
   } finally {
-    await removeWorkDir(work).catch((error: unknown) => emit(events, { type: 'log', level: 'warn', message: (error as Error).message }));
+    await removeWorkDir(work, asRoot).catch((error: unknown) => emit(events, { type: 'log', level: 'warn', message: (error as Error).message }));
   }
 }
 

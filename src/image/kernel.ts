@@ -6,7 +6,8 @@ import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { SimError } from '../errors.js';
-import { displayModules, moduleName, parseModuleIndex, requiredModules, resolveModules } from '../initramfs/modules.js';
+import { emit, type EventSink } from '../events.js';
+import { displayModules, parseModuleIndex, requiredModules, resolveModules, withDependents, withoutModules } from '../initramfs/modules.js';
 import { runBinary } from '../process.js';
 import { programHeaders, PT_NOTE } from '../util/elf.js';
 import type { ExtFs } from './debugfs.js';
@@ -75,7 +76,7 @@ export async function findLibdir(fs: ExtFs): Promise<string> {
  * Copy the kernel and the modules the initramfs needs (resolved from the image's own index)
  * into `destDir`: kernel/vmlinuz, kernel/modules/<index files and .ko files>.
  */
-export async function extractKernel(fs: ExtFs, location: KernelLocation, fstype: string, destDir: string, label: string): Promise<{ kernel: string; modulesDir: string }> {
+export async function extractKernel(fs: ExtFs, location: KernelLocation, fstype: string, destDir: string, label: string, events?: EventSink): Promise<{ kernel: string; modulesDir: string }> {
   const modulesDest = path.join(destDir, 'modules');
   await mkdir(modulesDest, { recursive: true });
   const index = new Map<string, string>([[location.kernel, 'vmlinuz']]);
@@ -91,20 +92,48 @@ export async function extractKernel(fs: ExtFs, location: KernelLocation, fstype:
   const parsed = parseModuleIndex({ dep: dep ?? '', softdep: await read('modules.softdep'), alias: await read('modules.alias'), builtin });
   // The display modules too, when the kernel has them: a boot with a screen loads them.
   const { load, missing } = resolveModules(parsed, requiredModules(fstype), displayModules);
+  // What a boot cannot do without; the display modules and their own needs are optional.
+  const required = new Set(resolveModules(parsed, requiredModules(fstype)).load.map((m) => m.name));
   if (missing.length) {
     throw new SimError('KERNEL_NO_MODULES', `Kernel ${location.version} in ${label} lacks modules sim needs: ${missing.join(', ')}.`, 'Use a kernel with virtio, virtio-blk, virtio-console, 9p and the root filesystem as modules or built in (Debian and Fedora kernels have them).');
   }
   const files = new Map(load.map((m) => [`${location.modulesDir}/${m.path}`, `modules/${m.path}`]));
   for (const to of files.values()) await mkdir(path.join(destDir, path.dirname(to)), { recursive: true });
   await fs.dumpMany(files, destDir);
-  for (const to of files.values()) await decompressModule(path.join(destDir, to));
+  const missingFiles: string[] = [];
+  for (const m of load) {
+    const file = path.join(modulesDest, m.path);
+    if (await nonEmpty(file)) await decompressModule(file);
+    else if (required.has(m.name)) throw unreadableModule(m.name);
+    else missingFiles.push(m.name);
+  }
+  if (missingFiles.length) {
+    // An optional module listed in modules.dep but missing on disk: go on without it and what
+    // needs it. Dropping them from the stored index makes every later resolution see them as
+    // unavailable.
+    const dropped = withDependents(parsed, load.map((m) => m.name), missingFiles);
+    for (const m of load.filter((l) => dropped.includes(l.name))) await rm(path.join(modulesDest, m.path), { force: true });
+    await writeFile(path.join(modulesDest, 'modules.dep'), withoutModules(dep ?? '', dropped));
+    const dependents = dropped.filter((name) => !missingFiles.includes(name));
+    emit(events, {
+      type: 'log',
+      level: 'warn',
+      message: `kernel ${location.version} in ${label} lists ${missingFiles.join(', ')} in modules.dep, but the image lacks ${missingFiles.length === 1 ? 'its file' : 'their files'}: imported without ${dependents.length ? `them and ${dependents.join(', ')}` : missingFiles.length === 1 ? 'it' : 'them'} (optional; a boot with a screen may stay in text mode)`,
+    });
+  }
   return { kernel: 'vmlinuz', modulesDir: 'modules' };
+}
+
+async function nonEmpty(file: string): Promise<boolean> {
+  return stat(file).then((info) => info.size > 0, () => false);
+}
+
+function unreadableModule(name: string): SimError {
+  return new SimError('KERNEL_NO_MODULES', `The module ${name} could not be read from the image.`, 'Check that the image is not damaged (fsck it), then import it again.');
 }
 
 /** busybox insmod wants plain ELF: decompress .ko.xz/.ko.zst/.ko.gz in place (same name). */
 async function decompressModule(file: string): Promise<void> {
-  const info = await stat(file).catch(() => undefined);
-  if (!info || info.size === 0) throw new SimError('KERNEL_NO_MODULES', `The module ${moduleName(file)} could not be read from the image.`, 'Check that the image is not damaged (fsck it), then import it again.');
   if (file.endsWith('.ko')) return;
   let plain: Buffer;
   if (file.endsWith('.gz')) plain = gunzipSync(await readFile(file));

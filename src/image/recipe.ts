@@ -8,14 +8,13 @@ import path from 'node:path';
 import { z } from 'zod';
 import { parseOrThrow } from '../config.js';
 import { SimError } from '../errors.js';
+import { diskSize, imageName, packageName, sizeBytes } from '../option-values.js';
 import { recipesDir } from '../paths.js';
 import { sha256 } from './hash.js';
 
 /** Bump when the builder's output for the same recipe changes: it invalidates built images. */
 export const BUILDER_VERSION = 1;
 
-/** Debian package names, optionally with :arch or =version. No commas: --include joins with them. */
-const packageName = z.string().regex(/^[a-z0-9][a-z0-9+.:=~-]*$/, 'a Debian package name (like libglib2.0-bin)');
 
 /** Absolute guest paths without '..' and without characters tar or debugfs would mangle. */
 const guestPath = z
@@ -23,12 +22,10 @@ const guestPath = z
   .regex(/^\/[^\0-\x1f]+$/, 'an absolute path')
   .refine((p) => !p.endsWith('/') && !p.split('/').some((part) => part === '..' || part === '.'), 'a normalized path naming a file');
 
-const SIZE_PATTERN = /^(\d+(?:\.\d+)?)([KMGT])$/;
-
 export const recipeSchema = z
   .object({
     /** Name given to the built image in the store (not part of the key). */
-    name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'letters, digits, ".", "_" or "-"'),
+    name: imageName,
     /** Free text for people reading the recipe (not part of the key). */
     description: z.string().optional(),
     suite: z.string().regex(/^[a-z][a-z0-9-]*$/, 'a Debian suite or codename (like bookworm)'),
@@ -37,7 +34,7 @@ export const recipeSchema = z
     variant: z.enum(['minbase', 'required', 'important', 'standard']).default('minbase'),
     packages: z.array(packageName).default([]),
     /** ext4 filesystem size with a binary unit: "2G", "1536M". */
-    size: z.string().regex(SIZE_PATTERN, 'a size like "2G" or "1536M"').default('2G'),
+    size: diskSize.default('2G'),
     hostname: z.string().regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, 'a host name (lower-case letters, digits, "-")').default('sim'),
     /** Extra files: guest path -> content. Owned by root, mode 0644. */
     files: z.record(guestPath, z.string()).default({}),
@@ -89,9 +86,8 @@ export function recipeKey(recipe: Recipe): string {
 
 /** "2G" -> bytes (binary units), rounded down to whole 4 KiB blocks. Pure. */
 export function parseSize(size: string): number {
-  const m = SIZE_PATTERN.exec(size);
-  if (!m) throw new SimError('RECIPE_INVALID', `size: '${size}' is not a size like "2G".`, 'Use a number with K, M, G or T.');
-  const bytes = Number(m[1]) * 1024 ** ('KMGT'.indexOf(m[2]!) + 1);
+  const bytes = sizeBytes(size);
+  if (bytes === undefined) throw new SimError('RECIPE_INVALID', `size: '${size}' is not a size like "2G".`, 'Use a number with K, M, G or T.');
   return Math.floor(bytes / 4096) * 4096;
 }
 

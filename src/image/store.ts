@@ -183,7 +183,7 @@ async function importInto(source: string, id: string, dir: string, options: Impo
     const fs = new ExtFs(raw, root.offset);
     emit(events, { type: 'progress', task: 'image-import', message: 'extracting kernel and modules' });
     const kernelLocation = await findKernel(fs, label);
-    const extracted = await extractKernel(fs, kernelLocation, root.fstype, path.join(work, 'kernel'), label);
+    const extracted = await extractKernel(fs, kernelLocation, root.fstype, path.join(work, 'kernel'), label, events);
     const hasVmlinux = await extractVmlinux(path.join(work, 'kernel', extracted.kernel), path.join(work, 'kernel', 'vmlinux'));
     const libdir = await findLibdir(fs);
 

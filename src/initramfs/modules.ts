@@ -116,6 +116,32 @@ export function resolveModules(index: ModuleIndex, wanted: readonly string[], op
   return { load, missing, unavailable };
 }
 
+/** `absent` plus every module of `candidates` that depends on one of them, directly or not. Pure. */
+export function withDependents(index: ModuleIndex, candidates: readonly string[], absent: readonly string[]): string[] {
+  const result = [...absent];
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const name of candidates) {
+      if (result.includes(name) || !(index.deps.get(name) ?? []).some((dep) => result.includes(dep))) continue;
+      result.push(name);
+      grew = true;
+    }
+  }
+  return result;
+}
+
+/** modules.dep text without the lines of the named modules (other lines unchanged). Pure. */
+export function withoutModules(dep: string, names: readonly string[]): string {
+  const drop = new Set(names.map((n) => n.replaceAll('-', '_')));
+  return dep
+    .split('\n')
+    .filter((line) => {
+      const colon = line.indexOf(':');
+      return colon < 0 || !drop.has(moduleName(line.slice(0, colon).trim()));
+    })
+    .join('\n');
+}
+
 /** What sim's initramfs needs: the root disk, its filesystem, the 9p share and the host channel. */
 export function requiredModules(fstype: string): string[] {
   return ['virtio_pci', 'virtio_blk', fstype, 'virtio_console', '9pnet_virtio', '9p'];

@@ -13,9 +13,19 @@ import { emit, type EventSink } from '../events.js';
 import { cacheDir } from '../paths.js';
 import { run, spawn } from '../process.js';
 
+/**
+ * Why this accelerator, as a stable code: `forced` (SIM_ACCEL), `works` (the KVM test boot
+ * passed), `no-device` (no /dev/kvm), `no-access` (it exists but this user may not open it),
+ * `not-probed` (no kernel to test with yet), `probe-failed` (KVM here does not boot kernels).
+ */
+export type AccelReasonCode = 'forced' | 'works' | 'no-device' | 'no-access' | 'not-probed' | 'probe-failed';
+
 export interface AccelVerdict {
   accel: 'kvm' | 'tcg';
+  code: AccelReasonCode;
   reason: string;
+  /** What would make KVM usable, when the user can do something about it. */
+  hint?: string;
   cached: boolean;
 }
 
@@ -52,6 +62,29 @@ async function bootProbe(qemu: string, kernel: string): Promise<{ ok: boolean; r
   return { ok: false, reason: `QEMU could not boot under KVM: ${last}` };
 }
 
+/** Why /dev/kvm cannot be used by this process, or undefined when it can be opened. */
+export async function kvmAccess(device = '/dev/kvm', user = userName()): Promise<{ code: AccelReasonCode; reason: string; hint?: string } | undefined> {
+  try {
+    await access(device, constants.R_OK | constants.W_OK);
+    return undefined;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { code: 'no-device', reason: `${device} does not exist (no KVM on this host)` };
+    return {
+      code: 'no-access',
+      reason: `${device} exists but this user may not open it`,
+      hint: `join its group to use KVM: sudo usermod -aG kvm ${user}, then log in again`,
+    };
+  }
+}
+
+function userName(): string {
+  try {
+    return os.userInfo().username;
+  } catch {
+    return '$USER';
+  }
+}
+
 /**
  * `SIM_ACCEL=kvm|tcg` overrides. Otherwise KVM when /dev/kvm is usable and a test boot of
  * `kernel` under it works.
@@ -60,22 +93,27 @@ export async function probeAccelerator(options: { env?: NodeJS.ProcessEnv; kerne
   const env = options.env ?? process.env;
   const qemu = options.qemu ?? 'qemu-system-x86_64';
   const forced = env.SIM_ACCEL;
-  if (forced === 'kvm' || forced === 'tcg') return { accel: forced, reason: 'set by SIM_ACCEL', cached: false };
-  try {
-    await access('/dev/kvm', constants.R_OK | constants.W_OK);
-  } catch {
-    return { accel: 'tcg', reason: '/dev/kvm is missing or not accessible', cached: false };
+  if (forced === 'kvm' || forced === 'tcg') return { accel: forced, code: 'forced', reason: 'set by SIM_ACCEL', cached: false };
+  const denied = await kvmAccess();
+  if (denied) {
+    // Checked before the cache: group membership changes without the host key changing.
+    if (denied.hint) emit(options.events, { type: 'log', level: 'debug', message: `${denied.reason}; ${denied.hint}` });
+    return { accel: 'tcg', ...denied, cached: false };
   }
   const key = await hostKey(qemu);
   const cacheFile = path.join(cacheDir(env), 'accel.json');
-  const cached = await readFile(cacheFile, 'utf8').then((t) => JSON.parse(t) as { key: string; accel: 'kvm' | 'tcg'; reason: string }, () => undefined);
-  if (cached && cached.key === key) return { accel: cached.accel, reason: cached.reason, cached: true };
-  if (!options.kernel) return { accel: 'tcg', reason: 'KVM has not been probed yet (no kernel to test with)', cached: false };
+  const cached = await readFile(cacheFile, 'utf8').then((t) => JSON.parse(t) as { key: string; accel: 'kvm' | 'tcg'; code?: AccelReasonCode; reason: string }, () => undefined);
+  if (cached && cached.key === key) {
+    // Verdicts cached before reason codes existed: only the test boot is ever cached.
+    const code = cached.code ?? (cached.accel === 'kvm' ? 'works' : 'probe-failed');
+    return { accel: cached.accel, code, reason: cached.reason, cached: true };
+  }
+  if (!options.kernel) return { accel: 'tcg', code: 'not-probed', reason: 'KVM has not been probed yet (no kernel to test with)', cached: false };
 
   emit(options.events, { type: 'progress', task: 'accel-probe', message: 'checking whether KVM really works here (once per host)' });
   const result = await bootProbe(qemu, options.kernel);
-  const verdict = { accel: result.ok ? ('kvm' as const) : ('tcg' as const), reason: result.reason };
+  const verdict = { accel: result.ok ? ('kvm' as const) : ('tcg' as const), code: result.ok ? ('works' as const) : ('probe-failed' as const), reason: result.reason };
   await writeJsonAtomic(cacheFile, { key, ...verdict, probedAt: new Date().toISOString() });
-  emit(options.events, { type: 'progress', task: 'accel-probe', message: `${verdict.accel}: ${verdict.reason}`, done: true });
+  emit(options.events, { type: 'progress', task: 'accel-probe', message: result.ok ? 'KVM works here' : 'KVM does not work here', done: true });
   return { ...verdict, cached: false };
 }

@@ -1,5 +1,5 @@
 import type { BootPlan } from '../plan.js';
-import { which } from '../process.js';
+import { missingTool, which } from '../process.js';
 import { qemuArgs } from './args.js';
 
 /**
@@ -9,6 +9,9 @@ import { qemuArgs } from './args.js';
  */
 export async function qemuCommandLine(plan: BootPlan): Promise<[string, string[]]> {
   const args = qemuArgs(plan);
+  // Resolved here, not by setpriv: a missing QEMU must be TOOL_MISSING, not a QEMU failure.
+  const qemu = plan.qemuBinary.includes('/') ? plan.qemuBinary : await which(plan.qemuBinary);
+  if (!qemu) throw missingTool(plan.qemuBinary);
   const setpriv = await which('setpriv');
-  return setpriv ? [setpriv, ['--pdeathsig', 'KILL', '--', plan.qemuBinary, ...args]] : [plan.qemuBinary, args];
+  return setpriv ? [setpriv, ['--pdeathsig', 'KILL', '--', qemu, ...args]] : [qemu, args];
 }

@@ -109,6 +109,8 @@ export async function launch(plan: BootPlan, options: LaunchOptions): Promise<La
     // Then give the guest a bounded time to power off.
     setTimeout(() => child.kill('SIGTERM'), POWEROFF_GRACE_MS).unref();
   };
+  // Before the sockets listen: a missing QEMU must not leave them open (and sim hanging).
+  const [file, argv] = await qemuCommandLine(plan);
   const endpoints = await Promise.all([
     SocketEndpoint.listen(plan.files.ctl, (c) => ctlLines.push(c)),
     SocketEndpoint.listen(plan.files.out, output('stdout')),
@@ -117,7 +119,6 @@ export async function launch(plan: BootPlan, options: LaunchOptions): Promise<La
   ]);
   const ctl = endpoints[0]!;
 
-  const [file, argv] = await qemuCommandLine(plan);
   const child = spawn(file, argv, {
     stdio: plan.interactive ? ['inherit', 'inherit', 'pipe'] : ['ignore', 'pipe', 'pipe'],
     forceKillAfterDelay: 5_000,

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { writeJsonAtomic } from '../cache/atomic.js';
 import { SimError } from '../errors.js';
+import { simulatorName } from '../option-values.js';
 import { runtimeDir } from '../paths.js';
 import { isAlive } from '../util/pids.js';
 
@@ -30,10 +31,9 @@ export const simulatorStateSchema = z.object({
 });
 export type SimulatorState = z.infer<typeof simulatorStateSchema>;
 
-const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$/;
 
 export function checkName(name: string): string {
-  if (!NAME.test(name)) throw new SimError('USAGE', `'${name}' is not a valid simulator name.`, 'Use up to 40 letters, digits, dots, dashes and underscores.');
+  if (!simulatorName.safeParse(name).success) throw new SimError('USAGE', `'${name}' is not a valid simulator name.`, 'Use up to 40 letters, digits, dots, dashes and underscores.');
   return name;
 }
 

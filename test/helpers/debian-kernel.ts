@@ -44,6 +44,7 @@ async function currentKernelPackage(): Promise<string> {
   let pkg = await dependencyOfMetaPackage();
   if (!pkg) {
     // A fresh container often has empty package lists: apt-cache then knows nothing.
+    if (process.getuid?.() !== 0) throw new Error('apt-cache knows no linux-image-amd64: the package lists are empty; run sudo apt-get update once');
     await execa('apt-get', ['update', '-qq']);
     pkg = await dependencyOfMetaPackage();
   }

@@ -70,9 +70,12 @@ const REQUIRED_TOOLS = ['gcc', 'mke2fs', 'sfdisk', 'qemu-img', 'depmod', 'dpkg-d
 // ---------------------------------------------------------------------------------------------
 // Public API
 
-/** $SIM_FIXTURE_CACHE, else <os tmpdir>/sim-fixtures; kept between runs. */
+/**
+ * $SIM_FIXTURE_CACHE, else <os tmpdir>/sim-fixtures-<uid>; kept between runs. Per user, so that
+ * root and a normal user can both run the tests on one machine.
+ */
 export function fixtureCacheDir(): string {
-  return process.env.SIM_FIXTURE_CACHE || path.join(os.tmpdir(), 'sim-fixtures');
+  return process.env.SIM_FIXTURE_CACHE || path.join(os.tmpdir(), `sim-fixtures-${os.userInfo().uid}`);
 }
 
 /**
@@ -87,13 +90,19 @@ export async function fixtureSkipReason(): Promise<string | undefined> {
   return reason;
 }
 
-/** Builds (or finds in the cache) the fixture disk image. */
-export async function buildFixtureImage(cacheDir = fixtureCacheDir()): Promise<FixtureImage> {
+export interface FixtureVariant {
+  /** Kernel modules (by name) whose files are deleted while modules.dep keeps listing them. */
+  deleteModules?: readonly string[];
+}
+
+/** Builds (or finds in the cache) the fixture disk image, or a variant of it. */
+export async function buildFixtureImage(cacheDir = fixtureCacheDir(), variant: FixtureVariant = {}): Promise<FixtureImage> {
   await requireTools();
   await mkdir(cacheDir, { recursive: true });
   const deb = await kernelDeb(cacheDir);
-  const key = await contentKey('image', deb.name, await readFile(BUSYBOX), await readFile(`${HOST_LIBDIR}/libc.so.6`));
-  const dir = await cached(cacheDir, `image-${key}`, (out) => buildImage(out, deb.path, deb.version));
+  const deleted = [...(variant.deleteModules ?? [])].sort();
+  const key = await contentKey('image', deb.name, await readFile(BUSYBOX), await readFile(`${HOST_LIBDIR}/libc.so.6`), ...(deleted.length ? [`delete:${deleted.join(',')}`] : []));
+  const dir = await cached(cacheDir, `image-${key}`, (out) => buildImage(out, deb.path, deb.version, deleted));
   return {
     disk: path.join(dir, 'disk.qcow2'),
     ext4: path.join(dir, 'root.ext4'),
@@ -197,7 +206,7 @@ async function buildPrefix(out: string): Promise<void> {
 // ---------------------------------------------------------------------------------------------
 // The image tree
 
-async function buildImage(out: string, deb: string, kernelVersion: string): Promise<void> {
+async function buildImage(out: string, deb: string, kernelVersion: string, deleteModules: readonly string[]): Promise<void> {
   const tree = path.join(out, 'tree');
   const work = path.join(out, 'work');
   await makeSkeleton(tree);
@@ -205,6 +214,7 @@ async function buildImage(out: string, deb: string, kernelVersion: string): Prom
   await installGlibc(tree);
   await installFixturePrograms(tree, path.join(work, 'build'));
   await installKernel(tree, deb, kernelVersion, path.join(work, 'kernel'));
+  await deleteModuleFiles(path.join(tree, 'usr/lib/modules', kernelVersion), deleteModules);
   await run('ldconfig', ['-r', tree]); // writes <tree>/etc/ld.so.cache
   await makeExt4(path.join(out, 'root.ext4'), tree, EXT4_MIB);
   await makeGptDisk(path.join(out, 'disk.raw'), tree);
@@ -300,6 +310,16 @@ async function installKernel(tree: string, deb: string, version: string, work: s
   for (const rel of KERNEL_MODULE_PATHS) await copyModulePath(path.join(src, 'kernel'), path.join(dst, 'kernel'), rel);
   // The package ships no modules.dep; generate it (and .alias, .softdep) for this subset.
   await run('depmod', ['-b', tree, version]);
+}
+
+/** Deletes the named modules' files after depmod, so that modules.dep still lists them. */
+async function deleteModuleFiles(modulesDir: string, names: readonly string[]): Promise<void> {
+  const dep = await readFile(path.join(modulesDir, 'modules.dep'), 'utf8');
+  for (const name of names) {
+    const line = dep.split('\n').find((l) => path.basename(l.slice(0, l.indexOf(':'))).replace(/\.ko(\.\w+)?$/, '').replaceAll('-', '_') === name);
+    if (!line) throw new Error(`module ${name} is not in the fixture's modules.dep`);
+    await rm(path.join(modulesDir, line.slice(0, line.indexOf(':'))));
+  }
 }
 
 /** Copies kernel/<rel>; a "*.ko" entry also matches a compressed "*.ko.xz"/".ko.zst" file. */

@@ -43,7 +43,7 @@ async function skipReason(): Promise<string | undefined> {
   const missing = (await missingRequirements(['boot', ...(stored ? [] : ['image' as const])])).map((r) => r.what);
   if (!(await which('gcc'))) missing.push('gcc');
   if (!(await realpath(HOST_GLIB).catch(() => undefined))) missing.push(`${HOST_GLIB} (libglib2.0-0)`);
-  const reason = missing.length ? `missing: ${missing.join(', ')}` : !stored && process.getuid?.() !== 0 ? 'building the default image needs root' : undefined;
+  const reason = missing.length ? `missing: ${missing.join(', ')}` : undefined;
   if (reason && process.env.CI === 'true') throw new Error(`the Debian image tests cannot run in CI: ${reason}`);
   return reason;
 }

@@ -38,7 +38,7 @@ test('with nothing on PATH, qemu is missing and the fix is the apt-get command',
 test('on this machine every check runs and reports a detail', async () => {
   const report = await doctor({ env: env() });
   const names = report.checks.map((c) => c.name);
-  for (const name of ['qemu-system-x86_64', 'qemu-img', 'busybox (static)', 'debugfs', 'mke2fs', 'sfdisk', 'mmdebstrap', 'setpriv', '9p in QEMU', 'cache', 'KVM']) {
+  for (const name of ['qemu-system-x86_64', 'qemu-img', 'busybox (static)', 'debugfs', 'mke2fs', 'sfdisk', 'mmdebstrap', 'setpriv', '9p in QEMU', 'cache', 'image builds', 'KVM']) {
     assert.ok(names.includes(name), name);
   }
   for (const check of report.checks) {
@@ -47,8 +47,19 @@ test('on this machine every check runs and reports a detail', async () => {
   }
   assert.match(report.checks.find((c) => c.name === 'cache')!.detail, new RegExp(path.join(dir, 'cache')));
   assert.match(report.checks.find((c) => c.name === 'KVM')!.detail, /SIM_ACCEL/);
+  const builds = report.checks.find((c) => c.name === 'image builds')!;
+  assert.match(builds.detail, process.getuid?.() === 0 ? /^as root$/ : /user namespace|subordinate|newuidmap|namespaces/);
   // In CI the machine is provisioned for sim: a missing tool is a failure, not a skip.
   if (process.env.CI === 'true') assert.ok(report.ok, formatDoctorReport(report));
+});
+
+test('with a user PATH (no sbin directories) the system programs are still found', async () => {
+  const report = await doctor({ env: env({ PATH: '/usr/local/bin:/usr/bin:/bin' }) });
+  for (const tool of ['sfdisk', 'debugfs', 'mke2fs']) {
+    const check = report.checks.find((c) => c.name === tool);
+    assert.ok(check?.ok, `${tool}: ${check?.detail}`);
+    assert.match(check!.detail, /\(\/(usr\/)?sbin\//);
+  }
 });
 
 test('the report marks failures, optional warnings and passes', () => {

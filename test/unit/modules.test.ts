@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { moduleName, parseModuleIndex, requiredModules, resolveModules } from '../../src/initramfs/modules.js';
+import { moduleName, parseModuleIndex, requiredModules, resolveModules, withDependents, withoutModules } from '../../src/initramfs/modules.js';
 
 const dep = `
 kernel/fs/ext4/ext4.ko: kernel/lib/crc16.ko kernel/fs/mbcache.ko kernel/fs/jbd2/jbd2.ko
@@ -65,6 +65,20 @@ test('missing required modules are reported, missing soft ones are not', () => {
   const { load, missing } = resolveModules(small, ['ext4', 'virtio_blk']);
   assert.equal(load.map((m) => m.name), ['ext4']);
   assert.equal(missing, ['virtio_blk']);
+});
+
+test('withoutModules drops only the named modules\' lines, whatever their compression or dashes', () => {
+  const text = 'kernel/drivers/gpu/drm/virtio/virtio-gpu.ko.xz: kernel/drivers/gpu/drm/drm.ko.xz\nkernel/drivers/gpu/drm/drm.ko.xz:\nkernel/fs/ext4/ext4.ko: kernel/fs/mbcache.ko\n';
+  assert.is(withoutModules(text, ['virtio_gpu']), 'kernel/drivers/gpu/drm/drm.ko.xz:\nkernel/fs/ext4/ext4.ko: kernel/fs/mbcache.ko\n');
+  const index = parseModuleIndex({ dep: withoutModules(text, ['virtio_gpu']) });
+  assert.equal(resolveModules(index, ['ext4'], ['virtio_gpu']).unavailable, ['virtio_gpu']);
+});
+
+test('withDependents adds what needs an absent module, transitively, among the candidates', () => {
+  const index = parseModuleIndex({ dep: 'a.ko: b.ko c.ko\nb.ko: c.ko\nc.ko:\nd.ko:\ne.ko: a.ko\n' });
+  assert.equal(withDependents(index, ['a', 'b', 'c', 'd'], ['c']), ['c', 'a', 'b']);
+  assert.equal(withDependents(index, ['a', 'b', 'c', 'd', 'e'], ['d']), ['d']);
+  assert.equal(withDependents(index, ['e', 'a', 'b'], ['b']).sort(), ['a', 'b', 'e']);
 });
 
 test.run();

@@ -66,7 +66,7 @@ test('CONFIG_INVALID names the field path and what is expected', async () => {
     [{ modules: { glib: { source: '.', option: [] } } }, 'modules.glib: Unrecognized key: "option"'],
     [{ modules: { glib: { source: '.', options: '-Dx=y' } } }, 'modules.glib.options: Invalid input: expected array'],
     [{ modules: { glib: { source: '.', env: { CFLAGS: 3 } } } }, 'modules.glib.env.CFLAGS: Invalid input: expected string'],
-    [{ modules: { 'a/b': { source: '.' } } }, 'modules.a/b: module names use letters'],
+    [{ modules: { 'a/b': { source: '.' } } }, 'modules.a/b: a module name: letters'],
     [{ modules: { x: { source: '.', buildSystem: 'commands' } } }, "modules.x.commands: required when buildSystem is 'commands'"],
     [{ modules: { x: { source: '.', buildSystem: 'meson', commands: { build: [['make']], install: [['make', 'install']] } } } }, "modules.x.commands: only used with buildSystem 'commands'"],
     [{ modules: { x: { source: '.', commands: { build: [[]], install: [] } } } }, 'modules.x.commands.build[0]: a command needs at least the program name'],
