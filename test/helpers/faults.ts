@@ -5,6 +5,7 @@
  * left). A store that no longer verifies counts as lost. The process prints one summary line on
  * exit and fails unless every fault was survived.
  */
+import { rmSync } from 'node:fs';
 import { readdir, readFile, readlink } from 'node:fs/promises';
 import path from 'node:path';
 import * as assert from 'uvu/assert';
@@ -15,9 +16,22 @@ import { freshEnv, sim, type SimEnv } from './sim.js';
 
 const tally = { injected: 0, survived: 0, lost: 0 };
 
+const roots: string[] = [];
+
 process.on('exit', () => {
   console.log(`faults: ${tally.injected} injected, ${tally.survived} survived, ${tally.lost} lost`);
-  if (tally.survived !== tally.injected || tally.lost) process.exitCode = 1;
+  if (tally.survived !== tally.injected || tally.lost) {
+    process.exitCode = 1;
+    console.log(`left for a look: ${roots.join(' ')}`);
+    return;
+  }
+  for (const root of roots) {
+    try {
+      rmSync(root, { recursive: true, force: true });
+    } catch {
+      // e.g. a tmpfs mount point that is still busy: /tmp's own cleaning will see to it
+    }
+  }
 });
 
 /** A fault env: a private cache and runtime dir under one root that processes are matched by. */
@@ -27,6 +41,7 @@ export interface FaultEnv extends SimEnv {
 
 export async function faultEnv(seed?: SimEnv): Promise<FaultEnv> {
   const env = await freshEnv(seed);
+  roots.push(path.dirname(env.SIM_CACHE_DIR));
   return { ...env, root: path.dirname(env.SIM_CACHE_DIR) };
 }
 
