@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { ImageMeta } from './config.js';
 import { describeDisplay, displaySummary } from './display/options.js';
 import { resolveDisplay } from './display/probe.js';
-import { SimError } from './errors.js';
+import { isSimError, SimError } from './errors.js';
 import { emit, stopwatch, type EventSink } from './events.js';
 import { baseInitramfs, writeSessionInitrd } from './initramfs/build.js';
 import { displayModules } from './initramfs/modules.js';
@@ -64,6 +64,15 @@ async function checkOverlay(overlay: string): Promise<string> {
   if (!info) throw new SimError('OVERLAY_NOT_FOUND', `The overlay prefix ${absolute} does not exist.`, 'Build or install your component into it first (e.g. meson install --destdir), or fix the path.');
   if (!info.isDirectory()) throw new SimError('OVERLAY_NOT_DIRECTORY', `The overlay prefix ${absolute} is not a directory.`, 'Pass the directory your build installs into (a DESTDIR-style prefix with usr/ inside).');
   return absolute;
+}
+
+/**
+ * Bit rot keeps a base disk's size and mtime, so the cheap check before a boot passes; when
+ * QEMU or qemu-img then fails, the full check says whether the stored image is to blame.
+ */
+async function blameRot(image: ImageMeta, env: NodeJS.ProcessEnv, error: unknown): Promise<never> {
+  if (isSimError(error) && ['TOOL_FAILED', 'QEMU_FAILED', 'GUEST_CRASHED'].includes(error.code)) await verifyImage(image, { full: true, env });
+  throw error;
 }
 
 /** QEMU cannot set up more guest memory than the host can give it. */
@@ -131,7 +140,7 @@ export async function prepareBoot(options: BootOptions & { detached?: boolean },
   const sessionDir = await makeSessionDir();
   const plan = planBoot({ request, image, imageDir: imageDir(image, env), accel: accel.accel, sessionDir });
   await writeSessionInitrd(initramfs.path, plan.guest, plan.files.initrd);
-  await createSessionDisk(plan.baseDisk, plan.files.disk);
+  await createSessionDisk(plan.baseDisk, plan.files.disk).catch((error: unknown) => blameRot(image, env, error));
   emit(events, { type: 'phase', phase: 'session-ready', ms: elapsed(), detail: { dir: sessionDir, ...(plan.display ? { display: describeDisplay(plan.display) } : {}) } });
   if (plan.display) emit(events, { type: 'log', level: 'info', message: displaySummary(plan.display) });
   return { plan, image, elapsed };
@@ -153,7 +162,7 @@ export async function boot(options: BootOptions): Promise<BootResult> {
       signal: options.signal,
       elapsed,
       deleteOnceRunning: [plan.files.disk, plan.files.initrd],
-    });
+    }).catch((error: unknown) => blameRot(image, env, error));
     return { exitCode: result.exitCode, accel: result.accel, image: image.names[0] ?? image.id, readyMs: result.readyMs, totalMs: elapsed() };
   } finally {
     if (sessionDir) await rm(sessionDir, { recursive: true, force: true });

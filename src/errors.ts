@@ -19,6 +19,8 @@ export const ExitCode = {
   guest: 71,
   /** The guest did not become ready before --timeout. */
   timeout: 72,
+  /** The filesystem of the cache or runtime directory is full. */
+  noSpace: 73,
   /** Interrupted by SIGINT/SIGTERM. */
   interrupted: 130,
 } as const;
@@ -49,6 +51,7 @@ export type ErrorCode =
   | 'SIMULATOR_NOT_FOUND'
   | 'SIMULATOR_EXISTS'
   | 'DISPLAY_UNAVAILABLE'
+  | 'NO_SPACE'
   | 'PERMISSION_DENIED'
   | 'INTERRUPTED';
 
@@ -78,6 +81,7 @@ const exitCodes: Record<ErrorCode, number> = {
   SIMULATOR_NOT_FOUND: ExitCode.usage,
   SIMULATOR_EXISTS: ExitCode.usage,
   DISPLAY_UNAVAILABLE: ExitCode.usage,
+  NO_SPACE: ExitCode.noSpace,
   PERMISSION_DENIED: ExitCode.usage,
   INTERRUPTED: ExitCode.interrupted,
 };
@@ -101,6 +105,23 @@ export class SimError extends Error {
 
 export function isSimError(error: unknown): error is SimError {
   return error instanceof SimError;
+}
+
+/**
+ * A full disk is the user's to fix, not a bug in sim: ENOSPC/EDQUOT from Node, or a tool that
+ * said so, becomes NO_SPACE naming the place that is full when it is known.
+ */
+export function noSpaceError(error: unknown): SimError | undefined {
+  const errno = (error as NodeJS.ErrnoException | undefined)?.code;
+  const text = error instanceof Error ? error.message : String(error);
+  if (errno !== 'ENOSPC' && errno !== 'EDQUOT' && !/No space left on device|Disk quota exceeded/.test(text)) return undefined;
+  const where = (error as NodeJS.ErrnoException).path;
+  return new SimError(
+    'NO_SPACE',
+    `There is no space left on the filesystem${where ? ` of ${where}` : ' holding the cache or runtime directory'}.`,
+    "Free some space there ('sim image rm' removes stored images), or point SIM_CACHE_DIR or SIM_RUNTIME_DIR at a larger filesystem.",
+    { cause: error },
+  );
 }
 
 /**

@@ -92,10 +92,23 @@ export function missingTool(file: string, cause?: unknown): SimError {
   );
 }
 
+/**
+ * The program and arguments that run `file` tied to this process: setpriv's parent-death signal
+ * kills it when sim dies, even by SIGKILL, instead of letting it write on into the cache. Falls
+ * back to `file` itself (whose absence then surfaces as TOOL_MISSING).
+ */
+async function tiedToParent(file: string, args: readonly string[], env: NodeJS.ProcessEnv | undefined): Promise<[string, string[]]> {
+  const search = { ...process.env, ...env };
+  const setpriv = await which('setpriv', search);
+  const program = file.includes('/') ? file : await which(file, search);
+  return setpriv && program ? [setpriv, ['--pdeathsig', 'KILL', '--', program, ...args]] : [file, [...args]];
+}
+
 /** Run a program to completion and capture its output. */
 export async function run(file: string, args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
   commandLogger?.(formatCommand(file, args));
-  const result = await execa(file, args, {
+  const [program, argv] = await tiedToParent(file, args, options.env);
+  const result = await execa(program, argv, {
     cwd: options.cwd,
     // Node looks the program up in the child's PATH.
     env: childEnv(options.env),
@@ -130,7 +143,8 @@ export async function run(file: string, args: readonly string[], options: RunOpt
 /** Run a program and return its stdout as bytes. */
 export async function runBinary(file: string, args: readonly string[], options: RunOptions = {}): Promise<Buffer> {
   commandLogger?.(formatCommand(file, args));
-  const result = await execa(file, args, { cwd: options.cwd, env: childEnv(options.env), reject: false, encoding: 'buffer', stripFinalNewline: false });
+  const [program, argv] = await tiedToParent(file, args, options.env);
+  const result = await execa(program, argv, { cwd: options.cwd, env: childEnv(options.env), reject: false, encoding: 'buffer', stripFinalNewline: false });
   if (result.failed && result.exitCode === undefined) {
     const cause = result.cause as NodeJS.ErrnoException | undefined;
     if (cause?.code === 'ENOENT') throw missingTool(file, cause);

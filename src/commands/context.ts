@@ -3,7 +3,7 @@
  * one clear message and a stable exit code, and Ctrl-C/SIGTERM into an abort signal.
  */
 import os from 'node:os';
-import { SimError, isSimError, ExitCode, permissionError } from '../errors.js';
+import { SimError, isSimError, ExitCode, noSpaceError, permissionError } from '../errors.js';
 import { emit, type EventSink, type SimEvent } from '../events.js';
 import { cacheDir, runtimeDir } from '../paths.js';
 import { setCommandLogger } from '../process.js';
@@ -63,10 +63,10 @@ export async function runCommand(args: GlobalArgs, body: (ctx: CommandContext) =
     emit(events, { type: 'result', exitCode: code });
     return code;
   } catch (error) {
-    const simError = isSimError(error)
+    const simError = noSpaceError(error) ?? (isSimError(error)
       ? error
       : permissionError(error, ownDirs(), userName()) ??
-        new SimError('TOOL_FAILED', `sim failed unexpectedly: ${(error as Error)?.message ?? String(error)}`, 'This is a bug in sim; please report it with the output of --verbose.');
+        new SimError('TOOL_FAILED', `sim failed unexpectedly: ${(error as Error)?.message ?? String(error)}`, 'This is a bug in sim; please report it with the output of --verbose.'));
     if (!isSimError(error) && args.verbose) process.stderr.write(`${(error as Error)?.stack ?? error}\n`);
     emit(events, { type: 'error', code: simError.code, message: simError.message, hint: simError.hint, details: simError.details.length ? simError.details : undefined });
     const code = simError.exitCode ?? ExitCode.failure;

@@ -26,6 +26,7 @@ export async function runStreamed(
   // Its own process group, so that an abort can kill everything it started: mmdebstrap's own
   // SIGTERM handling waits for apt/dpkg to finish, which can take half a minute.
   const child = spawn(file, args, { cwd: options.cwd, all: true, buffer: false, stdin: 'ignore', detached: true });
+  const watchdog = child.pid ? groupWatchdog(child.pid) : undefined;
   let canceled = false;
   const cancel = () => {
     canceled = true;
@@ -47,9 +48,28 @@ export async function runStreamed(
     });
     closed = once(lines, 'close'); // the last line arrives on close
   }
-  const [result] = await Promise.all([child, closed]).finally(() => options.signal?.removeEventListener('abort', cancel));
+  const [result] = await Promise.all([child, closed]).finally(() => {
+    options.signal?.removeEventListener('abort', cancel);
+    watchdog?.kill('SIGKILL');
+  });
   if (result.failed && result.exitCode === undefined && !result.signal && !canceled) {
     throw spawnFailure(file, result.cause) ?? result.cause;
   }
   return { exitCode: result.exitCode ?? 1, signal: result.signal ?? undefined, tail, canceled };
+}
+
+/**
+ * The group runs on if sim is killed with SIGKILL (nothing of sim is left to kill it), writing
+ * into the cache. This watchdog holds the read end of a pipe from sim: when sim dies, the pipe
+ * closes and it kills the group. A fixed script; the group id is its only argument.
+ */
+function groupWatchdog(pgid: number): ReturnType<typeof spawn> {
+  const watchdog = spawn('sh', ['-c', 'read -r _ || kill -KILL "-$1" 2>/dev/null', 'sim-watchdog', String(pgid)], {
+    stdin: 'pipe',
+    stdout: 'ignore',
+    stderr: 'ignore',
+    detached: true,
+  });
+  watchdog.catch(() => undefined);
+  return watchdog;
 }

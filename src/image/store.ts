@@ -4,8 +4,9 @@
  * copy-on-write overlay on top.
  */
 import { access, chmod, constants, mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
 import path from 'node:path';
-import { writeJsonAtomic, tempSibling } from '../cache/atomic.js';
+import { sweepDeadTemps, tempSibling, writeJsonAtomic } from '../cache/atomic.js';
 import { withLock } from '../cache/lock.js';
 import { imageMetaSchema, type ImageMeta } from '../config.js';
 import { SimError } from '../errors.js';
@@ -134,23 +135,38 @@ export async function importImage(file: string, options: ImportOptions = {}): Pr
   const events = options.events;
   const source = path.resolve(file);
   await checkReadable(source);
+  // Half-made entries of imports that were killed.
+  await sweepDeadTemps(imagesDir(env));
+  const before = await stat(source);
   emit(events, { type: 'progress', task: 'image-import', message: `hashing ${path.basename(source)}` });
   const id = options.id ?? (await sha256File(source));
   const dir = path.join(imagesDir(env), id);
+  const unchanged = () => checkUnchanged(source, before);
 
   const existing = await readMeta(dir);
   if (!existing) {
     await withLock(`${dir}.lock`, async () => {
       if (await readMeta(dir)) return; // imported by a concurrent run meanwhile
-      await importInto(source, id, dir, options);
+      await importInto(source, id, dir, options, unchanged);
     });
   } else {
+    await unchanged();
     emit(events, { type: 'progress', task: 'image-import', message: 'already in the store', done: true });
   }
   return options.name ? assignName(id, options.name, env) : ((await readMeta(dir))!);
 }
 
-async function importInto(source: string, id: string, dir: string, options: ImportOptions): Promise<void> {
+/**
+ * The stored entry is keyed by the content hashed at the start: a file written to meanwhile
+ * would be stored under a key that does not match what was read.
+ */
+async function checkUnchanged(file: string, before: Stats): Promise<void> {
+  const after = await stat(file).catch(() => undefined);
+  if (after && after.size === before.size && after.mtimeMs === before.mtimeMs && after.ctimeMs === before.ctimeMs && after.ino === before.ino) return;
+  throw new SimError('IMAGE_UNREADABLE', `The image file ${file} changed while it was being imported.`, 'Wait until whatever writes it has finished, then add it again; nothing was stored.');
+}
+
+async function importInto(source: string, id: string, dir: string, options: ImportOptions, unchanged: () => Promise<void>): Promise<void> {
   const events = options.events;
   const label = path.basename(source);
   const work = tempSibling(dir);
@@ -195,6 +211,7 @@ async function importInto(source: string, id: string, dir: string, options: Impo
       addedAt: new Date().toISOString(),
     };
     await writeJsonAtomic(path.join(work, 'meta.json'), meta);
+    await unchanged();
     await rename(work, dir);
     emit(events, { type: 'progress', task: 'image-import', message: `stored as ${id.slice(0, 12)} (kernel ${kernelLocation.version})`, done: true });
   } catch (error) {

@@ -9,6 +9,7 @@ import type { BootPlan } from '../plan.js';
 import { spawn, spawnFailure } from '../process.js';
 import { qemuCommandLine } from './command-line.js';
 import { lineSplitter, parseControlLine, RingBuffer, SocketEndpoint } from './channel.js';
+import { MarkerSplitter } from '../simulators/marker.js';
 
 export interface LaunchOptions {
   events?: EventSink;
@@ -28,8 +29,10 @@ export interface LaunchResult {
   readyMs?: number;
 }
 
-/** How long a guest may take to power off once its command has finished. */
+/** How long a guest may take to power off once its command's output was read. */
 const POWEROFF_GRACE_MS = 60_000;
+/** How long the guest agent waits for the host to read the output (initramfs/agent, `read -t`). */
+const GUEST_DRAIN_MS = 600_000;
 
 export async function launch(plan: BootPlan, options: LaunchOptions): Promise<LaunchResult> {
   const { events, elapsed } = options;
@@ -64,6 +67,7 @@ export async function launch(plan: BootPlan, options: LaunchOptions): Promise<La
       case 'exit':
         exitStatus = message.status;
         settle.resolveExit?.();
+        tellDrained();
         break;
       case 'error':
         guestError = message.message;
@@ -81,9 +85,29 @@ export async function launch(plan: BootPlan, options: LaunchOptions): Promise<La
     if (initError && !guestError) guestError = initError[1];
     emit(events, { type: 'console', line });
   });
+  // The guest marks the end of the command's output on both streams, and powers off only once
+  // told that both ends were read: output still queued in the guest would die with it.
+  const ended = { stdout: false, stderr: false };
+  let drainedSent = false;
   const output = (stream: 'stdout' | 'stderr') => {
     const decoder = new TextDecoder();
-    return (chunk: Buffer) => emit(events, { type: 'output', stream, data: decoder.decode(chunk, { stream: true }) });
+    const splitter = new MarkerSplitter();
+    return (chunk: Buffer) => {
+      if (ended[stream]) return;
+      const { data, ended: end } = splitter.push(chunk);
+      if (data.length) emit(events, { type: 'output', stream, data: decoder.decode(data, { stream: true }) });
+      if (end) {
+        ended[stream] = true;
+        tellDrained();
+      }
+    };
+  };
+  const tellDrained = () => {
+    if (drainedSent || exitStatus === undefined || !ended.stdout || !ended.stderr) return;
+    drainedSent = true;
+    ctl.write('drained\n');
+    // Then give the guest a bounded time to power off.
+    setTimeout(() => child.kill('SIGTERM'), POWEROFF_GRACE_MS).unref();
   };
   // Before the sockets listen: a missing QEMU must not leave them open (and sim hanging).
   const [file, argv] = await qemuCommandLine(plan);
@@ -93,6 +117,7 @@ export async function launch(plan: BootPlan, options: LaunchOptions): Promise<La
     SocketEndpoint.listen(plan.files.err, output('stderr')),
     ...(plan.interactive ? [] : [SocketEndpoint.listen(plan.files.console, (c) => consoleLines.push(c))]),
   ]);
+  const ctl = endpoints[0]!;
 
   const child = spawn(file, argv, {
     stdio: plan.interactive ? ['inherit', 'inherit', 'pipe'] : ['ignore', 'pipe', 'pipe'],
@@ -117,8 +142,8 @@ export async function launch(plan: BootPlan, options: LaunchOptions): Promise<La
     child.kill('SIGTERM');
   };
   options.signal?.addEventListener('abort', onAbort, { once: true });
-  // Once the command has reported its status, give the guest a bounded time to power off.
-  void exitStatusPromise.then(() => setTimeout(() => child.kill('SIGTERM'), POWEROFF_GRACE_MS).unref());
+  // A guest that reported its status but never ended its output streams still gets a bound.
+  void exitStatusPromise.then(() => setTimeout(() => child.kill('SIGTERM'), GUEST_DRAIN_MS + POWEROFF_GRACE_MS).unref());
   void readyPromise.then(() => clearTimeout(timer));
 
   try {
