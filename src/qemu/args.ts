@@ -1,6 +1,7 @@
 /** The QEMU argument list for a plan. Pure, and unit-tested to the byte. */
 import type { DisplayPlan } from '../display/options.js';
 import type { BootPlan } from '../plan.js';
+import { GUEST_PORTS } from './protocol.js';
 
 /** QEMU splits option values on commas; a literal comma is written twice. */
 export function optValue(value: string): string {
@@ -34,8 +35,8 @@ export function qemuArgs(plan: BootPlan): string[] {
   // Host channel: QEMU connects as a client to sockets the launcher (or the simulator's daemon)
   // already listens on, so no byte the guest writes is lost and guest writes never block.
   args.push('-device', 'virtio-serial-pci,id=simserial');
-  const ports: [string, string][] = [['sim.ctl', f.ctl], ['sim.out', f.out], ['sim.err', f.err]];
-  if (plan.detached) ports.push(['sim.cmd', f.cmd]);
+  const ports: [string, string][] = [[GUEST_PORTS.ctl, f.ctl], [GUEST_PORTS.out, f.out], [GUEST_PORTS.err, f.err]];
+  if (plan.detached) ports.push([GUEST_PORTS.cmd, f.cmd]);
   for (const [id, socket] of ports) {
     const chardev = id.replace('.', '-');
     args.push('-chardev', `socket,id=${chardev},path=${optValue(socket)}`, '-device', `virtserialport,bus=simserial.0,chardev=${chardev},name=${id}`);

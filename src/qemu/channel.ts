@@ -82,7 +82,7 @@ export class RingBuffer {
   }
 }
 
-/** Messages the guest sends on sim.ctl. Pure. */
+/** Messages the guest sends on sim.ctl (GUEST_WORDS in ./protocol.ts). Pure. */
 export type ControlMessage =
   | { kind: 'initramfs' }
   | { kind: 'overlay-mounted'; path: string }

@@ -10,6 +10,7 @@ import { spawn, spawnFailure } from '../process.js';
 import { qemuCommandLine } from './command-line.js';
 import { lineSplitter, parseControlLine, RingBuffer, SocketEndpoint } from './channel.js';
 import { MarkerSplitter } from '../simulators/marker.js';
+import { hostLine } from './protocol.js';
 
 export interface LaunchOptions {
   events?: EventSink;
@@ -105,7 +106,7 @@ export async function launch(plan: BootPlan, options: LaunchOptions): Promise<La
   const tellDrained = () => {
     if (drainedSent || exitStatus === undefined || !ended.stdout || !ended.stderr) return;
     drainedSent = true;
-    ctl.write('drained\n');
+    ctl.write(hostLine('drained'));
     // Then give the guest a bounded time to power off.
     setTimeout(() => child.kill('SIGTERM'), POWEROFF_GRACE_MS).unref();
   };

@@ -2,7 +2,9 @@
  * Finding the end-of-output marker the guest agent writes after each `sim exec` command, in a
  * byte stream that arrives in arbitrary chunks. Pure.
  */
-export const END_MARKER = Buffer.from('\x1esim-end\x1e');
+import { STREAM_END } from '../qemu/protocol.js';
+
+export const END_MARKER = Buffer.from(STREAM_END);
 
 export class MarkerSplitter {
   private held = Buffer.alloc(0);
