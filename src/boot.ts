@@ -60,7 +60,9 @@ export const DEFAULT_TIMEOUT_MS = 300_000;
 
 async function checkOverlay(overlay: string): Promise<string> {
   const absolute = path.resolve(overlay);
-  const info = await stat(absolute).catch(() => undefined);
+  let failure: NodeJS.ErrnoException | undefined;
+  const info = await stat(absolute).catch((error: NodeJS.ErrnoException) => void (failure = error));
+  if (failure?.code === 'ELOOP') throw new SimError('OVERLAY_NOT_DIRECTORY', `The overlay prefix ${absolute} is a symbolic link that loops.`, 'Point --overlay at the real directory your build installs into.');
   if (!info) throw new SimError('OVERLAY_NOT_FOUND', `The overlay prefix ${absolute} does not exist.`, 'Build or install your component into it first (e.g. meson install --destdir), or fix the path.');
   if (!info.isDirectory()) throw new SimError('OVERLAY_NOT_DIRECTORY', `The overlay prefix ${absolute} is not a directory.`, 'Pass the directory your build installs into (a DESTDIR-style prefix with usr/ inside).');
   return absolute;
