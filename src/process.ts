@@ -97,7 +97,7 @@ export function missingTool(file: string, cause?: unknown): SimError {
  * kills it when sim dies, even by SIGKILL, instead of letting it write on into the cache. Falls
  * back to `file` itself (whose absence then surfaces as TOOL_MISSING).
  */
-async function tiedToParent(file: string, args: readonly string[], env: NodeJS.ProcessEnv | undefined): Promise<[string, string[]]> {
+export async function tiedToParent(file: string, args: readonly string[], env?: NodeJS.ProcessEnv): Promise<[string, string[]]> {
   const search = { ...process.env, ...env };
   const setpriv = await which('setpriv', search);
   const program = file.includes('/') ? file : await which(file, search);

@@ -1,5 +1,5 @@
 import type { BootPlan } from '../plan.js';
-import { missingTool, which } from '../process.js';
+import { missingTool, tiedToParent, which } from '../process.js';
 import { qemuArgs } from './args.js';
 
 /**
@@ -12,6 +12,5 @@ export async function qemuCommandLine(plan: BootPlan): Promise<[string, string[]
   // Resolved here, not by setpriv: a missing QEMU must be TOOL_MISSING, not a QEMU failure.
   const qemu = plan.qemuBinary.includes('/') ? plan.qemuBinary : await which(plan.qemuBinary);
   if (!qemu) throw missingTool(plan.qemuBinary);
-  const setpriv = await which('setpriv');
-  return setpriv ? [setpriv, ['--pdeathsig', 'KILL', '--', qemu, ...args]] : [qemu, args];
+  return tiedToParent(qemu, args);
 }
