@@ -14,7 +14,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { run } from '../src/process.js';
+import { run } from '../src/core/process.js';
 import { distroInitrd } from './lib/baseline.js';
 import { Results } from './lib/results.js';
 import { positiveInt } from './lib/stats.js';

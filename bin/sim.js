@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { main } from '../dist/cli.js';
+import { main } from '../dist/cli/main.js';
 
 // A closed pipe on stdout (`sim ls --json | head -1`) ends the output, not the program with a trace.
 process.stdout.on('error', (error) => {

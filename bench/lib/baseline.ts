@@ -6,8 +6,8 @@
  */
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { writeFileAtomic } from '../../src/cache/atomic.js';
-import { boot } from '../../src/boot.js';
+import { writeFileAtomic } from '../../src/core/atomic.js';
+import { boot } from '../../src/boot/boot.js';
 import type { BenchImage, Workspace } from './workspace.js';
 import { runConsole, type ConsoleRun, type ConsoleStep } from './proc.js';
 

@@ -6,10 +6,10 @@
 import { copyFile, cp, mkdir, mkdtemp, open, readdir, rm, symlink } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { ImageMeta } from '../../src/config.js';
-import { DEFAULT_IMAGE, resolveOrBuildImage } from '../../src/images.js';
-import { imageDir, imageFile, importImage, resolveImage } from '../../src/image/store.js';
-import { cacheDir } from '../../src/paths.js';
+import type { ImageMeta } from '../../src/images/meta.js';
+import { DEFAULT_IMAGE, resolveOrBuildImage } from '../../src/images/default.js';
+import { imageDir, imageFile, importImage, resolveImage } from '../../src/images/store.js';
+import { cacheDir } from '../../src/core/paths.js';
 import { probeAccelerator, type AccelVerdict } from '../../src/qemu/accel.js';
 import { buildFixtureImage, buildFixturePrefix } from '../../test/helpers/fixture-image.js';
 

@@ -6,7 +6,7 @@
  */
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { which } from '../../src/process.js';
+import { which } from '../../src/core/process.js';
 import type { Results } from '../lib/results.js';
 import type { BenchImage, Workspace } from '../lib/workspace.js';
 import { commandFor, simBoot } from './boot.js';
@@ -21,7 +21,7 @@ export interface Variant {
   compressedKernel?: boolean;
 }
 
-/** Each one changes a single thing from sim's defaults (see src/qemu/args.ts, src/plan.ts). */
+/** Each one changes a single thing from sim's defaults (see src/qemu/args.ts, src/boot/plan.ts). */
 export const VARIANTS: Variant[] = [
   { name: 'sim defaults' },
   { name: 'bzImage (--compressed-kernel)', compressedKernel: true },

@@ -4,7 +4,7 @@
  * for the msize and cache mode sim uses (cache=none, msize=512000) and the alternatives. Each
  * configuration remounts the share, so every first read is cold in the guest.
  */
-import { OVERLAY_TAG } from '../../src/plan.js';
+import { OVERLAY_TAG } from '../../src/boot/plan.js';
 import type { Results } from '../lib/results.js';
 import { ninePPrefix, type Workspace } from '../lib/workspace.js';
 import { simBoot } from './boot.js';

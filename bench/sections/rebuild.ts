@@ -7,8 +7,8 @@
 import { lstat, mkdir, readdir, readlink, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { buildImage } from '../../src/image/build.js';
-import { run } from '../../src/process.js';
+import { buildImage } from '../../src/images/build.js';
+import { run } from '../../src/core/process.js';
 import { runBaseline } from '../lib/baseline.js';
 import type { Results } from '../lib/results.js';
 import type { BenchImage, Workspace } from '../lib/workspace.js';

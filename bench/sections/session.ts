@@ -5,8 +5,8 @@
 import { mkdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { run } from '../../src/process.js';
-import { createSessionDisk } from '../../src/session.js';
+import { run } from '../../src/core/process.js';
+import { createSessionDisk } from '../../src/boot/session.js';
 import type { Results } from '../lib/results.js';
 import type { Workspace } from '../lib/workspace.js';
 

@@ -3,7 +3,7 @@
  * where a viewer connects. Pure: the host's facts (is there a desktop, what this QEMU can do)
  * come in as arguments; src/display/probe.ts finds them out.
  */
-import { SimError } from '../errors.js';
+import { SimError } from '../core/errors.js';
 
 export const DISPLAY_BACKENDS = ['gtk', 'sdl', 'vnc', 'spice', 'none'] as const;
 export type DisplayBackend = (typeof DISPLAY_BACKENDS)[number];

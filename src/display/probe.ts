@@ -4,7 +4,7 @@
  * process.
  */
 import { readdir } from 'node:fs/promises';
-import { run, spawn } from '../process.js';
+import { run, spawn } from '../core/process.js';
 import { chooseDisplay, hasDesktop, needsHostProbe, type BootKind, type DisplayChoice, type DisplayHost, type DisplayRequest } from './options.js';
 
 const probes = new Map<string, Promise<Omit<DisplayHost, 'desktop'>>>();

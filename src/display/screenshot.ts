@@ -6,8 +6,8 @@
 import { randomBytes } from 'node:crypto';
 import { readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { writeFileAtomic } from '../cache/atomic.js';
-import { SimError } from '../errors.js';
+import { writeFileAtomic } from '../core/atomic.js';
+import { SimError } from '../core/errors.js';
 import { request } from '../simulators/api.js';
 import { findSimulator, simulatorDir } from '../simulators/registry.js';
 import { readPngHeader } from './png.js';

@@ -5,12 +5,12 @@
  */
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { writeFileAtomic } from '../cache/atomic.js';
-import type { ImageMeta } from '../config.js';
-import { SimError } from '../errors.js';
-import { sha256 } from '../image/hash.js';
-import { imageFile } from '../image/store.js';
-import { cacheDir, guestScriptsDir } from '../paths.js';
+import { writeFileAtomic } from '../core/atomic.js';
+import type { ImageMeta } from '../images/meta.js';
+import { SimError } from '../core/errors.js';
+import { sha256 } from '../images/hash.js';
+import { imageFile } from '../images/store.js';
+import { cacheDir, guestScriptsDir } from '../core/paths.js';
 import { findStaticBusybox } from './busybox.js';
 import { concatArchives, packNewc, type CpioEntry } from './cpio.js';
 import { renderCommand, renderGuestConfig, type GuestConfig } from './guest-config.js';

@@ -1,8 +1,8 @@
 /** The static busybox the initramfs runs on (Debian's busybox-static). */
 import { readFile } from 'node:fs/promises';
-import { SimError } from '../errors.js';
-import { which } from '../process.js';
-import { programHeaders, PT_INTERP } from '../util/elf.js';
+import { SimError } from '../core/errors.js';
+import { which } from '../core/process.js';
+import { programHeaders, PT_INTERP } from '../core/elf.js';
 
 /** True when the ELF has no PT_INTERP program header, i.e. needs no dynamic loader. Pure. */
 export function isStaticElf(elf: Buffer): boolean {

@@ -8,10 +8,10 @@ import { constants } from 'node:fs';
 import { access, readFile, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { writeJsonAtomic } from '../cache/atomic.js';
-import { emit, type EventSink } from '../events.js';
-import { cacheDir } from '../paths.js';
-import { run, spawn } from '../process.js';
+import { writeJsonAtomic } from '../core/atomic.js';
+import { emit, type EventSink } from '../core/events.js';
+import { cacheDir } from '../core/paths.js';
+import { run, spawn } from '../core/process.js';
 
 /**
  * Why this accelerator, as a stable code: `forced` (SIM_ACCEL), `works` (the KVM test boot

@@ -1,6 +1,6 @@
 /** The QEMU argument list for a plan. Pure, and unit-tested to the byte. */
 import type { DisplayPlan } from '../display/options.js';
-import type { BootPlan } from '../plan.js';
+import type { BootPlan } from '../boot/plan.js';
 import { GUEST_PORTS } from './protocol.js';
 
 /** QEMU splits option values on commas; a literal comma is written twice. */

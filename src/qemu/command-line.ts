@@ -1,5 +1,5 @@
-import type { BootPlan } from '../plan.js';
-import { missingTool, tiedToParent, which } from '../process.js';
+import type { BootPlan } from '../boot/plan.js';
+import { missingTool, tiedToParent, which } from '../core/process.js';
 import { qemuArgs } from './args.js';
 
 /**

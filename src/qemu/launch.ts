@@ -3,10 +3,10 @@
  * status, the deadline, interruption, and the guest crashing.
  */
 import { rm } from 'node:fs/promises';
-import { SimError } from '../errors.js';
-import { emit, type EventSink } from '../events.js';
-import type { BootPlan } from '../plan.js';
-import { spawn, spawnFailure } from '../process.js';
+import { SimError } from '../core/errors.js';
+import { emit, type EventSink } from '../core/events.js';
+import type { BootPlan } from '../boot/plan.js';
+import { spawn, spawnFailure } from '../core/process.js';
 import { qemuCommandLine } from './command-line.js';
 import { lineSplitter, parseControlLine, RingBuffer, SocketEndpoint } from './channel.js';
 import { MarkerSplitter } from '../simulators/marker.js';
@@ -32,7 +32,7 @@ export interface LaunchResult {
 
 /** How long a guest may take to power off once its command's output was read. */
 const POWEROFF_GRACE_MS = 60_000;
-/** How long the guest agent waits for the host to read the output (initramfs/agent, `read -t`). */
+/** How long the guest agent waits for the host to read the output (guest/agent, `read -t`). */
 const GUEST_DRAIN_MS = 600_000;
 
 export async function launch(plan: BootPlan, options: LaunchOptions): Promise<LaunchResult> {

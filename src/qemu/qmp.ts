@@ -3,7 +3,7 @@
  * Used to stop a simulator cleanly (system_powerdown), take screenshots and ask QEMU's state.
  */
 import net from 'node:net';
-import { SimError } from '../errors.js';
+import { SimError } from '../core/errors.js';
 
 interface Pending {
   resolve: (value: unknown) => void;

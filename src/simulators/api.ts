@@ -5,7 +5,7 @@
  */
 import net from 'node:net';
 import path from 'node:path';
-import { SimError } from '../errors.js';
+import { SimError } from '../core/errors.js';
 
 export type ApiRequest =
   | { op: 'events' }
@@ -16,7 +16,7 @@ export type ApiRequest =
   | { op: 'qmp'; command: string; arguments?: Record<string, unknown> };
 
 export type ApiReply =
-  | { type: 'event'; event: import('../events.js').SimEvent }
+  | { type: 'event'; event: import('../core/events.js').SimEvent }
   | { type: 'output'; stream: 'stdout' | 'stderr'; data: string }
   | { type: 'exit'; status: number }
   | { type: 'ready'; ms: number }

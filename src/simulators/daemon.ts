@@ -7,10 +7,10 @@
 import { appendFile, readFile, rm } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
-import { emit, stopwatch, type SimEvent, type SimEventInput } from '../events.js';
+import { emit, stopwatch, type SimEvent, type SimEventInput } from '../core/events.js';
 import { renderCommand } from '../initramfs/guest-config.js';
-import type { BootPlan } from '../plan.js';
-import { spawn } from '../process.js';
+import type { BootPlan } from '../boot/plan.js';
+import { spawn } from '../core/process.js';
 import { qemuCommandLine } from '../qemu/command-line.js';
 import { lineSplitter, parseControlLine, SocketEndpoint } from '../qemu/channel.js';
 import { QmpClient } from '../qemu/qmp.js';

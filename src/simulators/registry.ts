@@ -6,11 +6,11 @@
 import { chmod, mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { writeJsonAtomic } from '../cache/atomic.js';
-import { SimError } from '../errors.js';
-import { simulatorName } from '../option-values.js';
-import { runtimeDir } from '../paths.js';
-import { isAlive } from '../util/pids.js';
+import { writeJsonAtomic } from '../core/atomic.js';
+import { SimError } from '../core/errors.js';
+import { simulatorName } from '../config/option-values.js';
+import { runtimeDir } from '../core/paths.js';
+import { isAlive } from '../core/pids.js';
 
 export { isAlive };
 

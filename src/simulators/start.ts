@@ -4,12 +4,12 @@
  */
 import { access, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { prepareBoot, DEFAULT_TIMEOUT_MS, type BootOptions } from '../boot.js';
+import { prepareBoot, DEFAULT_TIMEOUT_MS, type BootOptions } from '../boot/boot.js';
 import { describeDisplay } from '../display/options.js';
-import { SimError } from '../errors.js';
-import { emit, type EventSink, type SimEvent } from '../events.js';
-import { packageRoot } from '../paths.js';
-import { spawnDetached } from '../process.js';
+import { SimError } from '../core/errors.js';
+import { emit, type EventSink, type SimEvent } from '../core/events.js';
+import { packageRoot } from '../core/paths.js';
+import { spawnDetached } from '../core/process.js';
 import { apiSocket, request } from './api.js';
 import type { DaemonSpec } from './daemon.js';
 import { claimName, findSimulator, isAlive, removeSimulatorDir, simulatorDir, type SimulatorState } from './registry.js';

@@ -11,7 +11,7 @@ import { bigImage } from '../helpers/fault-images.js';
 import { assertClearError, bootWorks, demoEnv, phase, processesUsing, survive, waitForEvent, waitUntil, type FaultEnv } from '../helpers/faults.js';
 import { buildFixtureImage, type FixtureImage } from '../helpers/fixture-image.js';
 import { sim } from '../helpers/sim.js';
-import { isAlive } from '../../src/util/pids.js';
+import { isAlive } from '../../src/core/pids.js';
 
 let fixture: FixtureImage;
 let env: FaultEnv;

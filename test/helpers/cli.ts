@@ -1,6 +1,6 @@
 /** Running the CLI in-process, stopped right before a command's handler, and reading its table. */
 import yargs, { type Argv } from 'yargs';
-import { createCli, main } from '../../src/cli.js';
+import { createCli, main } from '../../src/cli/main.js';
 
 export interface CliRun {
   code: number;

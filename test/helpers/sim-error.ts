@@ -1,5 +1,5 @@
 import * as assert from 'uvu/assert';
-import { SimError } from '../../src/errors.js';
+import { SimError } from '../../src/core/errors.js';
 
 /** Await `promise` (or call it) and assert it fails with a SimError of `code`; returns the error. */
 export async function expectSimError(promise: Promise<unknown> | (() => unknown), code: string): Promise<SimError> {

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa, type Options } from 'execa';
-import { simEventSchema, type SimEvent } from '../../src/events.js';
+import { simEventSchema, type SimEvent } from '../../src/core/events.js';
 
 export const SIM_BIN = fileURLToPath(new URL('../../bin/sim.js', import.meta.url));
 

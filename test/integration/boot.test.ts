@@ -9,11 +9,11 @@ import { mkdir, mkdtemp, readFile, rm, writeFile, copyFile, chmod, open } from '
 import os from 'node:os';
 import path from 'node:path';
 import { buildFixtureImage, buildFixturePrefix, type FixtureImage } from '../helpers/fixture-image.js';
-import { isAlive } from '../../src/util/pids.js';
+import { isAlive } from '../../src/core/pids.js';
 import { freshEnv, parseEvents, sessionsLeft, sim, type SimEnv } from '../helpers/sim.js';
-import { boot } from '../../src/boot.js';
-import { listImages } from '../../src/image/store.js';
-import { sha256File } from '../../src/image/hash.js';
+import { boot } from '../../src/boot/boot.js';
+import { listImages } from '../../src/images/store.js';
+import { sha256File } from '../../src/images/hash.js';
 
 let fixture: FixtureImage;
 let env: SimEnv;
@@ -201,7 +201,7 @@ test('a kernel without modules is refused at import', async () => {
   await mkdir(path.join(dir, 'tree/usr/lib/modules/6.1.0-1-amd64'), { recursive: true });
   await writeFile(path.join(dir, 'tree/boot/vmlinuz-6.1.0-1-amd64'), 'not really a kernel');
   // sim's process wrapper: it finds mke2fs in /usr/sbin also with a normal user's PATH.
-  const { run } = await import('../../src/process.js');
+  const { run } = await import('../../src/core/process.js');
   await run('mke2fs', ['-q', '-F', '-t', 'ext4', '-d', path.join(dir, 'tree'), path.join(dir, 'nomod.ext4'), '8M']);
   const add = await sim(['image', 'add', path.join(dir, 'nomod.ext4')], env);
   assert.is(add.exitCode, 65);

@@ -8,7 +8,7 @@ import { mkdtemp, readdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { buildFixtureImage, buildFixturePrefix } from '../helpers/fixture-image.js';
-import { isAlive } from '../../src/util/pids.js';
+import { isAlive } from '../../src/core/pids.js';
 import { freshEnv, sim, type SimEnv } from '../helpers/sim.js';
 
 let env: SimEnv;

@@ -1,0 +1,172 @@
+/**
+ * One boot, top to bottom: resolve the image, check the overlay, pick the accelerator, make the
+ * initrd and the session disk, plan, launch, clean up.
+ */
+import { rm, stat } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { ImageMeta } from '../images/meta.js';
+import { describeDisplay, displaySummary } from '../display/options.js';
+import { resolveDisplay } from '../display/probe.js';
+import { isSimError, SimError } from '../core/errors.js';
+import { emit, stopwatch, type EventSink } from '../core/events.js';
+import { baseInitramfs, writeSessionInitrd } from '../initramfs/build.js';
+import { displayModules } from '../initramfs/modules.js';
+import { imageDir, imageFile, resolveImage, verifyImage } from '../images/store.js';
+import { checkBootValues, planBoot, type BootPlan, type BootRequest } from './plan.js';
+import { probeAccelerator } from '../qemu/accel.js';
+import { accelDetails, accelLine } from '../qemu/accel-summary.js';
+import { findQboot } from '../qemu/firmware.js';
+import { launch } from '../qemu/launch.js';
+import { createSessionDir, createSessionDisk, sweepStaleSessions } from './session.js';
+
+export interface BootOptions {
+  /** Image name or id. */
+  image: string;
+  overlay?: string;
+  command?: string[];
+  /** Run the command right after switch_root instead of booting the image's init. */
+  noInit?: boolean;
+  init?: string;
+  memoryMiB?: number;
+  cpus?: number;
+  kernelArgs?: string[];
+  interactive?: boolean;
+  timeoutMs?: number;
+  /** Boot the compressed kernel even when the uncompressed one was extracted. */
+  compressedKernel?: boolean;
+  /** gtk, sdl, vnc, spice or none (see src/display/options.ts for the defaults). */
+  display?: string;
+  /** WIDTHxHEIGHT of the virtual screen (default 1280x800). */
+  resolution?: string;
+  /** VNC on a loopback TCP port ("127.0.0.1:5901") instead of a private unix socket. */
+  vncListen?: string;
+  events?: EventSink;
+  signal?: AbortSignal;
+  env?: NodeJS.ProcessEnv;
+  /** Hook for image provisioning (e.g. build the default image when missing). */
+  resolve?: (ref: string, events?: EventSink) => Promise<ImageMeta>;
+}
+
+export interface BootResult {
+  exitCode: number;
+  accel: string;
+  image: string;
+  readyMs?: number;
+  totalMs: number;
+}
+
+export const DEFAULT_TIMEOUT_MS = 300_000;
+
+async function checkOverlay(overlay: string): Promise<string> {
+  const absolute = path.resolve(overlay);
+  let failure: NodeJS.ErrnoException | undefined;
+  const info = await stat(absolute).catch((error: NodeJS.ErrnoException) => void (failure = error));
+  if (failure?.code === 'ELOOP') throw new SimError('OVERLAY_NOT_DIRECTORY', `The overlay prefix ${absolute} is a symbolic link that loops.`, 'Point --overlay at the real directory your build installs into.');
+  if (!info) throw new SimError('OVERLAY_NOT_FOUND', `The overlay prefix ${absolute} does not exist.`, 'Build or install your component into it first (e.g. meson install --destdir), or fix the path.');
+  if (!info.isDirectory()) throw new SimError('OVERLAY_NOT_DIRECTORY', `The overlay prefix ${absolute} is not a directory.`, 'Pass the directory your build installs into (a DESTDIR-style prefix with usr/ inside).');
+  return absolute;
+}
+
+/**
+ * Bit rot keeps a base disk's size and mtime, so the cheap check before a boot passes; when
+ * QEMU or qemu-img then fails, the full check says whether the stored image is to blame.
+ */
+async function blameRot(image: ImageMeta, env: NodeJS.ProcessEnv, error: unknown): Promise<never> {
+  if (isSimError(error) && ['TOOL_FAILED', 'QEMU_FAILED', 'GUEST_CRASHED'].includes(error.code)) await verifyImage(image, { full: true, env });
+  throw error;
+}
+
+/** QEMU cannot set up more guest memory than the host can give it. */
+function checkHostMemory(memoryMiB: number | undefined): void {
+  const hostMiB = Math.floor(os.totalmem() / 1024 ** 2);
+  if (memoryMiB !== undefined && memoryMiB > hostMiB) {
+    throw new SimError('USAGE', `The guest memory (${memoryMiB} MiB) is more than this host has (${hostMiB} MiB).`, `Give --memory ${Math.min(2048, Math.floor(hostMiB / 2))} or another value below ${hostMiB}.`);
+  }
+}
+
+export interface PreparedBoot {
+  plan: BootPlan;
+  image: ImageMeta;
+  elapsed: () => number;
+}
+
+/**
+ * Everything up to starting QEMU: image (checked), accelerator, initramfs, plan, initrd and
+ * copy-on-write disk in `sessionDir` (made by `makeSessionDir` once the cheap checks passed).
+ */
+export async function prepareBoot(options: BootOptions & { detached?: boolean }, makeSessionDir: () => Promise<string>): Promise<PreparedBoot> {
+  const env = options.env ?? process.env;
+  const events = options.events;
+  const elapsed = stopwatch();
+  checkBootValues(options);
+  checkHostMemory(options.memoryMiB);
+  const overlay = options.overlay ? await checkOverlay(options.overlay) : undefined;
+  const interactive = options.interactive ?? !options.command?.length;
+  const display = await resolveDisplay(
+    { display: options.display, resolution: options.resolution, vncListen: options.vncListen },
+    options.detached ? 'detached' : interactive ? 'interactive' : 'command',
+    { env },
+  );
+
+  const image = options.resolve ? await options.resolve(options.image, events) : await resolveImage(options.image, env);
+  await verifyImage(image, { env });
+  emit(events, { type: 'phase', phase: 'image-ready', ms: elapsed(), detail: { image: image.names[0] ?? image.id, id: image.id, kernel: image.kernel.version } });
+
+  const accel = await probeAccelerator({ env, kernel: imageFile(image, image.kernel.file, env), events });
+  emit(events, { type: 'log', level: 'info', message: accelLine(accel) });
+  emit(events, { type: 'log', level: 'debug', message: accelDetails(accel) });
+
+  const initramfs = await baseInitramfs(image, env, { extraModules: display ? displayModules : [] });
+  if (initramfs.unavailable.length) {
+    emit(events, { type: 'log', level: 'warn', message: `the image's stored kernel has no ${initramfs.unavailable.join(', ')}: the screen may stay in text mode (import the image again to keep these modules)` });
+  }
+  emit(events, { type: 'phase', phase: 'initramfs-ready', ms: elapsed(), detail: { cached: initramfs.cached, key: initramfs.key, modules: initramfs.modules } });
+
+  const request: BootRequest = {
+    overlay,
+    command: options.command?.length ? options.command : undefined,
+    mode: options.noInit ? 'direct' : 'init',
+    init: options.init,
+    memoryMiB: options.memoryMiB ?? 1024,
+    cpus: options.cpus ?? 2,
+    kernelArgs: options.kernelArgs ?? [],
+    interactive,
+    fastKernel: !options.compressedKernel,
+    detached: options.detached,
+    display,
+    bios: display ? undefined : await findQboot(),
+  };
+  // Plan once with a placeholder to catch usage errors before anything is created.
+  planBoot({ request, image, imageDir: imageDir(image, env), accel: accel.accel, sessionDir: '/' });
+  const sessionDir = await makeSessionDir();
+  const plan = planBoot({ request, image, imageDir: imageDir(image, env), accel: accel.accel, sessionDir });
+  await writeSessionInitrd(initramfs.path, plan.guest, plan.files.initrd);
+  await createSessionDisk(plan.baseDisk, plan.files.disk).catch((error: unknown) => blameRot(image, env, error));
+  emit(events, { type: 'phase', phase: 'session-ready', ms: elapsed(), detail: { dir: sessionDir, ...(plan.display ? { display: describeDisplay(plan.display) } : {}) } });
+  if (plan.display) emit(events, { type: 'log', level: 'info', message: displaySummary(plan.display) });
+  return { plan, image, elapsed };
+}
+
+/** Boot in the foreground: run the command (or the console) until the guest powers off. */
+export async function boot(options: BootOptions): Promise<BootResult> {
+  const env = options.env ?? process.env;
+  let sessionDir: string | undefined;
+  try {
+    const { plan, image, elapsed } = await prepareBoot(options, async () => {
+      await sweepStaleSessions(env);
+      sessionDir = await createSessionDir(env);
+      return sessionDir;
+    });
+    const result = await launch(plan, {
+      events: options.events,
+      timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+      signal: options.signal,
+      elapsed,
+      deleteOnceRunning: [plan.files.disk, plan.files.initrd],
+    }).catch((error: unknown) => blameRot(image, env, error));
+    return { exitCode: result.exitCode, accel: result.accel, image: image.names[0] ?? image.id, readyMs: result.readyMs, totalMs: elapsed() };
+  } finally {
+    if (sessionDir) await rm(sessionDir, { recursive: true, force: true });
+  }
+}

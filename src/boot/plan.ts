@@ -1,0 +1,172 @@
+/**
+ * Planning a boot: everything decided, nothing started. `planBoot` is pure; its inputs are the
+ * request, the stored image, the accelerator verdict and the session directory.
+ */
+import path from 'node:path';
+import type { ImageMeta } from '../images/meta.js';
+import { displayPlan, type DisplayChoice, type DisplayPlan } from '../display/options.js';
+import type { z } from 'zod';
+import { SimError } from '../core/errors.js';
+import { accepted, cpuCount, guestProgram, kernelArg, memoryMiB, timeoutSeconds } from '../config/option-values.js';
+import { overlayBindirs, overlayLibdirs, type GuestConfig } from '../initramfs/guest-config.js';
+
+export type Accel = 'kvm' | 'tcg';
+
+export interface BootRequest {
+  /** Absolute path of the overlay prefix, when there is one. */
+  overlay?: string;
+  /** Command to run in the guest; absent for an interactive boot. */
+  command?: string[];
+  /** init: the image's own init (systemd...); direct: run the command right after switch_root. */
+  mode: 'init' | 'direct';
+  init?: string;
+  memoryMiB: number;
+  cpus: number;
+  /** Extra kernel command-line words. */
+  kernelArgs: string[];
+  /** Show the guest's serial console on this terminal (interactive) instead of capturing it. */
+  interactive: boolean;
+  /** Prefer the uncompressed kernel when the image has one. */
+  fastKernel: boolean;
+  /** A long-running simulator: the guest serves `sim exec` and may be rebooted in place. */
+  detached?: boolean;
+  /** A screen (decided by src/display); absent for the plain headless boot without a graphics device. */
+  display?: DisplayChoice;
+  /** Fast firmware for -bios (qboot.rom, see src/qemu/firmware.ts); used only without a screen. */
+  bios?: string;
+}
+
+export interface SessionFiles {
+  dir: string;
+  disk: string;
+  initrd: string;
+  ctl: string;
+  out: string;
+  err: string;
+  console: string;
+  cmd: string;
+  qmp: string;
+  consoleLog: string;
+}
+
+export interface BootPlan {
+  qemuBinary: string;
+  accel: Accel;
+  memoryMiB: number;
+  cpus: number;
+  kernel: string;
+  append: string[];
+  baseDisk: string;
+  files: SessionFiles;
+  overlay?: { path: string; tag: string };
+  interactive: boolean;
+  detached: boolean;
+  guest: GuestConfig;
+  display?: DisplayPlan;
+  /** -bios file; absent: QEMU's default (SeaBIOS). */
+  bios?: string;
+}
+
+export const OVERLAY_TAG = 'simoverlay';
+
+export function sessionFiles(dir: string): SessionFiles {
+  // Short names: unix socket paths are limited to 107 bytes.
+  return {
+    dir,
+    disk: path.join(dir, 'disk.qcow2'),
+    initrd: path.join(dir, 'initrd.cpio'),
+    ctl: path.join(dir, 'ctl.sock'),
+    out: path.join(dir, 'out.sock'),
+    err: path.join(dir, 'err.sock'),
+    console: path.join(dir, 'con.sock'),
+    cmd: path.join(dir, 'cmd.sock'),
+    qmp: path.join(dir, 'qmp.sock'),
+    consoleLog: path.join(dir, 'console.log'),
+  };
+}
+
+/** Kernel command-line words must not break the line apart or smuggle quotes. */
+export function checkKernelArg(arg: string): string {
+  if (!kernelArg.safeParse(arg).success) {
+    throw new SimError('USAGE', `The kernel argument '${arg}' contains characters sim does not pass on.`, 'Use plain key=value words (letters, digits and _ . , : = / @ + -).');
+  }
+  return arg;
+}
+
+/**
+ * The numbers and words of a request from the library API, checked as the CLI checks them
+ * (src/config/option-values.ts) so that nothing a caller passed reaches QEMU unchecked.
+ */
+export function checkBootValues(values: { memoryMiB?: number; cpus?: number; timeoutMs?: number; init?: string; kernelArgs?: readonly string[] }): void {
+  const checks: [string, unknown, z.ZodType][] = [
+    ['memoryMiB', values.memoryMiB, memoryMiB],
+    ['cpus', values.cpus, cpuCount],
+    ['timeoutMs', values.timeoutMs === undefined ? undefined : values.timeoutMs / 1000, timeoutSeconds],
+    ['init', values.init, guestProgram],
+  ];
+  for (const [name, value, schema] of checks) {
+    const result = value === undefined ? undefined : schema.safeParse(value);
+    if (result && !result.success) throw new SimError('USAGE', `${name} takes ${accepted(result.error)}, not ${String(value)}.`, 'Pass a value in that range.');
+  }
+  for (const arg of values.kernelArgs ?? []) checkKernelArg(arg);
+}
+
+export function planBoot(input: {
+  request: BootRequest;
+  image: ImageMeta;
+  imageDir: string;
+  accel: Accel;
+  sessionDir: string;
+  qemuBinary?: string;
+}): BootPlan {
+  const { request, image, imageDir } = input;
+  if (request.detached && request.command?.length) {
+    throw new SimError('USAGE', 'A detached simulator does not take a command.', "Start it with 'sim boot --detach', then run commands with 'sim exec -- CMD'.");
+  }
+  if (request.mode === 'direct' && !request.command?.length && !request.detached) {
+    throw new SimError('USAGE', 'Direct mode (--no-init) needs a command to run.', 'Add the command after --, e.g. sim boot --no-init -- uname -a');
+  }
+  const kernel = path.join(imageDir, request.fastKernel && image.kernel.vmlinux ? image.kernel.vmlinux : image.kernel.file);
+  const rootDevice = image.root.partition ? `/dev/vda${image.root.partition}` : '/dev/vda';
+  const append = [
+    // With a screen the kernel writes there too; the last console= stays /dev/console (serial).
+    ...(request.display ? ['console=tty0'] : []),
+    'console=ttyS0',
+    'panic=-1',
+    // A panic or a hung boot should end the run, not wait for a person.
+    'oops=panic',
+    // Skips the self-tests of the kernel's crypto algorithms: about 0.3 s of a TCG boot (see bench/).
+    'cryptomgr.notests',
+    ...(request.interactive && !request.detached ? [] : ['quiet']),
+    ...request.kernelArgs.map(checkKernelArg),
+  ];
+  const files = sessionFiles(input.sessionDir);
+  return {
+    qemuBinary: input.qemuBinary ?? 'qemu-system-x86_64',
+    accel: input.accel,
+    memoryMiB: request.memoryMiB,
+    cpus: request.cpus,
+    kernel,
+    append,
+    baseDisk: path.join(imageDir, image.disk.file),
+    files,
+    overlay: request.overlay ? { path: request.overlay, tag: OVERLAY_TAG } : undefined,
+    interactive: request.interactive && !request.detached,
+    detached: Boolean(request.detached),
+    ...(request.display ? { display: displayPlan(request.display, { vncSocket: path.join(input.sessionDir, 'vnc.sock'), spiceSocket: path.join(input.sessionDir, 'spice.sock') }) } : {}),
+    ...(request.bios && !request.display ? { bios: request.bios } : {}),
+    guest: {
+      rootDevice,
+      fstype: image.root.fstype,
+      overlayTag: request.overlay ? OVERLAY_TAG : undefined,
+      libdirs: overlayLibdirs(image.libdir),
+      bindirs: overlayBindirs(),
+      cacheMode: 'none',
+      mode: request.mode,
+      init: request.init,
+      autologin: true,
+      command: request.command,
+      serve: Boolean(request.detached),
+    },
+  };
+}

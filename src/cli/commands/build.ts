@@ -1,0 +1,64 @@
+import type { Argv, CommandModule } from 'yargs';
+import { emit } from '../../core/events.js';
+import { build, rebuildAndBoot } from '../../loop/rebuild.js';
+import { bootOptions, bootRequestFrom, type BootArgs } from './boot.js';
+import { hostPath, imageRef, moduleName, rebootPolicy } from '../../config/option-values.js';
+import { runCommand, type GlobalArgs } from './context.js';
+import { checked, checkedEach } from '../option-value.js';
+
+interface ProjectArgs extends GlobalArgs {
+  modules: string[];
+  config?: string;
+  image?: string;
+}
+
+/** yargs hands a single variadic positional over as a plain string. */
+function moduleList(value: string[] | string | undefined): string[] {
+  return ([] as string[]).concat(value ?? []).map(String);
+}
+
+function projectOptions<T>(yargs: Argv<T>) {
+  return yargs
+    .positional('modules', { type: 'string', array: true, default: [] as string[], describe: "Modules from sim.json (default: all of them)", coerce: checkedEach('MODULE', moduleName) })
+    .option('config', { alias: 'c', type: 'string', describe: 'sim.json to use (default: found from the current directory upward)', coerce: checked('--config', hostPath) });
+}
+
+export const buildCommand: CommandModule<GlobalArgs, ProjectArgs> = {
+  command: 'build [modules..]',
+  describe: "Build modules from sim.json into the overlay prefix, matching the image's paths",
+  builder: (y) =>
+    projectOptions(y).option('image', { alias: 'i', type: 'string', describe: "Image whose libdir to build for (default: sim.json's image, else debian)", coerce: checked('--image', imageRef) }) as unknown as Argv<ProjectArgs>,
+  handler: async (args) => {
+    process.exitCode = await runCommand(args, async ({ events, signal }) => {
+      const result = await build(moduleList(args.modules), { configPath: args.config, image: args.image, events, signal });
+      for (const r of result.results) {
+        const what = r.changedFiles.length ? `${r.changedFiles.length} file(s) updated` : 'up to date';
+        emit(events, { type: 'log', level: 'info', message: `${r.module}: ${what}${r.configured ? ' (configured)' : ''} in ${(r.ms / 1000).toFixed(1)} s` });
+      }
+      emit(events, { type: 'log', level: 'info', message: `prefix: ${result.prefix}` });
+    });
+  },
+};
+
+type RebuildArgs = ProjectArgs & BootArgs & { reboot: 'auto' | 'always' | 'never' };
+
+const rebuildDescription = 'Build modules into the overlay prefix, then boot with it (every boot option applies)';
+
+export const rebuildAndBootCommand: CommandModule<GlobalArgs, RebuildArgs> = {
+  command: 'rebuild-and-boot [modules..]',
+  describe: rebuildDescription,
+  builder: (y) =>
+    bootOptions(projectOptions(y.usage(`$0 rebuild-and-boot [modules..] [options] [-- command...]\n\n${rebuildDescription}`)), { image: undefined }).option('reboot', {
+      choices: ['auto', 'always', 'never'] as const,
+      default: 'auto' as const,
+      describe: 'With a detached simulator already serving this prefix: reboot it in place for library changes (auto), always, or never',
+      coerce: checked('--reboot', rebootPolicy),
+    }) as unknown as Argv<RebuildArgs>,
+  handler: async (args) => {
+    process.exitCode = await runCommand(args, async ({ events, signal }) => {
+      const request = bootRequestFrom(args);
+      const result = await rebuildAndBoot({ ...request, image: args.image, modules: moduleList(args.modules), configPath: args.config, reboot: args.reboot, events, signal });
+      return result.exitCode;
+    }, { interactive: !args['--']?.length });
+  },
+};

@@ -1,0 +1,97 @@
+/**
+ * What every command shares: the event sink (human or NDJSON), --verbose, turning errors into
+ * one clear message and a stable exit code, and Ctrl-C/SIGTERM into an abort signal.
+ */
+import os from 'node:os';
+import { SimError, isSimError, ExitCode, noSpaceError, permissionError } from '../../core/errors.js';
+import { emit, type EventSink, type SimEvent } from '../../core/events.js';
+import { cacheDir, runtimeDir } from '../../core/paths.js';
+import { setCommandLogger } from '../../core/process.js';
+import { createHumanRenderer } from '../progress.js';
+
+export interface GlobalArgs {
+  json?: boolean;
+  verbose?: boolean;
+}
+
+export interface CommandContext {
+  events: EventSink;
+  json: boolean;
+  verbose: boolean;
+  signal: AbortSignal;
+}
+
+export interface SinkOptions {
+  /** The guest's serial console will own the terminal once QEMU starts: stay quiet then. */
+  interactive?: boolean;
+}
+
+function createSink(args: GlobalArgs, options: SinkOptions): { events: EventSink; close: () => void } {
+  if (args.json) return { events: (event: SimEvent) => void process.stdout.write(`${JSON.stringify(event)}\n`), close: () => undefined };
+  const human = createHumanRenderer(process.stderr, { verbose: args.verbose });
+  let terminalTaken = false;
+  const events = (event: SimEvent) => {
+    if (event.type === 'output') {
+      human(event);
+      (event.stream === 'stdout' ? process.stdout : process.stderr).write(event.data);
+    } else if (event.type === 'console') {
+      if (args.verbose) {
+        human(event);
+        process.stderr.write(`${event.line}\n`);
+      }
+    } else if (event.type === 'error' || !terminalTaken) {
+      human(event);
+    }
+    if (options.interactive && event.type === 'phase' && event.phase === 'qemu-started') {
+      human.close();
+      terminalTaken = true;
+    }
+  };
+  return { events, close: () => human.close() };
+}
+
+/** Run a command body; returns the process exit code. */
+export async function runCommand(args: GlobalArgs, body: (ctx: CommandContext) => Promise<number | void>, options: SinkOptions = {}): Promise<number> {
+  const { events, close } = createSink(args, options);
+  const controller = new AbortController();
+  const onSignal = () => controller.abort();
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  if (args.verbose) setCommandLogger((line) => emit(events, { type: 'log', level: 'info', message: `$ ${line}` }));
+  try {
+    const code = (await body({ events, json: Boolean(args.json), verbose: Boolean(args.verbose), signal: controller.signal })) ?? 0;
+    emit(events, { type: 'result', exitCode: code });
+    return code;
+  } catch (error) {
+    const simError = noSpaceError(error) ?? (isSimError(error)
+      ? error
+      : permissionError(error, ownDirs(), userName()) ??
+        new SimError('TOOL_FAILED', `sim failed unexpectedly: ${(error as Error)?.message ?? String(error)}`, 'This is a bug in sim; please report it with the output of --verbose.'));
+    if (!isSimError(error) && args.verbose) process.stderr.write(`${(error as Error)?.stack ?? error}\n`);
+    emit(events, { type: 'error', code: simError.code, message: simError.message, hint: simError.hint, details: simError.details.length ? simError.details : undefined });
+    const code = simError.exitCode ?? ExitCode.failure;
+    emit(events, { type: 'result', exitCode: code });
+    return code;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    setCommandLogger(undefined);
+    close();
+  }
+}
+
+/** sim's own directories, whose permission errors get the hint to take them back. */
+function ownDirs(): { dir: string; variable: string }[] {
+  return [
+    { dir: runtimeDir(), variable: 'SIM_RUNTIME_DIR' },
+    { dir: cacheDir(), variable: 'SIM_CACHE_DIR' },
+  ];
+}
+
+function userName(): string {
+  try {
+    return os.userInfo().username;
+  } catch {
+    return '$USER';
+  }
+}

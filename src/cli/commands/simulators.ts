@@ -1,0 +1,81 @@
+import type { Argv, CommandModule } from 'yargs';
+import { emit } from '../../core/events.js';
+import { openConsole } from '../../simulators/api.js';
+import { findSimulator, listSimulators, simulatorDir } from '../../simulators/registry.js';
+import { execInSimulator, stopSimulator } from '../../simulators/start.js';
+import { simulatorName, timeoutSeconds } from '../../config/option-values.js';
+import { runCommand, type GlobalArgs } from './context.js';
+import { checked } from '../option-value.js';
+
+type NameArgs = GlobalArgs & { name?: string; '--'?: (string | number)[] };
+const nameArg = <T>(y: Argv<T>) => y.positional('name', { type: 'string', describe: 'Simulator name (default: the only one running)', coerce: checked('NAME', simulatorName) });
+
+function uptime(startedAt: string): string {
+  const s = Math.round((Date.now() - Date.parse(startedAt)) / 1000);
+  return s < 60 ? `${s}s` : s < 3600 ? `${Math.floor(s / 60)}m${s % 60}s` : `${Math.floor(s / 3600)}h${Math.floor((s % 3600) / 60)}m`;
+}
+
+export const lsCommand: CommandModule<GlobalArgs, GlobalArgs> = {
+  command: 'ls',
+  describe: 'List running simulators (stale entries are cleaned up)',
+  handler: async (args) => {
+    process.exitCode = await runCommand(args, async ({ json }) => {
+      const sims = await listSimulators();
+      if (json) {
+        for (const s of sims) process.stdout.write(`${JSON.stringify({ type: 'simulator', time: new Date().toISOString(), ...s })}\n`);
+        return;
+      }
+      process.stdout.write('NAME\tSTATUS\tIMAGE\tOVERLAY\tPID\tACCEL\tUPTIME\n');
+      for (const s of sims) process.stdout.write(`${s.name}\t${s.status}\t${s.image}\t${s.overlay ?? '-'}\t${s.pid}\t${s.accel}\t${uptime(s.startedAt)}\n`);
+    });
+  },
+};
+
+const execDescription = 'Run a command in a running simulator; exits with its status';
+
+export const execCommand: CommandModule<GlobalArgs, NameArgs> = {
+  // The guest's command follows `--`: shown in the usage, not declared (yargs would fill it from other words).
+  command: 'exec [name]',
+  describe: execDescription,
+  builder: (y) => nameArg(y.usage(`$0 exec [name] -- command...\n\n${execDescription}`)) as unknown as Argv<NameArgs>,
+  handler: async (args) => {
+    process.exitCode = await runCommand(args, async ({ events }) => execInSimulator(args.name, (args['--'] ?? []).map(String), { events }));
+  },
+};
+
+export const stopCommand: CommandModule<GlobalArgs, NameArgs & { timeout: number }> = {
+  command: 'stop [name]',
+  describe: 'Shut a simulator down (ACPI power-off, then kill after --timeout seconds)',
+  builder: (y) => nameArg(y).option('timeout', { type: 'string', default: '30', describe: 'Seconds to wait for a clean power-off', coerce: checked('--timeout', timeoutSeconds) }) as unknown as Argv<NameArgs & { timeout: number }>,
+  handler: async (args) => {
+    process.exitCode = await runCommand(args, async ({ events }) => {
+      const sim = await stopSimulator(args.name, { timeoutMs: args.timeout * 1000 });
+      emit(events, { type: 'log', level: 'info', message: `stopped ${sim.name}` });
+    });
+  },
+};
+
+export const consoleCommand: CommandModule<GlobalArgs, NameArgs> = {
+  command: 'console [name]',
+  describe: "Attach to a simulator's serial console (Ctrl-] detaches)",
+  builder: (y) => nameArg(y) as unknown as Argv<NameArgs>,
+  handler: async (args) => {
+    process.exitCode = await runCommand(args, async ({ events }) => {
+      const sim = await findSimulator(args.name);
+      const socket = await openConsole(simulatorDir(sim.name));
+      emit(events, { type: 'log', level: 'info', message: `attached to ${sim.name}'s console; Ctrl-] detaches` });
+      const stdin = process.stdin;
+      if (stdin.isTTY) stdin.setRawMode(true);
+      socket.pipe(process.stdout);
+      const onInput = (data: Buffer) => {
+        if (data.includes(0x1d)) return socket.end();
+        socket.write(data);
+      };
+      stdin.on('data', onInput);
+      await new Promise<void>((resolve) => socket.on('close', resolve));
+      stdin.off('data', onInput);
+      if (stdin.isTTY) stdin.setRawMode(false);
+      stdin.pause();
+    });
+  },
+};

@@ -1,0 +1,110 @@
+/**
+ * The values a user types — on the command line, in sim.json or in an image recipe — each
+ * defined once, as a zod schema whose message says what is accepted. The CLI checks option
+ * values with these while it parses (src/cli/option-value.ts) and the file schemas embed
+ * them, so a value is refused the same way wherever it is written, and never reaches QEMU or
+ * another tool unchecked.
+ */
+import { z } from 'zod';
+import { DISPLAY_BACKENDS, parseResolution, parseVncListen } from '../display/options.js';
+import { isSimError } from '../core/errors.js';
+
+const SIZE = /^(\d+(?:\.\d+)?)([KMGT])?$/i;
+const UNIT_POWER = { K: 1, M: 2, G: 3, T: 4 } as const;
+
+/** "2G" -> bytes, binary units; a bare number counts in `bareUnit` (none: a unit is required). */
+export function sizeBytes(text: string, bareUnit?: keyof typeof UNIT_POWER): number | undefined {
+  const m = SIZE.exec(text.trim());
+  const unit = (m?.[2]?.toUpperCase() ?? bareUnit) as keyof typeof UNIT_POWER | undefined;
+  if (!m || !unit) return undefined;
+  return Number(m[1]) * 1024 ** UNIT_POWER[unit];
+}
+
+/** A filesystem size with a unit, kept as written (recipes hash it): "2G", "1536M". */
+export const diskSize = z.string().refine((text) => sizeBytes(text) !== undefined, 'a size with a unit, like "2G" or "1536M"');
+
+export const MEMORY_MIB = { min: 128, max: 1024 * 1024 };
+
+/** Guest memory in MiB: a bare number is MiB (as before units existed), or a size with a unit. */
+const MEMORY_TAKES = 'a memory size from 128M to 1T: MiB like 2048, or a number with a unit like 512M or 2G';
+export const memoryMiB = z.union([z.number(), z.string()], { error: MEMORY_TAKES }).transform((value, ctx) => {
+  const bytes = typeof value === 'number' ? value * 1024 ** 2 : sizeBytes(value, 'M');
+  const mib = bytes === undefined ? NaN : bytes / 1024 ** 2;
+  if (!Number.isInteger(mib) || mib < MEMORY_MIB.min || mib > MEMORY_MIB.max) {
+    ctx.addIssue({ code: 'custom', message: MEMORY_TAKES });
+    return z.NEVER;
+  }
+  return mib;
+});
+
+/** A whole number written as digits (or already a number), within a range. */
+function wholeNumber(min: number, max: number, what: string) {
+  return z.union([z.number(), z.string().regex(/^\s*\d+\s*$/).transform(Number)], { error: what }).pipe(z.number().int(what).min(min, what).max(max, what));
+}
+
+/** q35 takes at most 255 CPUs without an interrupt remapping IOMMU. */
+export const cpuCount = wholeNumber(1, 255, 'a whole number of CPUs from 1 to 255');
+
+/** Seconds; node's timers overflow past about 24 days, so a week is the ceiling. */
+export const timeoutSeconds = z
+  .union([z.number(), z.string().regex(/^\s*\d+(\.\d+)?\s*$/).transform(Number)], { error: 'seconds, a number above 0 (at most 604800, a week)' })
+  .pipe(z.number().gt(0, 'seconds, a number above 0 (at most 604800, a week)').max(604_800, 'seconds, a number above 0 (at most 604800, a week)'));
+
+/** Kernel command-line words must not break the line apart or smuggle quotes. */
+export const kernelArg = z.string().regex(/^[A-Za-z0-9_.,:=/@+-]+$/, 'a plain kernel command-line word like key=value (letters, digits and _ . , : = / @ + -)');
+
+/** A program in the image, handed to the guest's init as one safe word. */
+export const guestProgram = z.string().regex(/^\/[A-Za-z0-9_./@:+-]+$/, 'an absolute path in the image, like /sbin/init');
+
+/** Names of images in the store (and of recipes): they become file names. */
+export const imageName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'an image name: letters, digits, ".", "_" or "-"');
+
+/** An image by name, id or id prefix (the same characters). */
+export const imageRef = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'an image name or id: letters, digits, ".", "_" or "-"');
+
+/** Simulator names become directory names in the runtime dir. */
+export const simulatorName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$/, 'a simulator name: up to 40 letters, digits, ".", "_" or "-"');
+
+/** Module names become directory and file names (build dir, manifest), so keep them plain. */
+export const moduleName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._+-]*$/, 'a module name: letters, digits and . _ + - (not starting with a punctuation mark)');
+
+/** Debian package names, optionally with :arch or =version. No commas: --include joins with them. */
+export const packageName = z.string().regex(/^[a-z0-9][a-z0-9+.:=~-]*$/, 'a Debian package name (like libglib2.0-bin)');
+
+/** `--include a,b`: package names separated by commas. */
+export const packageList = z
+  .string()
+  .transform((text) => text.split(',').map((p) => p.trim()).filter(Boolean))
+  .pipe(z.array(packageName).min(1, 'Debian package names separated by commas, like strace,gdb'));
+
+/** A host path; checked for existence where it is used. */
+export const hostPath = z.string().min(1, 'a path');
+
+export const rebootPolicy = z.enum(['auto', 'always', 'never'], { error: 'auto, always or never' });
+
+export const displayBackend = z
+  .string()
+  .transform((text) => text.trim().toLowerCase())
+  .pipe(z.enum(DISPLAY_BACKENDS, { error: `one of ${DISPLAY_BACKENDS.join(', ')}` }));
+
+/** A schema over one of src/display's parsers, which own those grammars. */
+function parsedBy(parse: (text: string) => unknown, message: string) {
+  return z.string().refine((text) => {
+    try {
+      parse(text);
+      return true;
+    } catch (error) {
+      if (isSimError(error)) return false;
+      throw error;
+    }
+  }, message);
+}
+
+export const resolution = parsedBy(parseResolution, 'WIDTHxHEIGHT between 320x200 and 8192x8192, like 1280x800');
+
+export const vncListen = parsedBy(parseVncListen, 'a loopback address and port from 5900, like 127.0.0.1:5901 (or just the port)');
+
+/** The first issue's message: what the value should have been. */
+export function accepted(error: z.ZodError): string {
+  return error.issues[0]?.message ?? 'another value';
+}

@@ -1,0 +1,49 @@
+/** zod schemas for the metadata sim stores and the files users write. */
+import { z } from 'zod';
+import { SimError } from '../core/errors.js';
+
+const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'a sha256 in lower-case hex');
+
+export const imageMetaSchema = z.object({
+  schema: z.literal(1),
+  /** sha256 of the imported file (or a recipe key for built images): the cache key. */
+  id: sha256,
+  names: z.array(z.string()),
+  /** Where the image came from: an imported file or a recipe build. */
+  source: z.object({ kind: z.enum(['file', 'recipe']), path: z.string(), format: z.string() }),
+  /** The stored base disk, always qcow2, never written after import. */
+  disk: z.object({ file: z.string(), format: z.literal('qcow2'), sha256, bytes: z.number().int(), mtimeMs: z.number(), virtualSize: z.number().int() }),
+  root: z.object({
+    /** 1-based partition number, or null for a bare filesystem image. */
+    partition: z.number().int().positive().nullable(),
+    offset: z.number().int().nonnegative(),
+    fstype: z.enum(['ext2', 'ext3', 'ext4']),
+  }),
+  kernel: z.object({
+    version: z.string().min(1),
+    /** Compressed kernel as shipped by the image (relative to the image dir). */
+    file: z.string(),
+    /** Uncompressed vmlinux with a PVH entry point, when it could be extracted. */
+    vmlinux: z.string().optional(),
+    /** Module tree copied out of the image (relative to the image dir): only what sim needs. */
+    modulesDir: z.string(),
+  }),
+  /** Multiarch libdir of the image relative to /, e.g. usr/lib/x86_64-linux-gnu or usr/lib64. */
+  libdir: z.string(),
+  addedAt: z.string(),
+});
+export type ImageMeta = z.infer<typeof imageMetaSchema>;
+
+/** Format a zod error as "path.to.field: problem" lines. */
+export function describeZodError(error: z.ZodError): string {
+  return error.issues
+    .map((issue) => `${issue.path.length ? issue.path.join('.') : '(top level)'}: ${issue.message}`)
+    .join('; ');
+}
+
+/** Parse with a schema or throw a SimError naming the bad field. */
+export function parseOrThrow<T>(schema: z.ZodType<T>, value: unknown, what: string, code: 'CONFIG_INVALID' | 'RECIPE_INVALID' | 'IMAGE_CORRUPTED', hint: string): T {
+  const result = schema.safeParse(value);
+  if (!result.success) throw new SimError(code, `${what} is invalid: ${describeZodError(result.error)}.`, hint);
+  return result.data;
+}

@@ -1,0 +1,247 @@
+/**
+ * The image store: base disks imported once into the cache, keyed by content, with the kernel
+ * and modules extracted beside them. A stored disk is never written again; sessions put a
+ * copy-on-write overlay on top.
+ */
+import { access, chmod, constants, mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
+import path from 'node:path';
+import { sweepDeadTemps, tempSibling, writeJsonAtomic } from '../core/atomic.js';
+import { withLock } from '../core/lock.js';
+import { imageMetaSchema, type ImageMeta } from './meta.js';
+import { SimError } from '../core/errors.js';
+import { emit, type EventSink } from '../core/events.js';
+import { cacheDir } from '../core/paths.js';
+import { run } from '../core/process.js';
+import { ExtFs } from './debugfs.js';
+import { sha256File } from './hash.js';
+import { extractKernel, extractVmlinux, findKernel, findLibdir } from './kernel.js';
+import { findRoot } from './partitions.js';
+
+export function imagesDir(env: NodeJS.ProcessEnv = process.env): string {
+  return path.join(cacheDir(env), 'images');
+}
+
+export function imageDir(meta: Pick<ImageMeta, 'id'>, env: NodeJS.ProcessEnv = process.env): string {
+  return path.join(imagesDir(env), meta.id);
+}
+
+/** Absolute path of a file recorded in the metadata (relative to the image's directory). */
+export function imageFile(meta: ImageMeta, relative: string, env: NodeJS.ProcessEnv = process.env): string {
+  return path.join(imageDir(meta, env), relative);
+}
+
+async function readMeta(dir: string): Promise<ImageMeta | undefined> {
+  let text: string;
+  try {
+    text = await readFile(path.join(dir, 'meta.json'), 'utf8');
+  } catch {
+    return undefined;
+  }
+  const parsed = imageMetaSchema.safeParse(JSON.parse(text));
+  if (!parsed.success) {
+    throw new SimError('IMAGE_CORRUPTED', `The cached image metadata in ${dir} is damaged.`, `Remove it with 'sim image rm ${path.basename(dir)}' and import the image again.`);
+  }
+  return parsed.data;
+}
+
+export async function listImages(env: NodeJS.ProcessEnv = process.env): Promise<ImageMeta[]> {
+  const root = imagesDir(env);
+  const entries = await readdir(root).catch(() => [] as string[]);
+  const metas: ImageMeta[] = [];
+  for (const entry of entries.sort()) {
+    if (!/^[0-9a-f]{64}$/.test(entry)) continue;
+    const meta = await readMeta(path.join(root, entry)).catch(() => undefined);
+    if (meta) metas.push(meta);
+  }
+  return metas;
+}
+
+/** Find an image by name, full id or an id prefix of at least 8 characters. */
+export async function findImage(ref: string, env: NodeJS.ProcessEnv = process.env): Promise<ImageMeta | undefined> {
+  const images = await listImages(env);
+  return images.find((m) => m.names.includes(ref)) ?? images.find((m) => m.id === ref) ?? (ref.length >= 8 ? images.find((m) => m.id.startsWith(ref)) : undefined);
+}
+
+export async function resolveImage(ref: string, env: NodeJS.ProcessEnv = process.env): Promise<ImageMeta> {
+  const meta = await findImage(ref, env);
+  if (!meta) {
+    const names = (await listImages(env)).flatMap((m) => m.names);
+    throw new SimError(
+      'IMAGE_NOT_FOUND',
+      `There is no image named '${ref}' in the store.`,
+      names.length ? `Known images: ${names.join(', ')}. Add one with 'sim image add FILE --name ${ref}'.` : `Add one with 'sim image add FILE --name ${ref}', or build the default with 'sim image build'.`,
+    );
+  }
+  return meta;
+}
+
+/** Give `name` to the image `id`, taking it away from any other image (names are unique). */
+async function assignName(id: string, name: string, env: NodeJS.ProcessEnv): Promise<ImageMeta> {
+  return withLock(path.join(imagesDir(env), '.names.lock'), async () => {
+    for (const other of await listImages(env)) {
+      if (other.id !== id && other.names.includes(name)) {
+        await writeJsonAtomic(path.join(imageDir(other, env), 'meta.json'), { ...other, names: other.names.filter((n) => n !== name) });
+      }
+    }
+    const meta = (await readMeta(path.join(imagesDir(env), id)))!;
+    if (meta.names.includes(name)) return meta;
+    const updated = { ...meta, names: [...meta.names, name] };
+    await writeJsonAtomic(path.join(imageDir(meta, env), 'meta.json'), updated);
+    return updated;
+  });
+}
+
+export interface ImportOptions {
+  name?: string;
+  /** Cache key to use instead of the file's sha256 (a recipe's key for built images). */
+  id?: string;
+  source?: { kind: 'file' | 'recipe'; path: string };
+  events?: EventSink;
+  env?: NodeJS.ProcessEnv;
+}
+
+async function checkReadable(file: string): Promise<void> {
+  let info;
+  try {
+    info = await stat(file);
+  } catch {
+    throw new SimError('IMAGE_NOT_FOUND', `The image file ${file} does not exist.`, 'Check the path, or list stored images with `sim image ls`.');
+  }
+  if (!info.isFile()) throw new SimError('IMAGE_UNREADABLE', `${file} is not a regular file.`, 'Give the path of a qcow2 or raw disk image file.');
+  try {
+    await access(file, constants.R_OK);
+  } catch {
+    throw new SimError('IMAGE_UNREADABLE', `The image file ${file} cannot be read.`, 'Check its permissions (sim needs read access).');
+  }
+}
+
+async function detectFormat(file: string): Promise<{ format: string; virtualSize: number }> {
+  const result = await run('qemu-img', ['info', '--output=json', file], { allowFailure: true });
+  if (result.exitCode !== 0) {
+    throw new SimError('IMAGE_UNREADABLE', `${file} is not a disk image QEMU can read: ${result.stderr.trim().split('\n').pop()}`, 'Give a qcow2 or raw disk image.');
+  }
+  const info = JSON.parse(result.stdout) as { format: string; 'virtual-size': number };
+  return { format: info.format, virtualSize: info['virtual-size'] };
+}
+
+/**
+ * Import a disk image into the store. Importing the same content again is a no-op (apart from
+ * adding the name). Work happens in a temporary directory renamed into place at the end, so a
+ * failure or a concurrent import never leaves a half-made entry.
+ */
+export async function importImage(file: string, options: ImportOptions = {}): Promise<ImageMeta> {
+  const env = options.env ?? process.env;
+  const events = options.events;
+  const source = path.resolve(file);
+  await checkReadable(source);
+  // Half-made entries of imports that were killed.
+  await sweepDeadTemps(imagesDir(env));
+  const before = await stat(source);
+  emit(events, { type: 'progress', task: 'image-import', message: `hashing ${path.basename(source)}` });
+  const id = options.id ?? (await sha256File(source));
+  const dir = path.join(imagesDir(env), id);
+  const unchanged = () => checkUnchanged(source, before);
+
+  const existing = await readMeta(dir);
+  if (!existing) {
+    await withLock(`${dir}.lock`, async () => {
+      if (await readMeta(dir)) return; // imported by a concurrent run meanwhile
+      await importInto(source, id, dir, options, unchanged);
+    });
+  } else {
+    await unchanged();
+    emit(events, { type: 'progress', task: 'image-import', message: 'already in the store', done: true });
+  }
+  return options.name ? assignName(id, options.name, env) : ((await readMeta(dir))!);
+}
+
+/**
+ * The stored entry is keyed by the content hashed at the start: a file written to meanwhile
+ * would be stored under a key that does not match what was read.
+ */
+async function checkUnchanged(file: string, before: Stats): Promise<void> {
+  const after = await stat(file).catch(() => undefined);
+  if (after && after.size === before.size && after.mtimeMs === before.mtimeMs && after.ctimeMs === before.ctimeMs && after.ino === before.ino) return;
+  throw new SimError('IMAGE_UNREADABLE', `The image file ${file} changed while it was being imported.`, 'Wait until whatever writes it has finished, then add it again; nothing was stored.');
+}
+
+async function importInto(source: string, id: string, dir: string, options: ImportOptions, unchanged: () => Promise<void>): Promise<void> {
+  const events = options.events;
+  const label = path.basename(source);
+  const work = tempSibling(dir);
+  await mkdir(path.join(work, 'kernel'), { recursive: true });
+  try {
+    const { format, virtualSize } = await detectFormat(source);
+    let raw = source;
+    if (format !== 'raw') {
+      emit(events, { type: 'progress', task: 'image-import', message: `reading ${format} image` });
+      raw = path.join(work, 'raw.img');
+      await run('qemu-img', ['convert', '-f', format, '-O', 'raw', source, raw]);
+    }
+    const root = await findRoot(raw, label);
+    const fs = new ExtFs(raw, root.offset);
+    emit(events, { type: 'progress', task: 'image-import', message: 'extracting kernel and modules' });
+    const kernelLocation = await findKernel(fs, label);
+    const extracted = await extractKernel(fs, kernelLocation, root.fstype, path.join(work, 'kernel'), label, events);
+    const hasVmlinux = await extractVmlinux(path.join(work, 'kernel', extracted.kernel), path.join(work, 'kernel', 'vmlinux'));
+    const libdir = await findLibdir(fs);
+
+    emit(events, { type: 'progress', task: 'image-import', message: 'storing base disk' });
+    const disk = path.join(work, 'disk.qcow2');
+    await run('qemu-img', ['convert', '-f', 'raw', '-O', 'qcow2', raw, disk]);
+    if (raw !== source) await rm(raw, { force: true });
+    await chmod(disk, 0o444); // the base is never written: sessions are copy-on-write
+    const diskInfo = await stat(disk);
+
+    const meta: ImageMeta = {
+      schema: 1,
+      id,
+      names: [],
+      source: { kind: options.source?.kind ?? 'file', path: options.source?.path ?? source, format },
+      disk: { file: 'disk.qcow2', format: 'qcow2', sha256: await sha256File(disk), bytes: diskInfo.size, mtimeMs: diskInfo.mtimeMs, virtualSize },
+      root,
+      kernel: {
+        version: kernelLocation.version,
+        file: path.join('kernel', extracted.kernel),
+        vmlinux: hasVmlinux ? path.join('kernel', 'vmlinux') : undefined,
+        modulesDir: path.join('kernel', extracted.modulesDir),
+      },
+      libdir,
+      addedAt: new Date().toISOString(),
+    };
+    await writeJsonAtomic(path.join(work, 'meta.json'), meta);
+    await unchanged();
+    await rename(work, dir);
+    emit(events, { type: 'progress', task: 'image-import', message: `stored as ${id.slice(0, 12)} (kernel ${kernelLocation.version})`, done: true });
+  } catch (error) {
+    await rm(work, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+/**
+ * Check the stored base disk is the one imported. Cheap by default (size + mtime); the full
+ * sha256 runs when those changed or when asked.
+ */
+export async function verifyImage(meta: ImageMeta, options: { full?: boolean; env?: NodeJS.ProcessEnv } = {}): Promise<void> {
+  const disk = imageFile(meta, meta.disk.file, options.env);
+  const corrupted = (why: string) =>
+    new SimError('IMAGE_CORRUPTED', `The cached base disk of image '${meta.names[0] ?? meta.id.slice(0, 12)}' ${why}.`, `Remove it with 'sim image rm ${meta.names[0] ?? meta.id}' and import or build it again.`);
+  const info = await stat(disk).catch(() => undefined);
+  if (!info) throw corrupted('is missing');
+  if (!options.full && info.size === meta.disk.bytes && info.mtimeMs === meta.disk.mtimeMs) return;
+  if ((await sha256File(disk)) !== meta.disk.sha256) throw corrupted('does not match its recorded sha256');
+}
+
+/** Remove an image from the store. Running sessions keep their open files. */
+export async function removeImage(ref: string, env: NodeJS.ProcessEnv = process.env): Promise<ImageMeta> {
+  const meta = await resolveImage(ref, env);
+  const dir = imageDir(meta, env);
+  await withLock(`${dir}.lock`, async () => {
+    const doomed = tempSibling(dir);
+    await rename(dir, doomed);
+    await rm(doomed, { recursive: true, force: true });
+  });
+  return meta;
+}

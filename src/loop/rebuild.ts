@@ -1,0 +1,68 @@
+/**
+ * The developer's loop: build modules into the project's overlay prefix with the image's
+ * libdir, then boot with that prefix. A failed build never boots.
+ */
+import { boot, type BootOptions, type BootResult } from '../boot/boot.js';
+import { buildModules, type BuildModulesResult } from '../builders/index.js';
+import type { ImageMeta } from '../images/meta.js';
+import { stopwatch, type EventSink } from '../core/events.js';
+import { planReload, reloadSimulator, type RebootPolicy } from './hot-reload.js';
+import { listSimulators } from '../simulators/registry.js';
+import { execInSimulator } from '../simulators/start.js';
+import { DEFAULT_IMAGE, resolveOrBuildImage } from '../images/default.js';
+import { loadProject, type Project } from '../config/project.js';
+
+export interface ProjectOptions {
+  /** sim.json (or its directory); found from `cwd` upward when absent. */
+  configPath?: string;
+  cwd?: string;
+  /** Image name; the project's `image`, else the default image. */
+  image?: string;
+  events?: EventSink;
+  env?: NodeJS.ProcessEnv;
+  signal?: AbortSignal;
+}
+
+async function projectAndImage(options: ProjectOptions): Promise<{ project: Project; image: ImageMeta }> {
+  const project = await loadProject({ cwd: options.cwd, configPath: options.configPath });
+  const image = await resolveOrBuildImage(options.image ?? project.image ?? DEFAULT_IMAGE, options);
+  return { project, image };
+}
+
+/** Build modules (all of the project's when `modules` is empty) into the overlay prefix. */
+export async function build(modules: string[], options: ProjectOptions = {}): Promise<BuildModulesResult & { image: ImageMeta }> {
+  const { project, image } = await projectAndImage(options);
+  const result = await buildModules(modules, { project, libdir: image.libdir, events: options.events });
+  return { ...result, image };
+}
+
+export type RebuildAndBootOptions = ProjectOptions &
+  Omit<BootOptions, 'image' | 'overlay' | 'resolve'> & {
+    modules: string[];
+    /** When a simulator already runs with this prefix: reboot it for library changes (auto), always, or never. */
+    reboot?: RebootPolicy;
+  };
+
+export interface RebuildAndBootResult extends BootResult {
+  build: BuildModulesResult;
+  /** Set when a running simulator was updated instead of booting a new guest. */
+  reloaded?: string;
+}
+
+/**
+ * Build, then boot with the prefix — or, when a detached simulator already serves this prefix,
+ * update it in place (restart apps, reboot for libraries) and run the command there.
+ */
+export async function rebuildAndBoot(options: RebuildAndBootOptions): Promise<RebuildAndBootResult> {
+  const elapsed = stopwatch();
+  const { project, image } = await projectAndImage(options);
+  const built = { ...(await buildModules(options.modules, { project, libdir: image.libdir, events: options.events })), image };
+  const running = (await listSimulators(options.env)).find((s) => s.status === 'running' && s.overlay === built.prefix);
+  if (running) {
+    await reloadSimulator(running, planReload(project, built, options.reboot ?? 'auto'), options);
+    const exitCode = options.command?.length ? await execInSimulator(running.name, options.command, options) : 0;
+    return { exitCode, accel: running.accel, image: running.image, totalMs: elapsed(), build: built, reloaded: running.name };
+  }
+  const result = await boot({ ...options, image: built.image.id, overlay: built.prefix });
+  return { ...result, build: built };
+}

@@ -1,0 +1,83 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { Results } from '../../../bench/lib/results.js';
+import { formatMs, formatRatio, formatValue, median, positiveInt, renderMarkdown, renderTable, speedup, spread } from '../../../bench/lib/stats.js';
+import { evaluateTargets } from '../../../bench/lib/targets.js';
+import { parseGuestResults } from '../../../bench/sections/ninep.js';
+
+test('median: odd, even, unsorted, non-finite samples dropped, empty', () => {
+  assert.is(median([3, 1, 2]), 2);
+  assert.is(median([4, 1, 3, 2]), 2.5);
+  assert.is(median([5, Number.NaN, 1, 3]), 3);
+  assert.ok(Number.isNaN(median([])));
+  assert.equal(spread([3, 1, 2]), [1, 3]);
+});
+
+test('speedup: times lower-is-better, throughput higher-is-better, unknowns', () => {
+  assert.is(speedup(500, 2000), 4);
+  assert.is(speedup(200, 100, true), 2);
+  assert.ok(Number.isNaN(speedup(0, 100)));
+  assert.ok(Number.isNaN(speedup(Number.NaN, 100)));
+});
+
+test('formatting of durations, ratios and values', () => {
+  assert.is(formatMs(4.26), '4.3 ms');
+  assert.is(formatMs(45.4), '45 ms');
+  assert.is(formatMs(1234), '1.23 s');
+  assert.is(formatMs(20_600), '20.6 s');
+  assert.is(formatMs(Number.NaN), '–');
+  assert.is(formatRatio(2.345), '2.35x');
+  assert.is(formatRatio(12.34), '12.3x');
+  assert.is(formatRatio(345.6), '346x');
+  assert.is(formatRatio(Number.NaN), '–');
+  assert.is(formatValue(512 * 1024, 'KiB'), '512 MiB');
+  assert.is(formatValue(900, 'KiB'), '900 KiB');
+  assert.is(formatValue(5.55, 'MiB/s'), '5.5 MiB/s');
+  assert.is(formatValue(123.4, 'MiB/s'), '123 MiB/s');
+});
+
+test('tables: aligned text and markdown', () => {
+  assert.is(renderTable(['what', 'ms'], [['a', '1'], ['longer', '22']]), 'what    ms\n------  --\na        1\nlonger  22');
+  assert.is(renderMarkdown(['what', 'ms'], [['a|b', '1']]), '| what | ms |\n| --- | ---: |\n| a\\|b | 1 |');
+});
+
+test('positiveInt reads settings such as BENCH_RUNS', () => {
+  assert.is(positiveInt(undefined, 3), 3);
+  assert.is(positiveInt('', 3), 3);
+  assert.is(positiveInt('5', 3), 5);
+  assert.throws(() => positiveInt('0', 3));
+  assert.throws(() => positiveInt('two', 3));
+});
+
+test('results: medians, ratios against the reference row, samples merged by name', () => {
+  const r = new Results();
+  r.add('s', 'fast', 'ms', [100, 300], { vs: 'slow' });
+  r.add('s', 'fast', 'ms', [200]);
+  r.add('s', 'slow', 'ms', [800]);
+  const [fast] = r.summary();
+  assert.is(fast!.median, 200);
+  assert.is(fast!.ratio, 4);
+  assert.match(r.render(), /fast\s+200 ms\s+100 ms – 300 ms\s+3\s+4\.00x vs slow/);
+});
+
+test('targets: met, missed and not measured', () => {
+  const r = new Results();
+  r.add('boot', 'fixture tcg: sim command exit', 'ms', [1400]);
+  r.add('boot', 'fixture tcg: baseline command exit', 'ms', [2000]);
+  r.add('session disk', 'qcow2 overlay, 20 GiB base', 'ms', [30]);
+  const checks = evaluateTargets(r);
+  const by = (prefix: string) => checks.find((c) => c.target.startsWith(prefix))!;
+  assert.is(by('fixture: boot').met, true);
+  assert.is(by('fixture: >= 2x').met, false);
+  assert.is(by('debian full boot: guest-ready').met, undefined);
+  assert.is(by('session disk').met, true);
+});
+
+test('the 9p guest script output parses', () => {
+  assert.equal(parseGuestResults('noise\nR read-cold none 512000 81234\nR start-image none 512000 5000\n'), [
+    { what: 'read-cold', cache: 'none', msize: 512000, us: 81234 },
+    { what: 'start-image', cache: 'none', msize: 512000, us: 5000 },
+  ]);
+});
+
+test.run();

@@ -1,0 +1,35 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { execa } from 'execa';
+import { renderCommand, renderGuestConfig, shellQuote } from '../../../src/initramfs/guest-config.js';
+
+const config = {
+  rootDevice: '/dev/vda2',
+  fstype: 'ext4',
+  overlayTag: 'simoverlay',
+  libdirs: ['usr/lib/x86_64-linux-gnu', 'usr/lib'],
+  bindirs: ['usr/bin', 'bin'],
+  cacheMode: 'none' as const,
+  mode: 'init' as const,
+  autologin: true,
+};
+
+test('config renders as quoted shell assignments', () => {
+  assert.is(
+    renderGuestConfig(config),
+    "SIM_ROOT_DEV='/dev/vda2'\nSIM_ROOT_FSTYPE='ext4'\nSIM_TAG='simoverlay'\nSIM_LIBDIRS='usr/lib/x86_64-linux-gnu usr/lib'\nSIM_BINDIRS='usr/bin bin'\nSIM_9P_CACHE='none'\nSIM_MODE='init'\nSIM_INIT=''\nSIM_AUTOLOGIN='1'\nSIM_SERVE='0'\n",
+  );
+});
+
+test('config refuses values that could break the shell', () => {
+  assert.throws(() => renderGuestConfig({ ...config, init: "/sbin/init'; reboot" }), /unsafe value for SIM_INIT/);
+});
+
+test('commands survive the shell untouched', async () => {
+  const argv = ['printf', '%s|', "it's", 'a b', '$HOME', '`x`', '"q"', ''];
+  const { stdout } = await execa('sh', ['-c', `eval "set -- $(cat)"; "$@"`], { input: renderCommand(argv) });
+  assert.is(stdout, "it's|a b|$HOME|`x`|\"q\"||");
+  assert.is(shellQuote("a'b"), "'a'\\''b'");
+});
+
+test.run();

@@ -1,0 +1,52 @@
+// The guest scripts (initramfs/) and the host's table (src/qemu/protocol.ts) speak one protocol,
+// written down in docs/guest-protocol.md: these checks fail when one side adds or renames a word.
+import { readFile } from 'node:fs/promises';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { parseControlLine } from '../../../src/qemu/channel.js';
+import { GUEST_PORTS, GUEST_WORDS, HOST_WORDS, STREAM_END } from '../../../src/qemu/protocol.js';
+
+const root = new URL('../../../', import.meta.url);
+const scripts = Promise.all(['guest/init', 'guest/agent'].map((f) => readFile(new URL(f, root), 'utf8'))).then((t) => t.join('\n'));
+
+/** The first word of every line the scripts send on sim.ctl: `say WORD ...` and `echo "WORD ..." >&4`. */
+function sentWords(text: string): Set<string> {
+  const words = new Set<string>();
+  for (const m of text.matchAll(/\bsay "?([a-z-]+)/g)) words.add(m[1]!);
+  for (const m of text.matchAll(/\becho "([a-z-]+)[^"]*" >&4/g)) words.add(m[1]!);
+  return words;
+}
+
+test('every word the guest sends is in the host table, and every word in the table is sent', async () => {
+  const sent = sentWords(await scripts);
+  assert.ok(sent.size >= 5, `found the words the scripts send (${[...sent]})`);
+  assert.equal([...sent].sort(), Object.keys(GUEST_WORDS).sort());
+});
+
+test('the host understands every guest word', () => {
+  for (const word of Object.keys(GUEST_WORDS)) {
+    const sample = word === 'exit' ? 'exit 0' : `${word} x`;
+    assert.is.not(parseControlLine(sample).kind, 'unknown', word);
+  }
+  assert.is(parseControlLine('no-such-word').kind, 'unknown');
+});
+
+test('the ports the guest looks for are the ports the host creates', async () => {
+  const looked = new Set([...(await scripts).matchAll(/\bport (sim\.[a-z]+)/g)].map((m) => m[1]!));
+  assert.equal([...looked].sort(), Object.values(GUEST_PORTS).sort());
+});
+
+test('the end-of-stream marker is spelled the same on both sides', async () => {
+  const printed = [...(await scripts).matchAll(/printf '((?:\\0\d\d|[a-z-])+)'/g)].map((m) => m[1]!.replace(/\\0(\d\d)/g, (_, o: string) => String.fromCharCode(parseInt(o, 8))));
+  assert.ok(printed.length >= 2, 'the agent ends both streams');
+  for (const marker of printed) assert.is(marker, STREAM_END);
+});
+
+test('docs/guest-protocol.md names every port and word', async () => {
+  const doc = await readFile(new URL('docs/guest-protocol.md', root), 'utf8');
+  for (const name of [...Object.values(GUEST_PORTS), ...Object.keys(GUEST_WORDS), ...Object.keys(HOST_WORDS)]) {
+    assert.ok(doc.includes(`\`${name}\``), `${name} is documented`);
+  }
+});
+
+test.run();
