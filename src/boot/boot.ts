@@ -13,6 +13,7 @@ import { emit, stopwatch, type EventSink } from '../core/events.js';
 import { baseInitramfs, writeSessionInitrd } from '../initramfs/build.js';
 import { displayModules } from '../initramfs/modules.js';
 import { imageDir, imageFile, resolveImage, verifyImage } from '../images/store.js';
+import { overlayContribution, type OverlayMode } from './overlay-mode.js';
 import { checkBootValues, planBoot, type BootPlan, type BootRequest } from './plan.js';
 import { probeAccelerator } from '../qemu/accel.js';
 import { accelDetails, accelLine } from '../qemu/accel-summary.js';
@@ -41,6 +42,8 @@ export interface BootOptions {
   resolution?: string;
   /** VNC on a loopback TCP port ("127.0.0.1:5901") instead of a private unix socket. */
   vncListen?: string;
+  /** How the overlay wins: merge (default: layered over /usr, /etc...) or path (linker cache and PATH only). */
+  overlayMode?: OverlayMode;
   events?: EventSink;
   signal?: AbortSignal;
   env?: NodeJS.ProcessEnv;
@@ -117,10 +120,14 @@ export async function prepareBoot(options: BootOptions & { detached?: boolean },
   emit(events, { type: 'log', level: 'info', message: accelLine(accel) });
   emit(events, { type: 'log', level: 'debug', message: accelDetails(accel) });
 
-  const initramfs = await baseInitramfs(image, env, { extraModules: display ? displayModules : [] });
-  if (initramfs.unavailable.length) {
-    emit(events, { type: 'log', level: 'warn', message: `the image's stored kernel has no ${initramfs.unavailable.join(', ')}: the screen may stay in text mode (import the image again to keep these modules)` });
+  const overlayModules = overlayContribution(options.overlayMode, Boolean(overlay))?.modules ?? [];
+  const initramfs = await baseInitramfs(image, env, { extraModules: [...(display ? displayModules : []), ...overlayModules] });
+  const screenless = initramfs.unavailable.filter((m) => !overlayModules.includes(m));
+  if (screenless.length) {
+    emit(events, { type: 'log', level: 'warn', message: `the image's stored kernel has no ${screenless.join(', ')}: the screen may stay in text mode (import the image again to keep these modules)` });
   }
+  const overlayMode = overlayContribution(options.overlayMode, Boolean(overlay), initramfs.unavailable);
+  if (overlayMode?.warning) emit(events, { type: 'log', level: 'warn', message: overlayMode.warning });
   emit(events, { type: 'phase', phase: 'initramfs-ready', ms: elapsed(), detail: { cached: initramfs.cached, key: initramfs.key, modules: initramfs.modules } });
 
   const request: BootRequest = {
@@ -136,6 +143,7 @@ export async function prepareBoot(options: BootOptions & { detached?: boolean },
     detached: options.detached,
     display,
     bios: display ? undefined : await findQboot(),
+    overlayGuest: overlayMode?.guest,
   };
   // Plan once with a placeholder to catch usage errors before anything is created.
   planBoot({ request, image, imageDir: imageDir(image, env), accel: accel.accel, sessionDir: '/' });

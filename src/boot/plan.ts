@@ -7,7 +7,7 @@ import type { ImageMeta } from '../images/meta.js';
 import { displayPlan, type DisplayChoice, type DisplayPlan } from '../display/options.js';
 import type { z } from 'zod';
 import { SimError } from '../core/errors.js';
-import { accepted, cpuCount, guestProgram, kernelArg, memoryMiB, timeoutSeconds } from '../config/option-values.js';
+import { accepted, cpuCount, guestProgram, kernelArg, memoryMiB, overlayMode, timeoutSeconds } from '../config/option-values.js';
 import { overlayBindirs, overlayLibdirs, type GuestConfig } from '../initramfs/guest-config.js';
 
 export type Accel = 'kvm' | 'tcg';
@@ -34,6 +34,8 @@ export interface BootRequest {
   display?: DisplayChoice;
   /** Fast firmware for -bios (qboot.rom, see src/qemu/firmware.ts); used only without a screen. */
   bios?: string;
+  /** What the overlay mode contributes to the guest's settings (src/boot/overlay-mode.ts). */
+  overlayGuest?: { overlayMode: 'merge' | 'path' };
 }
 
 export interface SessionFiles {
@@ -97,12 +99,13 @@ export function checkKernelArg(arg: string): string {
  * The numbers and words of a request from the library API, checked as the CLI checks them
  * (src/config/option-values.ts) so that nothing a caller passed reaches QEMU unchecked.
  */
-export function checkBootValues(values: { memoryMiB?: number; cpus?: number; timeoutMs?: number; init?: string; kernelArgs?: readonly string[] }): void {
+export function checkBootValues(values: { memoryMiB?: number; cpus?: number; timeoutMs?: number; init?: string; kernelArgs?: readonly string[]; overlayMode?: string }): void {
   const checks: [string, unknown, z.ZodType][] = [
     ['memoryMiB', values.memoryMiB, memoryMiB],
     ['cpus', values.cpus, cpuCount],
     ['timeoutMs', values.timeoutMs === undefined ? undefined : values.timeoutMs / 1000, timeoutSeconds],
     ['init', values.init, guestProgram],
+    ['overlayMode', values.overlayMode, overlayMode],
   ];
   for (const [name, value, schema] of checks) {
     const result = value === undefined ? undefined : schema.safeParse(value);
@@ -167,6 +170,7 @@ export function planBoot(input: {
       autologin: true,
       command: request.command,
       serve: Boolean(request.detached),
+      ...(request.overlay ? request.overlayGuest : {}),
     },
   };
 }

@@ -3,7 +3,7 @@
  * kernel modules in load order), cached by a key over its inputs, plus a tiny per-boot archive
  * with the guest config appended to it.
  */
-import { readFile, stat, writeFile } from 'node:fs/promises';
+import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { writeFileAtomic } from '../core/atomic.js';
 import type { ImageMeta } from '../images/meta.js';
@@ -17,9 +17,9 @@ import { renderCommand, renderGuestConfig, type GuestConfig } from './guest-conf
 import { parseModuleIndex, requiredModules, resolveModules, type ModuleToLoad } from './modules.js';
 
 /** Bump when the layout of the base archive changes. */
-const FORMAT = 1;
+const FORMAT = 2;
 
-const DIRECTORIES = ['bin', 'dev', 'etc', 'proc', 'run', 'sbin', 'sim', 'sim/modules', 'sys', 'sysroot', 'tmp', 'usr', 'usr/bin', 'usr/sbin'];
+const DIRECTORIES = ['bin', 'dev', 'etc', 'proc', 'run', 'sbin', 'sim', 'sim/lib', 'sim/modules', 'sys', 'sysroot', 'tmp', 'usr', 'usr/bin', 'usr/sbin'];
 
 async function loadModuleList(image: ImageMeta, env: NodeJS.ProcessEnv, extraModules: readonly string[]): Promise<{ load: ModuleToLoad[]; unavailable: string[] }> {
   const dir = imageFile(image, image.kernel.modulesDir, env);
@@ -37,16 +37,37 @@ async function loadModuleList(image: ImageMeta, env: NodeJS.ProcessEnv, extraMod
 }
 
 /** Entries of the base archive. Pure over its inputs. */
-export function baseEntries(inputs: { init: Buffer; agent: Buffer; busybox: Buffer; modules: { file: string; soft: boolean; data: Buffer }[] }): CpioEntry[] {
+export function baseEntries(inputs: GuestScripts & { busybox: Buffer; modules: { file: string; soft: boolean; data: Buffer }[] }): CpioEntry[] {
   const entries: CpioEntry[] = DIRECTORIES.map((name) => ({ type: 'directory', name }));
   entries.push({ type: 'character-device', name: 'dev/console', major: 5, minor: 1 });
   entries.push({ type: 'file', name: 'bin/busybox', mode: 0o755, data: inputs.busybox });
   entries.push({ type: 'file', name: 'init', mode: 0o755, data: inputs.init });
   entries.push({ type: 'file', name: 'sim/agent', mode: 0o755, data: inputs.agent });
+  if (inputs.refresh) entries.push({ type: 'file', name: 'sim/refresh', mode: 0o755, data: inputs.refresh });
+  for (const [name, data] of inputs.lib ?? []) entries.push({ type: 'file', name: `sim/lib/${name}`, mode: 0o644, data });
   for (const m of inputs.modules) entries.push({ type: 'file', name: `sim/modules/${m.file}`, data: m.data });
   const list = inputs.modules.map((m) => `${m.file} ${m.soft ? 'soft' : 'hard'}\n`).join('');
   entries.push({ type: 'file', name: 'sim/modules.list', data: Buffer.from(list) });
   return entries;
+}
+
+/** The guest side (guest/): the busybox /init, the agent, the hot-reload refresh and the function files they source. */
+export interface GuestScripts {
+  init: Buffer;
+  agent: Buffer;
+  refresh?: Buffer;
+  /** guest/lib/*.sh by file name, in name order. */
+  lib?: [string, Buffer][];
+}
+
+export async function readGuestScripts(dir: string = guestScriptsDir): Promise<Required<GuestScripts>> {
+  const names = (await readdir(path.join(dir, 'lib'))).filter((n) => n.endsWith('.sh')).sort();
+  return {
+    init: await readFile(path.join(dir, 'init')),
+    agent: await readFile(path.join(dir, 'agent')),
+    refresh: await readFile(path.join(dir, 'refresh')),
+    lib: await Promise.all(names.map(async (n): Promise<[string, Buffer]> => [n, await readFile(path.join(dir, 'lib', n))])),
+  };
 }
 
 export interface BaseInitramfs {
@@ -62,11 +83,10 @@ export interface BaseInitramfs {
 export async function baseInitramfs(image: ImageMeta, env: NodeJS.ProcessEnv = process.env, options: { extraModules?: readonly string[] } = {}): Promise<BaseInitramfs> {
   const busyboxPath = await findStaticBusybox(env);
   const bb = await stat(busyboxPath);
-  const init = await readFile(path.join(guestScriptsDir, 'init'));
-  const agent = await readFile(path.join(guestScriptsDir, 'agent'));
+  const scripts = await readGuestScripts();
   const { load: modules, unavailable } = await loadModuleList(image, env, options.extraModules ?? []);
   // The image is immutable and content-keyed, so its id stands for its modules' bytes.
-  const key = sha256(JSON.stringify({ FORMAT, image: image.id, busybox: [bb.size, bb.mtimeMs, bb.ino], init: sha256(init), agent: sha256(agent), modules }));
+  const key = sha256(JSON.stringify({ FORMAT, image: image.id, busybox: [bb.size, bb.mtimeMs, bb.ino], init: sha256(scripts.init), agent: sha256(scripts.agent), refresh: sha256(scripts.refresh), lib: scripts.lib.map(([n, d]) => [n, sha256(d)]), modules }));
   const target = path.join(cacheDir(env), 'initramfs', `${key}.cpio`);
   const names = modules.map((m) => m.name);
   if (await stat(target).then(() => true, () => false)) return { path: target, key, cached: true, modules: names, unavailable };
@@ -76,7 +96,7 @@ export async function baseInitramfs(image: ImageMeta, env: NodeJS.ProcessEnv = p
   const files = await Promise.all(
     modules.map(async (m, i) => ({ file: `${String(i).padStart(width, '0')}-${m.name}.ko`, soft: m.soft, data: await readFile(path.join(modulesDir, m.path)) })),
   );
-  const archive = await packNewc(baseEntries({ init, agent, busybox: await readFile(busyboxPath), modules: files }));
+  const archive = await packNewc(baseEntries({ ...scripts, busybox: await readFile(busyboxPath), modules: files }));
   await writeFileAtomic(target, archive);
   return { path: target, key, cached: false, modules: names, unavailable };
 }

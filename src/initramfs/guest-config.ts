@@ -20,6 +20,8 @@ export interface GuestConfig {
   command?: string[];
   /** Stay up and run the host's commands from the sim.cmd port (detached simulators). */
   serve?: boolean;
+  /** How the prefix wins (src/boot/overlay-mode.ts); absent: path mode. */
+  overlayMode?: 'merge' | 'path';
 }
 
 /** Quote a value for a POSIX shell: single quotes, with embedded ones spliced in. */
@@ -41,6 +43,7 @@ export function renderGuestConfig(config: GuestConfig): string {
     ['SIM_INIT', config.init ?? ''],
     ['SIM_AUTOLOGIN', config.autologin ? '1' : '0'],
     ['SIM_SERVE', config.serve ? '1' : '0'],
+    ...(config.overlayMode ? [['SIM_OVERLAY_MODE', config.overlayMode] as [string, string]] : []),
   ];
   for (const [name, value] of vars) {
     // These are word lists the init splits on spaces: refuse anything that could be misread.

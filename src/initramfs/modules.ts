@@ -152,3 +152,6 @@ export function requiredModules(fstype: string): string[] {
  * console draws at the chosen resolution even in an image without udev. Images keep a copy.
  */
 export const displayModules: readonly string[] = ['virtio_gpu'];
+
+/** Kept at import beside the ones a boot needs, loaded only by the boots that use them: the display's and merge mode's (overlayfs). */
+export const optionalModules: readonly string[] = [...displayModules, 'overlay'];

@@ -63,6 +63,6 @@ export async function rebuildAndBoot(options: RebuildAndBootOptions): Promise<Re
     const exitCode = options.command?.length ? await execInSimulator(running.name, options.command, options) : 0;
     return { exitCode, accel: running.accel, image: running.image, totalMs: elapsed(), build: built, reloaded: running.name };
   }
-  const result = await boot({ ...options, image: built.image.id, overlay: built.prefix });
+  const result = await boot({ ...options, image: built.image.id, overlay: built.prefix, overlayMode: options.overlayMode ?? project.overlayMode });
   return { ...result, build: built };
 }
