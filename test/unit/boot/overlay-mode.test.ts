@@ -1,0 +1,58 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { DEFAULT_OVERLAY_MODE, overlayContribution, overlayModeLine } from '../../../src/boot/overlay-mode.js';
+import { overlayMode } from '../../../src/config/option-values.js';
+import { renderGuestConfig } from '../../../src/initramfs/guest-config.js';
+import { parseControlLine } from '../../../src/qemu/channel.js';
+import { baseEntries } from '../../../src/initramfs/build.js';
+import { projectFileSchema } from '../../../src/config/project.js';
+
+test('merge is the default and asks for overlayfs; path asks for nothing; no overlay, no contribution', () => {
+  assert.is(DEFAULT_OVERLAY_MODE, 'merge');
+  assert.equal(overlayContribution(undefined, true), { mode: 'merge', modules: ['overlay'], guest: { overlayMode: 'merge' } });
+  assert.equal(overlayContribution('path', true), { mode: 'path', modules: [], guest: { overlayMode: 'path' } });
+  assert.is(overlayContribution('merge', false), undefined);
+});
+
+test('a stored kernel without the overlay module is a warning that says what happens', () => {
+  assert.match(overlayContribution('merge', true, ['overlay'])?.warning ?? '', /falls back to path mode/);
+  assert.is(overlayContribution('merge', true, ['virtio_gpu'])?.warning, undefined);
+  assert.is(overlayContribution('path', true, ['overlay'])?.warning, undefined);
+});
+
+test('the log line names the mode the guest used, and why merge was not used', () => {
+  assert.match(overlayModeLine('merge', undefined), /^overlay: merge mode/);
+  assert.match(overlayModeLine('path', 'merge'), /^overlay: path mode .*could not be done/);
+  assert.not.match(overlayModeLine('path', 'path'), /could not/);
+});
+
+test('--overlay-mode and sim.json take merge or path only', () => {
+  assert.is(overlayMode.parse('merge'), 'merge');
+  assert.is(overlayMode.parse(' PATH '), 'path');
+  const bad = overlayMode.safeParse('union');
+  assert.not.ok(bad.success);
+  assert.match(bad.error!.issues[0]!.message, /one of merge, path/);
+  assert.ok(projectFileSchema.safeParse({ overlayMode: 'path', modules: {} }).success);
+  assert.not.ok(projectFileSchema.safeParse({ overlayMode: 'both', modules: {} }).success);
+});
+
+test('/sim/config carries SIM_OVERLAY_MODE only when a mode was planned', () => {
+  const config = { rootDevice: '/dev/vda', fstype: 'ext4', libdirs: [], bindirs: [], cacheMode: 'none' as const, mode: 'init' as const, autologin: false };
+  assert.not.match(renderGuestConfig(config), /SIM_OVERLAY_MODE/);
+  assert.match(renderGuestConfig({ ...config, overlayMode: 'merge' }), /^SIM_OVERLAY_MODE='merge'$/m);
+});
+
+test('the guest reports the mode and each trigger; the host reads them', () => {
+  assert.equal(parseControlLine('overlay-mounted /run/sim/overlay merge'), { kind: 'overlay-mounted', path: '/run/sim/overlay', mode: 'merge' });
+  assert.equal(parseControlLine('trigger gsettings-schemas ok 42'), { kind: 'trigger', name: 'gsettings-schemas', status: 'ok', ms: 42 });
+  assert.equal(parseControlLine('trigger icon-cache missing gtk-update-icon-cache'), { kind: 'trigger', name: 'icon-cache', status: 'missing', tool: 'gtk-update-icon-cache' });
+  assert.equal(parseControlLine('trigger fontconfig failed 7'), { kind: 'trigger', name: 'fontconfig', status: 'failed', ms: 7 });
+});
+
+test('the base archive carries the function files under sim/lib and the refresh script', () => {
+  const entries = baseEntries({ init: Buffer.from('i'), agent: Buffer.from('a'), refresh: Buffer.from('r'), lib: [['log.sh', Buffer.from('l')]], busybox: Buffer.from('b'), modules: [] });
+  const names = entries.map((e) => e.name);
+  for (const name of ['init', 'sim/agent', 'sim/refresh', 'sim/lib', 'sim/lib/log.sh']) assert.ok(names.includes(name), name);
+});
+
+test.run();
