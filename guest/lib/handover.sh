@@ -20,6 +20,9 @@ move_api_mounts() {
 	done
 	# The shell opens /dev/null for background jobs: keep one here after /dev moved.
 	[ -e /dev/null ] || mknod -m 666 /dev/null c 1 3
+	# The control port moved with /dev: later words (triggers, switch-root) go there.
+	[ -n "$CTL" ] && CTL=$SYSROOT$CTL
+	return 0
 }
 
 # systemd_agent_unit: the agent runs as a unit once multi-user.target is reached.

@@ -20,8 +20,13 @@ fail() {
 
 # Milliseconds since boot, for the timings sent to the host.
 now_ms() {
-	read -r up _ < /proc/uptime
-	echo $(( ${up%.*} * 1000 + $(echo "${up#*.}" | cut -c1-2) * 10 ))
+	# /proc may have moved into the new root already (move_api_mounts).
+	uptime=/proc/uptime
+	[ -r "$uptime" ] || uptime=${SYSROOT:-}/proc/uptime
+	read -r up _ < "$uptime"
+	# Two decimals; "1$frac - 100" keeps a leading 0 from reading as octal.
+	frac=${up#*.}
+	echo $((${up%.*} * 1000 + (1$frac - 100) * 10))
 }
 
 # The /dev node of the virtio-serial port with this name (no udev in here).
