@@ -4,6 +4,7 @@
  * optional AbortSignal.
  */
 export { boot, prepareBoot, DEFAULT_TIMEOUT_MS, type BootOptions, type BootResult } from './boot/boot.js';
+export { OVERLAY_MODES, DEFAULT_OVERLAY_MODE, type OverlayMode } from './boot/overlay-mode.js';
 export { build, rebuildAndBoot, type ProjectOptions, type RebuildAndBootOptions, type RebuildAndBootResult } from './loop/rebuild.js';
 export { planReload, type RebootPolicy } from './loop/hot-reload.js';
 export { startSimulator, execInSimulator, rebootSimulator, stopSimulator, type StartOptions } from './simulators/start.js';
