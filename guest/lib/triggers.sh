@@ -41,7 +41,14 @@ run_trigger() {
 run_triggers() {
 	share=$SYSROOT$OVERLAY
 	libdir=${SIM_LIBDIRS%% *}
-	run_trigger ldconfig ldconfig -X
+	has_libs=
+	for d in $SIM_LIBDIRS; do
+		[ -d "$share/$d" ] && has_libs=1
+	done
+	for d in "$share"/opt/*/lib "$share"/opt/*/lib64; do
+		[ -d "$d" ] && has_libs=1
+	done
+	[ -n "$has_libs" ] && run_trigger ldconfig ldconfig -X
 	[ -d "$share/usr/share/glib-2.0/schemas" ] && run_trigger gsettings-schemas glib-compile-schemas /usr/share/glib-2.0/schemas
 	[ -d "$share/$libdir/gio/modules" ] && run_trigger gio-modules gio-querymodules "/$libdir/gio/modules"
 	[ -d "$share/usr/share/applications" ] && run_trigger desktop-database update-desktop-database -q /usr/share/applications
