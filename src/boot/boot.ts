@@ -13,7 +13,7 @@ import { emit, stopwatch, type EventSink } from '../core/events.js';
 import { baseInitramfs, writeSessionInitrd } from '../initramfs/build.js';
 import { displayModules } from '../initramfs/modules.js';
 import { imageDir, imageFile, resolveImage, verifyImage } from '../images/store.js';
-import { overlayContribution, type OverlayMode } from './overlay-mode.js';
+import { overlayContribution, overlayWarning, type OverlayMode } from './overlay-mode.js';
 import { checkBootValues, planBoot, type BootPlan, type BootRequest } from './plan.js';
 import { probeAccelerator } from '../qemu/accel.js';
 import { accelDetails, accelLine } from '../qemu/accel-summary.js';
@@ -120,14 +120,15 @@ export async function prepareBoot(options: BootOptions & { detached?: boolean },
   emit(events, { type: 'log', level: 'info', message: accelLine(accel) });
   emit(events, { type: 'log', level: 'debug', message: accelDetails(accel) });
 
-  const overlayModules = overlayContribution(options.overlayMode, Boolean(overlay))?.modules ?? [];
+  const overlayMode = overlayContribution(options.overlayMode, Boolean(overlay));
+  const overlayModules = overlayMode?.modules ?? [];
   const initramfs = await baseInitramfs(image, env, { extraModules: [...(display ? displayModules : []), ...overlayModules] });
   const screenless = initramfs.unavailable.filter((m) => !overlayModules.includes(m));
   if (screenless.length) {
     emit(events, { type: 'log', level: 'warn', message: `the image's stored kernel has no ${screenless.join(', ')}: the screen may stay in text mode (import the image again to keep these modules)` });
   }
-  const overlayMode = overlayContribution(options.overlayMode, Boolean(overlay), initramfs.unavailable);
-  if (overlayMode?.warning) emit(events, { type: 'log', level: 'warn', message: overlayMode.warning });
+  const overlayModeWarning = overlayWarning(overlayMode, initramfs.unavailable);
+  if (overlayModeWarning) emit(events, { type: 'log', level: 'warn', message: overlayModeWarning });
   emit(events, { type: 'phase', phase: 'initramfs-ready', ms: elapsed(), detail: { cached: initramfs.cached, key: initramfs.key, modules: initramfs.modules } });
 
   const request: BootRequest = {

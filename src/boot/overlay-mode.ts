@@ -23,24 +23,20 @@ export interface OverlayContribution {
   modules: readonly string[];
   /** The /sim/config settings (src/initramfs/guest-config.ts). */
   guest: { overlayMode: OverlayMode };
-  /** A warning for the host to print before the boot, when the mode cannot be had. */
-  warning?: string;
 }
 
-/** What the overlay mode adds to a boot; nothing without an overlay. `unavailable`: modules the image's stored kernel lacks. */
-export function overlayContribution(mode: OverlayMode | undefined, hasOverlay: boolean, unavailable: readonly string[] = []): OverlayContribution | undefined {
+/** What the overlay mode adds to a boot; nothing without an overlay. */
+export function overlayContribution(mode: OverlayMode | undefined, hasOverlay: boolean): OverlayContribution | undefined {
   if (!hasOverlay) return undefined;
   const wanted = mode ?? DEFAULT_OVERLAY_MODE;
-  const modules = wanted === 'merge' ? mergeModules : [];
-  const lacking = modules.filter((m) => unavailable.includes(m));
-  return {
-    mode: wanted,
-    modules,
-    guest: { overlayMode: wanted },
-    ...(lacking.length
-      ? { warning: `the image's stored kernel has no ${lacking.join(', ')} module: merge mode falls back to path mode unless the kernel has overlayfs built in (import the image again to keep the module)` }
-      : {}),
-  };
+  return { mode: wanted, modules: wanted === 'merge' ? mergeModules : [], guest: { overlayMode: wanted } };
+}
+
+/** A warning before the boot when the image's stored kernel lacks (`unavailable`) a module the mode needs. */
+export function overlayWarning(contribution: OverlayContribution | undefined, unavailable: readonly string[]): string | undefined {
+  const lacking = (contribution?.modules ?? []).filter((m) => unavailable.includes(m));
+  if (!lacking.length) return undefined;
+  return `the image's stored kernel has no ${lacking.join(', ')} module: merge mode falls back to path mode unless the kernel has overlayfs built in (import the image again to keep the module)`;
 }
 
 /** The log line for the mode the guest used, as reported with `overlay-mounted PATH MODE`. */

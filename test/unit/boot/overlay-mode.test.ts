@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { DEFAULT_OVERLAY_MODE, overlayContribution, overlayModeLine } from '../../../src/boot/overlay-mode.js';
+import { DEFAULT_OVERLAY_MODE, overlayContribution, overlayModeLine, overlayWarning } from '../../../src/boot/overlay-mode.js';
 import { overlayMode } from '../../../src/config/option-values.js';
 import { renderGuestConfig } from '../../../src/initramfs/guest-config.js';
 import { parseControlLine } from '../../../src/qemu/channel.js';
@@ -15,9 +15,10 @@ test('merge is the default and asks for overlayfs; path asks for nothing; no ove
 });
 
 test('a stored kernel without the overlay module is a warning that says what happens', () => {
-  assert.match(overlayContribution('merge', true, ['overlay'])?.warning ?? '', /falls back to path mode/);
-  assert.is(overlayContribution('merge', true, ['virtio_gpu'])?.warning, undefined);
-  assert.is(overlayContribution('path', true, ['overlay'])?.warning, undefined);
+  assert.match(overlayWarning(overlayContribution('merge', true), ['overlay']) ?? '', /falls back to path mode/);
+  assert.is(overlayWarning(overlayContribution('merge', true), ['virtio_gpu']), undefined);
+  assert.is(overlayWarning(overlayContribution('path', true), ['overlay']), undefined);
+  assert.is(overlayWarning(undefined, ['overlay']), undefined);
 });
 
 test('the log line names the mode the guest used, and why merge was not used', () => {
