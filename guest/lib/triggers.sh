@@ -5,6 +5,13 @@
 # D-Bus and the desktop read fresh caches from their first start; run again by the agent on hot
 # reload (guest/refresh). Needs SYSROOT ("" once in the new root), OVERLAY, SIM_LIBDIRS.
 
+# wants STEP: SIM_STEPS names the steps to run (the hot-reload refresh); empty: all of them.
+wants() {
+	[ -z "${SIM_STEPS:-}" ] && return 0
+	case " $SIM_STEPS " in *" $1 "*) return 0 ;; esac
+	return 1
+}
+
 # find_tool NAME: the tool's path inside the new root.
 find_tool() {
 	for d in /usr/bin /usr/sbin /bin /sbin "/${SIM_LIBDIRS%% *}/glib-2.0"; do
@@ -20,6 +27,7 @@ in_root() {
 
 # run_trigger NAME TOOL ARGS...: time it and tell the host; a tool the image lacks is a warning.
 run_trigger() {
+	wants "$1" || return 0
 	name=$1
 	tool=$2
 	shift 2

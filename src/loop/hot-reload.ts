@@ -6,12 +6,10 @@
 import type { BuildModulesResult } from '../builders/index.js';
 import { emit, type EventSink } from '../core/events.js';
 import { lineSplitter, parseControlLine } from '../qemu/channel.js';
+import { refreshCommand } from './refresh.js';
 import type { Project } from '../config/project.js';
 import { execInSimulator, rebootSimulator } from '../simulators/start.js';
 import type { SimulatorState } from '../simulators/registry.js';
-
-/** The guest's hot-reload refresh (guest/refresh), run through `sim exec`. */
-export const REFRESH = ['/run/sim/busybox', 'sh', '/run/sim/refresh'];
 
 export type RebootPolicy = 'auto' | 'always' | 'never';
 
@@ -53,7 +51,7 @@ function refreshEvents(events: EventSink | undefined): EventSink {
 }
 
 /** Apply a reload plan to a running simulator. */
-export async function reloadSimulator(sim: SimulatorState, plan: ReloadPlan, options: { env?: NodeJS.ProcessEnv; events?: EventSink }): Promise<void> {
+export async function reloadSimulator(sim: SimulatorState, plan: ReloadPlan, options: { env?: NodeJS.ProcessEnv; events?: EventSink; refresh?: readonly string[] }): Promise<void> {
   if (plan.reboot) {
     emit(options.events, { type: 'progress', task: 'reload', message: `rebooting ${sim.name} in place` });
     const ms = await rebootSimulator(sim.name, options);
@@ -61,9 +59,9 @@ export async function reloadSimulator(sim: SimulatorState, plan: ReloadPlan, opt
     emit(options.events, { type: 'phase', phase: 'guest-ready', ms, detail: { reboot: true, pid: sim.pid } });
     return;
   }
-  // The guest drops its cached lookups of the share and refreshes the caches the prefix feeds
-  // (schemas, units...) before anything restarts (guest/refresh).
-  const refresh = await execInSimulator(sim.name, REFRESH, { env: options.env, events: refreshEvents(options.events) });
+  // The guest drops its cached lookups of the share and refreshes the caches the rebuilt files
+  // feed (schemas, units...: `refresh`, from refreshSteps) before anything restarts.
+  const refresh = await execInSimulator(sim.name, refreshCommand(options.refresh ?? []), { env: options.env, events: refreshEvents(options.events) });
   if (refresh !== 0) emit(options.events, { type: 'log', level: 'warn', message: `the guest's refresh after the rebuild exited with ${refresh} in ${sim.name}` });
   for (const argv of plan.restarts) {
     emit(options.events, { type: 'progress', task: 'reload', message: `restarting: ${argv.join(' ')}` });

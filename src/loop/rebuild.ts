@@ -6,6 +6,7 @@ import { boot, type BootOptions, type BootResult } from '../boot/boot.js';
 import { buildModules, type BuildModulesResult } from '../builders/index.js';
 import type { ImageMeta } from '../images/meta.js';
 import { stopwatch, type EventSink } from '../core/events.js';
+import { refreshSteps } from './refresh.js';
 import { planReload, reloadSimulator, type RebootPolicy } from './hot-reload.js';
 import { listSimulators } from '../simulators/registry.js';
 import { execInSimulator } from '../simulators/start.js';
@@ -59,7 +60,8 @@ export async function rebuildAndBoot(options: RebuildAndBootOptions): Promise<Re
   const built = { ...(await buildModules(options.modules, { project, libdir: image.libdir, events: options.events })), image };
   const running = (await listSimulators(options.env)).find((s) => s.status === 'running' && s.overlay === built.prefix);
   if (running) {
-    await reloadSimulator(running, planReload(project, built, options.reboot ?? 'auto'), options);
+    const changed = built.results.flatMap((r) => [...r.changedFiles, ...r.removedFiles]);
+    await reloadSimulator(running, planReload(project, built, options.reboot ?? 'auto'), { ...options, refresh: refreshSteps(changed) });
     const exitCode = options.command?.length ? await execInSimulator(running.name, options.command, options) : 0;
     return { exitCode, accel: running.accel, image: running.image, totalMs: elapsed(), build: built, reloaded: running.name };
   }
