@@ -7,7 +7,7 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { writeFileAtomic } from '../../src/core/atomic.js';
-import { boot } from '../../src/boot/boot.js';
+import { boot } from '../../src/index.js';
 import type { BenchImage, Workspace } from './workspace.js';
 import { runConsole, type ConsoleRun, type ConsoleStep } from './proc.js';
 

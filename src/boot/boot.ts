@@ -8,6 +8,7 @@ import path from 'node:path';
 import type { ImageMeta } from '../images/meta.js';
 import { describeDisplay, displaySummary } from '../display/options.js';
 import { resolveDisplay } from '../display/probe.js';
+import type { SimContext } from '../core/context.js';
 import { isSimError, SimError } from '../core/errors.js';
 import { emit, stopwatch, type EventSink } from '../core/events.js';
 import { baseInitramfs, writeSessionInitrd } from '../initramfs/build.js';
@@ -43,7 +44,6 @@ export interface BootOptions {
   vncListen?: string;
   events?: EventSink;
   signal?: AbortSignal;
-  env?: NodeJS.ProcessEnv;
   /** Hook for image provisioning (e.g. build the default image when missing). */
   resolve?: (ref: string, events?: EventSink) => Promise<ImageMeta>;
 }
@@ -72,8 +72,8 @@ async function checkOverlay(overlay: string): Promise<string> {
  * Bit rot keeps a base disk's size and mtime, so the cheap check before a boot passes; when
  * QEMU or qemu-img then fails, the full check says whether the stored image is to blame.
  */
-async function blameRot(image: ImageMeta, env: NodeJS.ProcessEnv, error: unknown): Promise<never> {
-  if (isSimError(error) && ['TOOL_FAILED', 'QEMU_FAILED', 'GUEST_CRASHED'].includes(error.code)) await verifyImage(image, { full: true, env });
+async function blameRot(ctx: SimContext, image: ImageMeta, error: unknown): Promise<never> {
+  if (isSimError(error) && ['TOOL_FAILED', 'QEMU_FAILED', 'GUEST_CRASHED'].includes(error.code)) await verifyImage(ctx, image, { full: true });
   throw error;
 }
 
@@ -95,8 +95,7 @@ export interface PreparedBoot {
  * Everything up to starting QEMU: image (checked), accelerator, initramfs, plan, initrd and
  * copy-on-write disk in `sessionDir` (made by `makeSessionDir` once the cheap checks passed).
  */
-export async function prepareBoot(options: BootOptions & { detached?: boolean }, makeSessionDir: () => Promise<string>): Promise<PreparedBoot> {
-  const env = options.env ?? process.env;
+export async function prepareBoot(ctx: SimContext, options: BootOptions & { detached?: boolean }, makeSessionDir: () => Promise<string>): Promise<PreparedBoot> {
   const events = options.events;
   const elapsed = stopwatch();
   checkBootValues(options);
@@ -106,18 +105,18 @@ export async function prepareBoot(options: BootOptions & { detached?: boolean },
   const display = await resolveDisplay(
     { display: options.display, resolution: options.resolution, vncListen: options.vncListen },
     options.detached ? 'detached' : interactive ? 'interactive' : 'command',
-    { env },
+    { env: ctx.env },
   );
 
-  const image = options.resolve ? await options.resolve(options.image, events) : await resolveImage(options.image, env);
-  await verifyImage(image, { env });
+  const image = options.resolve ? await options.resolve(options.image, events) : await resolveImage(ctx, options.image);
+  await verifyImage(ctx, image);
   emit(events, { type: 'phase', phase: 'image-ready', ms: elapsed(), detail: { image: image.names[0] ?? image.id, id: image.id, kernel: image.kernel.version } });
 
-  const accel = await probeAccelerator({ env, kernel: imageFile(image, image.kernel.file, env), events });
+  const accel = await probeAccelerator(ctx, { kernel: imageFile(ctx, image, image.kernel.file), events });
   emit(events, { type: 'log', level: 'info', message: accelLine(accel) });
   emit(events, { type: 'log', level: 'debug', message: accelDetails(accel) });
 
-  const initramfs = await baseInitramfs(image, env, { extraModules: display ? displayModules : [] });
+  const initramfs = await baseInitramfs(ctx, image, { extraModules: display ? displayModules : [] });
   if (initramfs.unavailable.length) {
     emit(events, { type: 'log', level: 'warn', message: `the image's stored kernel has no ${initramfs.unavailable.join(', ')}: the screen may stay in text mode (import the image again to keep these modules)` });
   }
@@ -138,24 +137,23 @@ export async function prepareBoot(options: BootOptions & { detached?: boolean },
     bios: display ? undefined : await findQboot(),
   };
   // Plan once with a placeholder to catch usage errors before anything is created.
-  planBoot({ request, image, imageDir: imageDir(image, env), accel: accel.accel, sessionDir: '/' });
+  planBoot({ request, image, imageDir: imageDir(ctx, image), accel: accel.accel, sessionDir: '/' });
   const sessionDir = await makeSessionDir();
-  const plan = planBoot({ request, image, imageDir: imageDir(image, env), accel: accel.accel, sessionDir });
+  const plan = planBoot({ request, image, imageDir: imageDir(ctx, image), accel: accel.accel, sessionDir });
   await writeSessionInitrd(initramfs.path, plan.guest, plan.files.initrd);
-  await createSessionDisk(plan.baseDisk, plan.files.disk).catch((error: unknown) => blameRot(image, env, error));
+  await createSessionDisk(plan.baseDisk, plan.files.disk).catch((error: unknown) => blameRot(ctx, image, error));
   emit(events, { type: 'phase', phase: 'session-ready', ms: elapsed(), detail: { dir: sessionDir, ...(plan.display ? { display: describeDisplay(plan.display) } : {}) } });
   if (plan.display) emit(events, { type: 'log', level: 'info', message: displaySummary(plan.display) });
   return { plan, image, elapsed };
 }
 
 /** Boot in the foreground: run the command (or the console) until the guest powers off. */
-export async function boot(options: BootOptions): Promise<BootResult> {
-  const env = options.env ?? process.env;
+export async function boot(ctx: SimContext, options: BootOptions): Promise<BootResult> {
   let sessionDir: string | undefined;
   try {
-    const { plan, image, elapsed } = await prepareBoot(options, async () => {
-      await sweepStaleSessions(env);
-      sessionDir = await createSessionDir(env);
+    const { plan, image, elapsed } = await prepareBoot(ctx, options, async () => {
+      await sweepStaleSessions(ctx);
+      sessionDir = await createSessionDir(ctx);
       return sessionDir;
     });
     const result = await launch(plan, {
@@ -164,7 +162,7 @@ export async function boot(options: BootOptions): Promise<BootResult> {
       signal: options.signal,
       elapsed,
       deleteOnceRunning: [plan.files.disk, plan.files.initrd],
-    }).catch((error: unknown) => blameRot(image, env, error));
+    }).catch((error: unknown) => blameRot(ctx, image, error));
     return { exitCode: result.exitCode, accel: result.accel, image: image.names[0] ?? image.id, readyMs: result.readyMs, totalMs: elapsed() };
   } finally {
     if (sessionDir) await rm(sessionDir, { recursive: true, force: true });

@@ -10,7 +10,8 @@ import type { ImageMeta } from '../images/meta.js';
 import { SimError } from '../core/errors.js';
 import { sha256 } from '../images/hash.js';
 import { imageFile } from '../images/store.js';
-import { cacheDir, guestScriptsDir } from '../core/paths.js';
+import type { SimContext } from '../core/context.js';
+import { guestScriptsDir } from '../core/paths.js';
 import { findStaticBusybox } from './busybox.js';
 import { concatArchives, packNewc, type CpioEntry } from './cpio.js';
 import { renderCommand, renderGuestConfig, type GuestConfig } from './guest-config.js';
@@ -21,8 +22,8 @@ const FORMAT = 1;
 
 const DIRECTORIES = ['bin', 'dev', 'etc', 'proc', 'run', 'sbin', 'sim', 'sim/modules', 'sys', 'sysroot', 'tmp', 'usr', 'usr/bin', 'usr/sbin'];
 
-async function loadModuleList(image: ImageMeta, env: NodeJS.ProcessEnv, extraModules: readonly string[]): Promise<{ load: ModuleToLoad[]; unavailable: string[] }> {
-  const dir = imageFile(image, image.kernel.modulesDir, env);
+async function loadModuleList(ctx: SimContext, image: ImageMeta, extraModules: readonly string[]): Promise<{ load: ModuleToLoad[]; unavailable: string[] }> {
+  const dir = imageFile(ctx, image, image.kernel.modulesDir);
   const read = (name: string) => readFile(path.join(dir, name), 'utf8').catch(() => undefined);
   const index = parseModuleIndex({ dep: (await read('modules.dep')) ?? '', softdep: await read('modules.softdep'), alias: await read('modules.alias'), builtin: await read('modules.builtin') });
   const { load, missing, unavailable } = resolveModules(index, requiredModules(image.root.fstype), extraModules);
@@ -59,19 +60,19 @@ export interface BaseInitramfs {
 }
 
 /** The cached base archive for an image, built on first use; `extraModules` load softly (e.g. the display's). */
-export async function baseInitramfs(image: ImageMeta, env: NodeJS.ProcessEnv = process.env, options: { extraModules?: readonly string[] } = {}): Promise<BaseInitramfs> {
-  const busyboxPath = await findStaticBusybox(env);
+export async function baseInitramfs(ctx: SimContext, image: ImageMeta, options: { extraModules?: readonly string[] } = {}): Promise<BaseInitramfs> {
+  const busyboxPath = await findStaticBusybox(ctx.env);
   const bb = await stat(busyboxPath);
   const init = await readFile(path.join(guestScriptsDir, 'init'));
   const agent = await readFile(path.join(guestScriptsDir, 'agent'));
-  const { load: modules, unavailable } = await loadModuleList(image, env, options.extraModules ?? []);
+  const { load: modules, unavailable } = await loadModuleList(ctx, image, options.extraModules ?? []);
   // The image is immutable and content-keyed, so its id stands for its modules' bytes.
   const key = sha256(JSON.stringify({ FORMAT, image: image.id, busybox: [bb.size, bb.mtimeMs, bb.ino], init: sha256(init), agent: sha256(agent), modules }));
-  const target = path.join(cacheDir(env), 'initramfs', `${key}.cpio`);
+  const target = path.join(ctx.dirs.initramfs, `${key}.cpio`);
   const names = modules.map((m) => m.name);
   if (await stat(target).then(() => true, () => false)) return { path: target, key, cached: true, modules: names, unavailable };
 
-  const modulesDir = imageFile(image, image.kernel.modulesDir, env);
+  const modulesDir = imageFile(ctx, image, image.kernel.modulesDir);
   const width = String(modules.length).length;
   const files = await Promise.all(
     modules.map(async (m, i) => ({ file: `${String(i).padStart(width, '0')}-${m.name}.ko`, soft: m.soft, data: await readFile(path.join(modulesDir, m.path)) })),

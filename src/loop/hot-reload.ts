@@ -4,6 +4,7 @@
  * reboots the guest through the same QEMU process (`reboot` policy). Pure decision first.
  */
 import type { BuildModulesResult } from '../builders/index.js';
+import type { SimContext } from '../core/context.js';
 import { emit, type EventSink } from '../core/events.js';
 import type { Project } from '../config/project.js';
 import { execInSimulator, rebootSimulator } from '../simulators/start.js';
@@ -35,17 +36,17 @@ export function planReload(project: Project, built: BuildModulesResult, policy: 
 }
 
 /** Apply a reload plan to a running simulator. */
-export async function reloadSimulator(sim: SimulatorState, plan: ReloadPlan, options: { env?: NodeJS.ProcessEnv; events?: EventSink }): Promise<void> {
+export async function reloadSimulator(ctx: SimContext, sim: SimulatorState, plan: ReloadPlan, options: { events?: EventSink }): Promise<void> {
   if (plan.reboot) {
     emit(options.events, { type: 'progress', task: 'reload', message: `rebooting ${sim.name} in place` });
-    const ms = await rebootSimulator(sim.name, options);
+    const ms = await rebootSimulator(ctx, sim.name);
     emit(options.events, { type: 'progress', task: 'reload', message: `${sim.name} is ready again`, done: true });
     emit(options.events, { type: 'phase', phase: 'guest-ready', ms, detail: { reboot: true, pid: sim.pid } });
     return;
   }
   for (const argv of plan.restarts) {
     emit(options.events, { type: 'progress', task: 'reload', message: `restarting: ${argv.join(' ')}` });
-    const status = await execInSimulator(sim.name, argv, { env: options.env, events: options.events });
+    const status = await execInSimulator(ctx, sim.name, argv, { events: options.events });
     if (status !== 0) emit(options.events, { type: 'log', level: 'warn', message: `'${argv.join(' ')}' exited with ${status} in ${sim.name}` });
   }
   emit(options.events, { type: 'progress', task: 'reload', message: `${sim.name} updated in place`, done: true });

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { emit, stopwatch, type SimEvent, type SimEventInput } from '../core/events.js';
 import { renderCommand } from '../initramfs/guest-config.js';
 import type { BootPlan } from '../boot/plan.js';
+import { resolveContext } from '../core/context.js';
 import { spawn } from '../core/process.js';
 import { qemuCommandLine } from '../qemu/command-line.js';
 import { lineSplitter, parseControlLine, SocketEndpoint } from '../qemu/channel.js';
@@ -39,7 +40,8 @@ interface ExecJob {
 export async function runDaemon(dir: string): Promise<void> {
   const spec = JSON.parse(await readFile(path.join(dir, 'daemon.json'), 'utf8')) as DaemonSpec;
   const { plan } = spec;
-  const env = { ...process.env, ...spec.env };
+  // This process's context: its own environment with the starter's sim settings on top.
+  const ctx = resolveContext({ ...process.env, ...spec.env });
   const state: SimulatorState = { ...spec.state, launcherPid: process.pid };
   const elapsed = stopwatch();
 
@@ -104,7 +106,7 @@ export async function runDaemon(dir: string): Promise<void> {
       ready = true;
       const ms = elapsed();
       publish({ type: 'phase', phase: 'guest-ready', ms });
-      if (state.status !== 'running') void writeState({ ...state, status: 'running', readyMs: ms }, env).then(() => (state.status = 'running'));
+      if (state.status !== 'running') void writeState(ctx, { ...state, status: 'running', readyMs: ms }).then(() => (state.status = 'running'));
       for (const waiter of readyWaiters.splice(0)) waiter(ms);
       startNext();
     }
@@ -132,10 +134,10 @@ export async function runDaemon(dir: string): Promise<void> {
 
   // --- QEMU -----------------------------------------------------------------------------------
   const [file, argv] = await qemuCommandLine(plan);
-  const qemu = spawn(file, argv, { stdio: ['ignore', 'ignore', 'pipe'], env });
+  const qemu = spawn(file, argv, { stdio: ['ignore', 'ignore', 'pipe'], env: ctx.env });
   let qemuStderr = '';
   qemu.stderr?.on('data', (c: Buffer) => (qemuStderr += c.toString()));
-  await writeState({ ...state, pid: qemu.pid ?? 0 }, env);
+  await writeState(ctx, { ...state, pid: qemu.pid ?? 0 });
   state.pid = qemu.pid ?? 0;
   publish({ type: 'phase', phase: 'qemu-started', ms: elapsed(), detail: { pid: qemu.pid, accel: plan.accel } });
 

@@ -12,7 +12,7 @@ import { imageWithoutDisplayModules } from '../helpers/fault-images.js';
 import { assertClearError, bootWorks, demoEnv, survive, waitForEvent, type FaultEnv } from '../helpers/faults.js';
 import { buildFixtureImage, type FixtureImage } from '../helpers/fixture-image.js';
 import { sim } from '../helpers/sim.js';
-import { listImages } from '../../src/images/store.js';
+import { listImages } from '../../src/index.js';
 
 let fixture: FixtureImage;
 let env: FaultEnv;

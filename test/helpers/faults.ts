@@ -10,7 +10,7 @@ import { readdir, readFile, readlink } from 'node:fs/promises';
 import path from 'node:path';
 import * as assert from 'uvu/assert';
 import type { Result } from 'execa';
-import { listImages } from '../../src/images/store.js';
+import { listImages } from '../../src/index.js';
 import { buildFixtureImage, fixtureSkipReason } from './fixture-image.js';
 import { freshEnv, sim, type SimEnv } from './sim.js';
 

@@ -11,8 +11,7 @@ import path from 'node:path';
 import { buildFixtureImage, buildFixturePrefix, type FixtureImage } from '../helpers/fixture-image.js';
 import { isAlive } from '../../src/core/pids.js';
 import { freshEnv, parseEvents, sessionsLeft, sim, type SimEnv } from '../helpers/sim.js';
-import { boot } from '../../src/boot/boot.js';
-import { listImages } from '../../src/images/store.js';
+import { boot, listImages } from '../../src/index.js';
 import { sha256File } from '../../src/images/hash.js';
 
 let fixture: FixtureImage;

@@ -13,8 +13,8 @@ const add: CommandModule<GlobalArgs, GlobalArgs & { file: string; name?: string 
   describe: 'Import a qcow2 or raw disk image into the store (once; the same content again is a no-op)',
   builder: (y) => y.positional('file', { type: 'string', demandOption: true, coerce: checked('FILE', hostPath) }).option('name', { alias: 'n', type: 'string', describe: 'Name to refer to the image by', coerce: checked('--name', imageName) }) as unknown as Argv<GlobalArgs & { file: string; name?: string }>,
   handler: async (args) => {
-    process.exitCode = await runCommand(args, async ({ events, json }) => {
-      const meta = await importImage(args.file, { name: args.name, events });
+    process.exitCode = await runCommand(args, async ({ context, events, json }) => {
+      const meta = await importImage(context, args.file, { name: args.name, events });
       if (json) emit(events, { type: 'log', level: 'info', message: JSON.stringify(meta) });
       else process.stdout.write(`${meta.names.join(', ') || meta.id.slice(0, 12)}\t${meta.id.slice(0, 12)}\tkernel ${meta.kernel.version}\n`);
     });
@@ -25,8 +25,8 @@ const ls: CommandModule<GlobalArgs, GlobalArgs> = {
   command: 'ls',
   describe: 'List stored images',
   handler: async (args) => {
-    process.exitCode = await runCommand(args, async ({ json }) => {
-      const images = await listImages();
+    process.exitCode = await runCommand(args, async ({ context, json }) => {
+      const images = await listImages(context);
       if (json) {
         for (const meta of images) process.stdout.write(`${JSON.stringify({ type: 'image', time: new Date().toISOString(), ...meta })}\n`);
         return;
@@ -44,8 +44,8 @@ const rm: CommandModule<GlobalArgs, GlobalArgs & { image: string }> = {
   describe: 'Remove an image from the store',
   builder: (y) => y.positional('image', { type: 'string', demandOption: true, coerce: checked('IMAGE', imageRef) }) as unknown as Argv<GlobalArgs & { image: string }>,
   handler: async (args) => {
-    process.exitCode = await runCommand(args, async ({ events }) => {
-      const meta = await removeImage(args.image);
+    process.exitCode = await runCommand(args, async ({ context, events }) => {
+      const meta = await removeImage(context, args.image);
       emit(events, { type: 'log', level: 'info', message: `removed ${meta.names.join(', ') || meta.id.slice(0, 12)}` });
     });
   },
@@ -56,8 +56,8 @@ const verify: CommandModule<GlobalArgs, GlobalArgs & { image: string }> = {
   describe: "Check a stored image's base disk against its recorded sha256",
   builder: (y) => y.positional('image', { type: 'string', demandOption: true, coerce: checked('IMAGE', imageRef) }) as unknown as Argv<GlobalArgs & { image: string }>,
   handler: async (args) => {
-    process.exitCode = await runCommand(args, async ({ events }) => {
-      await verifyImage(await resolveImage(args.image), { full: true });
+    process.exitCode = await runCommand(args, async ({ context, events }) => {
+      await verifyImage(context, await resolveImage(context, args.image), { full: true });
       emit(events, { type: 'log', level: 'info', message: 'ok: the base disk matches its sha256' });
     });
   },
@@ -75,8 +75,8 @@ const buildCmd: CommandModule<GlobalArgs, BuildArgs> = {
       .option('name', { alias: 'n', type: 'string', describe: "Image name (default: the recipe's name)", coerce: checked('--name', imageName) })
       .option('force', { type: 'boolean', describe: 'Build again even when the store has this recipe' }) as unknown as Argv<BuildArgs>,
   handler: async (args) => {
-    process.exitCode = await runCommand(args, async ({ events, signal, json }) => {
-      const meta = await buildImage({ recipe: args.recipe, include: (args.include ?? []).flat(), name: args.name, force: args.force, events, signal });
+    process.exitCode = await runCommand(args, async ({ context, events, signal, json }) => {
+      const meta = await buildImage(context, { recipe: args.recipe, include: (args.include ?? []).flat(), name: args.name, force: args.force, events, signal });
       if (!json) process.stdout.write(`${meta.names.join(', ')}\t${meta.id.slice(0, 12)}\tkernel ${meta.kernel.version}\n`);
     });
   },

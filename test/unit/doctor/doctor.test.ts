@@ -3,7 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { doctor, formatDoctorReport, versionOf, type DoctorReport } from '../../../src/doctor/doctor.js';
+import { doctor } from '../../../src/index.js';
+import { formatDoctorReport, versionOf, type DoctorReport } from '../../../src/doctor/doctor.js';
 
 let dir: string;
 let emptyBin: string;
