@@ -5,7 +5,6 @@
 import { access, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { prepareBoot, DEFAULT_TIMEOUT_MS, type BootOptions } from '../boot/boot.js';
-import { describeDisplay } from '../display/options.js';
 import { SimError } from '../core/errors.js';
 import { emit, type EventSink, type SimEvent } from '../core/events.js';
 import { packageRoot } from '../core/paths.js';
@@ -48,7 +47,8 @@ export async function startSimulator(options: StartOptions): Promise<SimulatorSt
       overlay: plan.overlay?.path ?? null,
       accel: plan.accel,
       startedAt: new Date().toISOString(),
-      ...(plan.display ? { display: describeDisplay(plan.display) } : {}),
+      // What the boot's contributions report about themselves (the display's sockets, ...).
+      ...plan.contributed.details,
     };
     const spec: DaemonSpec = { plan, state, timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS, env: pickSimEnv(env) };
     await writeFile(path.join(dir!, 'daemon.json'), JSON.stringify(spec));

@@ -1,7 +1,8 @@
 // The display's kernel modules ride along softly: a kernel without them still boots.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { displayModules, parseModuleIndex, resolveModules } from '../../../src/initramfs/modules.js';
+import { displayModules } from '../../../src/display/contribution.js';
+import { parseModuleIndex, resolveModules } from '../../../src/initramfs/modules.js';
 
 const dep = `
 kernel/fs/ext4/ext4.ko:
