@@ -17,16 +17,24 @@ export type Firmware = 'qboot' | 'seabios';
 export interface BootContribution {
   /** Who contributes ("display"): named in conflicts, and the field its summary detail goes in. */
   name: string;
-  /** Kernel modules for the initramfs, loaded after sim's own. */
+  /** Kernel modules for the initramfs, loaded after sim's own; optional ones load softly. */
   initramfsModules?: readonly ModuleRequest[];
-  /** Kernel command-line words. */
+  /**
+   * Kernel command-line words, placed before sim's own (so that sim's console=ttyS0 stays the
+   * last console=, the one /dev/console is) and before the user's --kernel-arg words (the
+   * user has the last word).
+   */
   kernelArgs?: readonly string[];
-  /** QEMU options that take one value per machine, by name without the dash: { display: 'gtk' }. */
+  /**
+   * QEMU options that take one value per machine, by name without the dash ({ display: 'gtk' }),
+   * placed among sim's machine options; they replace sim's defaults (-display none).
+   */
   qemuSettings?: Readonly<Record<string, string>>;
-  /** Devices and their back-ends, appended after sim's own devices. */
+  /** Devices and their back-ends, appended after sim's own devices and channels (before QMP). */
   qemuArgs?: readonly string[];
+  /** The firmware this needs; no contribution needing one: qboot when this QEMU has it. */
   firmware?: Firmware;
-  /** Extra SIM_* variables for the guest's /sim/config. */
+  /** Extra SIM_* variables for the guest's /sim/config, after sim's own (never replacing them). */
   guestConfig?: Readonly<Record<string, string>>;
   /** What a person is told (one line) and what events and a simulator's state carry (detail). */
   summary?: { line: string; detail: Readonly<Record<string, unknown>> };
