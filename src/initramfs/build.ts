@@ -31,7 +31,7 @@ async function loadModuleList(image: ImageMeta, env: NodeJS.ProcessEnv, requests
     throw new SimError('KERNEL_NO_MODULES', `The stored kernel of image '${image.names[0] ?? image.id}' lacks modules: ${missing.join(', ')}.`, 'Import the image again (sim image rm, then sim image add).');
   }
   // An image stored before these extras were kept has none of their files: go on without them.
-  const stored = await Promise.all(load.map((m) => !m.soft || stat(path.join(dir, m.path)).then(() => true, () => false)));
+  const stored = await Promise.all(load.map(async (m) => !m.soft || stat(path.join(dir, m.path)).then(() => true, () => false)));
   const kept = load.filter((_, i) => stored[i]);
   const optional = extra.optional.map((n) => n.replaceAll('-', '_'));
   const dropped = load.filter((m, i) => !stored[i] && optional.includes(m.name)).map((m) => m.name);

@@ -63,7 +63,10 @@ export async function startSimulator(options: StartOptions): Promise<SimulatorSt
       await request(dir!, { op: 'events' }, (reply) => {
         if (reply.type !== 'event') return false;
         const event = reply.event;
-        if (event.type === 'console') tail.push(event.line), tail.length > 40 && tail.shift();
+        if (event.type === 'console') {
+          tail.push(event.line);
+          if (tail.length > 40) tail.shift();
+        }
         events?.(event);
         if ((event.type === 'phase' && event.phase === 'guest-ready') || event.type === 'error') {
           outcome = event;
