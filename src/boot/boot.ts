@@ -6,15 +6,14 @@ import { rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { ImageMeta } from '../images/meta.js';
-import { describeDisplay, displaySummary } from '../display/options.js';
 import { resolveDisplay } from '../display/probe.js';
 import type { SimContext } from '../core/context.js';
 import { isSimError, SimError } from '../core/errors.js';
 import { emit, stopwatch, type EventSink } from '../core/events.js';
 import { baseInitramfs, writeSessionInitrd } from '../initramfs/build.js';
-import { displayModules } from '../initramfs/modules.js';
 import { imageDir, imageFile, resolveImage, verifyImage } from '../images/store.js';
-import { checkBootValues, planBoot, type BootPlan, type BootRequest } from './plan.js';
+import { bootContributions, checkBootValues, planBoot, type BootPlan, type BootRequest } from './plan.js';
+import { combine, lostModuleWarnings } from './contribution.js';
 import { probeAccelerator } from '../qemu/accel.js';
 import { accelDetails, accelLine } from '../qemu/accel-summary.js';
 import { findQboot } from '../qemu/firmware.js';
@@ -116,12 +115,6 @@ export async function prepareBoot(ctx: SimContext, options: BootOptions & { deta
   emit(events, { type: 'log', level: 'info', message: accelLine(accel) });
   emit(events, { type: 'log', level: 'debug', message: accelDetails(accel) });
 
-  const initramfs = await baseInitramfs(ctx, image, { extraModules: display ? displayModules : [] });
-  if (initramfs.unavailable.length) {
-    emit(events, { type: 'log', level: 'warn', message: `the image's stored kernel has no ${initramfs.unavailable.join(', ')}: the screen may stay in text mode (import the image again to keep these modules)` });
-  }
-  emit(events, { type: 'phase', phase: 'initramfs-ready', ms: elapsed(), detail: { cached: initramfs.cached, key: initramfs.key, modules: initramfs.modules } });
-
   const request: BootRequest = {
     overlay,
     command: options.command?.length ? options.command : undefined,
@@ -134,16 +127,25 @@ export async function prepareBoot(ctx: SimContext, options: BootOptions & { deta
     fastKernel: !options.compressedKernel,
     detached: options.detached,
     display,
-    bios: display ? undefined : await findQboot(),
+    // The plan uses it unless a contribution needs another firmware.
+    bios: await findQboot(),
   };
+
+  // The contributions' modules go into the cached base archive; their sockets wait for the session directory.
+  const { initramfsModules } = combine(bootContributions(request, '/'));
+  const initramfs = await baseInitramfs(ctx, image, { modules: initramfsModules });
+  for (const message of lostModuleWarnings(initramfs.unavailable, initramfsModules)) emit(events, { type: 'log', level: 'warn', message });
+  emit(events, { type: 'phase', phase: 'initramfs-ready', ms: elapsed(), detail: { cached: initramfs.cached, key: initramfs.key, modules: initramfs.modules } });
+
   // Plan once with a placeholder to catch usage errors before anything is created.
   planBoot({ request, image, imageDir: imageDir(ctx, image), accel: accel.accel, sessionDir: '/' });
   const sessionDir = await makeSessionDir();
   const plan = planBoot({ request, image, imageDir: imageDir(ctx, image), accel: accel.accel, sessionDir });
   await writeSessionInitrd(initramfs.path, plan.guest, plan.files.initrd);
   await createSessionDisk(plan.baseDisk, plan.files.disk).catch((error: unknown) => blameRot(ctx, image, error));
-  emit(events, { type: 'phase', phase: 'session-ready', ms: elapsed(), detail: { dir: sessionDir, ...(plan.display ? { display: describeDisplay(plan.display) } : {}) } });
-  if (plan.display) emit(events, { type: 'log', level: 'info', message: displaySummary(plan.display) });
+  // What the contributions say about themselves: a field each in the event, a line each for a person.
+  emit(events, { type: 'phase', phase: 'session-ready', ms: elapsed(), detail: { dir: sessionDir, ...plan.contributed.details } });
+  for (const message of plan.contributed.lines) emit(events, { type: 'log', level: 'info', message });
   return { plan, image, elapsed };
 }
 

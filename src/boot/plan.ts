@@ -1,10 +1,14 @@
 /**
  * Planning a boot: everything decided, nothing started. `planBoot` is pure; its inputs are the
- * request, the stored image, the accelerator verdict and the session directory.
+ * request, the stored image, the accelerator verdict and the session directory. What a
+ * capability adds (the display; next overlay modes, boot strategies, snapshots) comes from its
+ * contribution (src/boot/contribution.ts), listed once in `bootContributions`.
  */
 import path from 'node:path';
 import type { ImageMeta } from '../images/meta.js';
-import { displayPlan, type DisplayChoice, type DisplayPlan } from '../display/options.js';
+import { sessionDisplay, type DisplayChoice, type DisplayPlan } from '../display/options.js';
+import { displayContribution } from '../display/contribution.js';
+import { combine, type BootContribution, type CombinedContribution } from './contribution.js';
 import type { z } from 'zod';
 import { SimError } from '../core/errors.js';
 import { accepted, cpuCount, guestProgram, kernelArg, memoryMiB, timeoutSeconds } from '../config/option-values.js';
@@ -32,7 +36,7 @@ export interface BootRequest {
   detached?: boolean;
   /** A screen (decided by src/display); absent for the plain headless boot without a graphics device. */
   display?: DisplayChoice;
-  /** Fast firmware for -bios (qboot.rom, see src/qemu/firmware.ts); used only without a screen. */
+  /** Fast firmware for -bios (qboot.rom, see src/qemu/firmware.ts); used unless a contribution needs another. */
   bios?: string;
 }
 
@@ -62,6 +66,9 @@ export interface BootPlan {
   interactive: boolean;
   detached: boolean;
   guest: GuestConfig;
+  /** Everything the boot's contributions add, combined; the kernel line, QEMU's argv and the initramfs take their parts. */
+  contributed: CombinedContribution;
+  /** The screen as planned (its sockets filled in); absent without one. */
   display?: DisplayPlan;
   /** -bios file; absent: QEMU's default (SeaBIOS). */
   bios?: string;
@@ -111,6 +118,15 @@ export function checkBootValues(values: { memoryMiB?: number; cpus?: number; tim
   for (const arg of values.kernelArgs ?? []) checkKernelArg(arg);
 }
 
+/**
+ * What each capability adds to this boot, in the order they combine (src/boot/contribution.ts
+ * says how). Pure; the session directory places their sockets. The one place a new capability
+ * is plugged into the boot.
+ */
+export function bootContributions(request: BootRequest, sessionDir: string): BootContribution[] {
+  return [displayContribution(sessionDisplay(request.display, sessionDir))];
+}
+
 export function planBoot(input: {
   request: BootRequest;
   image: ImageMeta;
@@ -128,9 +144,12 @@ export function planBoot(input: {
   }
   const kernel = path.join(imageDir, request.fastKernel && image.kernel.vmlinux ? image.kernel.vmlinux : image.kernel.file);
   const rootDevice = image.root.partition ? `/dev/vda${image.root.partition}` : '/dev/vda';
+  const contributed = combine(bootContributions(request, input.sessionDir));
+  const display = sessionDisplay(request.display, input.sessionDir);
   const append = [
-    // With a screen the kernel writes there too; the last console= stays /dev/console (serial).
-    ...(request.display ? ['console=tty0'] : []),
+    // The contributions' words come first: the last console= (the one /dev/console is) stays
+    // sim's serial line, and the user's words come last.
+    ...contributed.kernelArgs,
     'console=ttyS0',
     'panic=-1',
     // A panic or a hung boot should end the run, not wait for a person.
@@ -153,8 +172,10 @@ export function planBoot(input: {
     overlay: request.overlay ? { path: request.overlay, tag: OVERLAY_TAG } : undefined,
     interactive: request.interactive && !request.detached,
     detached: Boolean(request.detached),
-    ...(request.display ? { display: displayPlan(request.display, { vncSocket: path.join(input.sessionDir, 'vnc.sock'), spiceSocket: path.join(input.sessionDir, 'spice.sock') }) } : {}),
-    ...(request.bios && !request.display ? { bios: request.bios } : {}),
+    contributed,
+    ...(display ? { display } : {}),
+    // qboot, unless a contribution needs another firmware (QEMU's default, SeaBIOS, has no -bios).
+    ...(request.bios && (contributed.firmware ?? 'qboot') === 'qboot' ? { bios: request.bios } : {}),
     guest: {
       rootDevice,
       fstype: image.root.fstype,
@@ -167,6 +188,7 @@ export function planBoot(input: {
       autologin: true,
       command: request.command,
       serve: Boolean(request.detached),
+      ...(Object.keys(contributed.guestConfig).length ? { extra: contributed.guestConfig } : {}),
     },
   };
 }

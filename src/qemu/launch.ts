@@ -118,7 +118,7 @@ export async function launch(plan: BootPlan, options: LaunchOptions): Promise<La
     SocketEndpoint.listen(plan.files.err, output('stderr')),
     ...(plan.interactive ? [] : [SocketEndpoint.listen(plan.files.console, (c) => consoleLines.push(c))]),
   ]);
-  const ctl = endpoints[0]!;
+  const ctl = endpoints[0];
 
   const child = spawn(file, argv, {
     stdio: plan.interactive ? ['inherit', 'inherit', 'pipe'] : ['ignore', 'pipe', 'pipe'],

@@ -155,19 +155,22 @@ export async function runDaemon(dir: string): Promise<void> {
   const api = net.createServer((client) => {
     client.on('error', () => undefined);
     let first = '';
-    const onData = async (chunk: Buffer) => {
-      first += chunk.toString('latin1');
-      const newline = first.indexOf('\n');
-      if (newline < 0) return;
-      client.off('data', onData);
-      const rest = Buffer.from(first.slice(newline + 1), 'latin1');
-      const req = JSON.parse(first.slice(0, newline)) as ApiRequest;
+    // A request is one JSON line. Everything after reading it, parsing included, answers the
+    // client on failure: an unhandled rejection here would take the whole simulator down.
+    const serve = async (line: string, rest: Buffer) => {
       try {
-        await handle(req, client, rest);
+        await handle(JSON.parse(line) as ApiRequest, client, rest);
       } catch (error) {
         send(client, { type: 'error', code: 'QEMU_FAILED', message: (error as Error).message, hint: 'Check the simulator with `sim ls`.' });
         client.end();
       }
+    };
+    const onData = (chunk: Buffer) => {
+      first += chunk.toString('latin1');
+      const newline = first.indexOf('\n');
+      if (newline < 0) return;
+      client.off('data', onData);
+      void serve(first.slice(0, newline), Buffer.from(first.slice(newline + 1), 'latin1'));
     };
     client.on('data', onData);
   });

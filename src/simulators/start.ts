@@ -5,7 +5,6 @@
 import { access, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { prepareBoot, DEFAULT_TIMEOUT_MS, type BootOptions } from '../boot/boot.js';
-import { describeDisplay } from '../display/options.js';
 import { SimError } from '../core/errors.js';
 import { emit, type EventSink, type SimEvent } from '../core/events.js';
 import type { SimContext } from '../core/context.js';
@@ -48,7 +47,8 @@ export async function startSimulator(ctx: SimContext, options: StartOptions): Pr
       overlay: plan.overlay?.path ?? null,
       accel: plan.accel,
       startedAt: new Date().toISOString(),
-      ...(plan.display ? { display: describeDisplay(plan.display) } : {}),
+      // What the boot's contributions report about themselves (the display's sockets, ...).
+      ...plan.contributed.details,
     };
     const spec: DaemonSpec = { plan, state, timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS, env: pickSimEnv(ctx.env) };
     await writeFile(path.join(dir!, 'daemon.json'), JSON.stringify(spec));
@@ -63,7 +63,10 @@ export async function startSimulator(ctx: SimContext, options: StartOptions): Pr
       await request(dir!, { op: 'events' }, (reply) => {
         if (reply.type !== 'event') return false;
         const event = reply.event;
-        if (event.type === 'console') tail.push(event.line), tail.length > 40 && tail.shift();
+        if (event.type === 'console') {
+          tail.push(event.line);
+          if (tail.length > 40) tail.shift();
+        }
         events?.(event);
         if ((event.type === 'phase' && event.phase === 'guest-ready') || event.type === 'error') {
           outcome = event;

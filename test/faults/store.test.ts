@@ -25,7 +25,7 @@ test.before(async () => {
 async function storedDisk(name: string): Promise<string> {
   const meta = (await listImages(env)).find((m) => m.names.includes(name));
   assert.ok(meta, `image ${name} is stored`);
-  return path.join(env.SIM_CACHE_DIR, 'images', meta!.id, meta!.disk.file);
+  return path.join(env.SIM_CACHE_DIR, 'images', meta.id, meta.disk.file);
 }
 
 /**

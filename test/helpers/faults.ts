@@ -142,7 +142,7 @@ export function assertClearError(result: Result, exitCode: number, pattern?: Reg
   assert.is(result.exitCode, exitCode, `exit code (stderr: ${stderr})`);
   const match = /^error: (.+)\n {2}(\S.*)$/m.exec(stderr);
   assert.ok(match, `an "error:" line and a hint line in: ${stderr}`);
-  const [, message, hint] = match!;
+  const [, message, hint] = match;
   assert.match(message!, /^[A-Z'].*\.$/, 'one sentence, ending with a full stop');
   assert.ok(hint!.length > 10, `a hint: ${hint}`);
   assert.not.match(stderr, /\n\s+at .+\(.*:\d+:\d+\)/, 'no stack trace');

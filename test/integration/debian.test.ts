@@ -180,7 +180,7 @@ it('interactive login: root is logged in on the serial console without a passwor
 it('the stored base image is unchanged by the boots', async () => {
   const meta = (await listImages()).find((m) => m.id === image.id);
   assert.ok(meta, 'the image is still in the store');
-  assert.is(await sha256File(imageFile(resolveContext(), meta!, meta!.disk.file)), meta!.disk.sha256);
+  assert.is(await sha256File(imageFile(resolveContext(), meta, meta.disk.file)), meta.disk.sha256);
 });
 
 test('cleanup', async () => {

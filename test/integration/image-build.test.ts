@@ -103,7 +103,8 @@ it('builds the default recipe into the store (or finds it there)', async () => {
   assert.is((await findImage('debian'))?.id, first.id);
   const progress = events.filter((e) => e.type === 'progress' && e.task === 'image-build');
   assert.ok(progress.length > 0);
-  assert.ok(progress.at(-1)!.type === 'progress' && progress.at(-1)!.done);
+  const last = progress.at(-1);
+  assert.ok(last?.type === 'progress' && last.done);
 });
 
 it('files in the image belong to root (and their groups), not to the builder, with setuid bits kept', async () => {
@@ -136,7 +137,7 @@ it('a second build is a cache hit: fast, same id', async () => {
 it('a package that does not exist fails during debootstrap, naming it, and leaves nothing behind', async () => {
   const file = path.join(dir, 'broken.json');
   await writeFile(file, JSON.stringify({ name: 'broken', suite: 'bookworm', packages: ['sim-no-such-package'] }));
-  const before = await readdir(resolveContext().dirs.builds).catch(() => []);
+  const before = await readdir(resolveContext().dirs.builds).catch(() => [] as string[]);
   try {
     await buildImage({ recipe: file });
     assert.unreachable('the build should fail');

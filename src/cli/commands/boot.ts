@@ -76,7 +76,7 @@ export const bootCommand: CommandModule<GlobalArgs, BootArgs> = {
   builder: (yargs) =>
     bootOptions(yargs.usage(`$0 boot [options] [-- command...]\n\n${bootDescription}`))
       .option('detach', { alias: 'd', type: 'boolean', describe: 'Start a long-running simulator in the background; returns once the guest is ready' })
-      .option('name', { type: 'string', describe: 'Name of the detached simulator (default: the image name)', coerce: checked('--name', simulatorName) }) as unknown as Argv<BootArgs>,
+      .option('name', { type: 'string', describe: 'Name of the detached simulator (default: the image name)', coerce: checked('--name', simulatorName) }),
   handler: async (args) => {
     if (args.detach) {
       process.exitCode = await runCommand(args, async ({ context, events, signal, json }) => {

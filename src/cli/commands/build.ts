@@ -27,7 +27,7 @@ export const buildCommand: CommandModule<GlobalArgs, ProjectArgs> = {
   command: 'build [modules..]',
   describe: "Build modules from sim.json into the overlay prefix, matching the image's paths",
   builder: (y) =>
-    projectOptions(y).option('image', { alias: 'i', type: 'string', describe: "Image whose libdir to build for (default: sim.json's image, else debian)", coerce: checked('--image', imageRef) }) as unknown as Argv<ProjectArgs>,
+    projectOptions(y).option('image', { alias: 'i', type: 'string', describe: "Image whose libdir to build for (default: sim.json's image, else debian)", coerce: checked('--image', imageRef) }),
   handler: async (args) => {
     process.exitCode = await runCommand(args, async ({ context, events, signal }) => {
       const result = await build(context, moduleList(args.modules), { configPath: args.config, image: args.image, events, signal });
@@ -53,7 +53,7 @@ export const rebuildAndBootCommand: CommandModule<GlobalArgs, RebuildArgs> = {
       default: 'auto' as const,
       describe: 'With a detached simulator already serving this prefix: reboot it in place for library changes (auto), always, or never',
       coerce: checked('--reboot', rebootPolicy),
-    }) as unknown as Argv<RebuildArgs>,
+    }),
   handler: async (args) => {
     process.exitCode = await runCommand(args, async ({ context, events, signal }) => {
       const request = bootRequestFrom(args);

@@ -71,7 +71,7 @@ export async function runCommand(args: GlobalArgs, body: (ctx: CommandContext) =
       ? error
       : permissionError(error, ownDirs(context), userName()) ??
         new SimError('TOOL_FAILED', `sim failed unexpectedly: ${(error as Error)?.message ?? String(error)}`, 'This is a bug in sim; please report it with the output of --verbose.'));
-    if (!isSimError(error) && args.verbose) process.stderr.write(`${(error as Error)?.stack ?? error}\n`);
+    if (!isSimError(error) && args.verbose) process.stderr.write(`${(error as Error)?.stack ?? String(error)}\n`);
     emit(events, { type: 'error', code: simError.code, message: simError.message, hint: simError.hint, details: simError.details.length ? simError.details : undefined });
     const code = simError.exitCode ?? ExitCode.failure;
     emit(events, { type: 'result', exitCode: code });

@@ -1,4 +1,4 @@
-import type { Argv, CommandModule } from 'yargs';
+import type { CommandModule } from 'yargs';
 import { importImage, listImages, removeImage, resolveImage, verifyImage } from '../../images/store.js';
 import { formatBytes } from '../../doctor/doctor.js';
 import { emit } from '../../core/events.js';
@@ -11,7 +11,7 @@ import { checked, checkedEach } from '../option-value.js';
 const add: CommandModule<GlobalArgs, GlobalArgs & { file: string; name?: string }> = {
   command: 'add <file>',
   describe: 'Import a qcow2 or raw disk image into the store (once; the same content again is a no-op)',
-  builder: (y) => y.positional('file', { type: 'string', demandOption: true, coerce: checked('FILE', hostPath) }).option('name', { alias: 'n', type: 'string', describe: 'Name to refer to the image by', coerce: checked('--name', imageName) }) as unknown as Argv<GlobalArgs & { file: string; name?: string }>,
+  builder: (y) => y.positional('file', { type: 'string', demandOption: true, coerce: checked('FILE', hostPath) }).option('name', { alias: 'n', type: 'string', describe: 'Name to refer to the image by', coerce: checked('--name', imageName) }),
   handler: async (args) => {
     process.exitCode = await runCommand(args, async ({ context, events, json }) => {
       const meta = await importImage(context, args.file, { name: args.name, events });
@@ -42,7 +42,7 @@ const ls: CommandModule<GlobalArgs, GlobalArgs> = {
 const rm: CommandModule<GlobalArgs, GlobalArgs & { image: string }> = {
   command: 'rm <image>',
   describe: 'Remove an image from the store',
-  builder: (y) => y.positional('image', { type: 'string', demandOption: true, coerce: checked('IMAGE', imageRef) }) as unknown as Argv<GlobalArgs & { image: string }>,
+  builder: (y) => y.positional('image', { type: 'string', demandOption: true, coerce: checked('IMAGE', imageRef) }),
   handler: async (args) => {
     process.exitCode = await runCommand(args, async ({ context, events }) => {
       const meta = await removeImage(context, args.image);
@@ -54,7 +54,7 @@ const rm: CommandModule<GlobalArgs, GlobalArgs & { image: string }> = {
 const verify: CommandModule<GlobalArgs, GlobalArgs & { image: string }> = {
   command: 'verify <image>',
   describe: "Check a stored image's base disk against its recorded sha256",
-  builder: (y) => y.positional('image', { type: 'string', demandOption: true, coerce: checked('IMAGE', imageRef) }) as unknown as Argv<GlobalArgs & { image: string }>,
+  builder: (y) => y.positional('image', { type: 'string', demandOption: true, coerce: checked('IMAGE', imageRef) }),
   handler: async (args) => {
     process.exitCode = await runCommand(args, async ({ context, events }) => {
       await verifyImage(context, await resolveImage(context, args.image), { full: true });
@@ -73,7 +73,7 @@ const buildCmd: CommandModule<GlobalArgs, BuildArgs> = {
       .positional('recipe', { type: 'string', default: DEFAULT_IMAGE, describe: 'Recipe name (images/NAME.json) or path to a recipe file', coerce: checked('RECIPE', hostPath) })
       .option('include', { type: 'string', array: true, nargs: 1, describe: 'Extra Debian packages (pkg,pkg or repeat the option)', coerce: checkedEach('--include', packageList) })
       .option('name', { alias: 'n', type: 'string', describe: "Image name (default: the recipe's name)", coerce: checked('--name', imageName) })
-      .option('force', { type: 'boolean', describe: 'Build again even when the store has this recipe' }) as unknown as Argv<BuildArgs>,
+      .option('force', { type: 'boolean', describe: 'Build again even when the store has this recipe' }),
   handler: async (args) => {
     process.exitCode = await runCommand(args, async ({ context, events, signal, json }) => {
       const meta = await buildImage(context, { recipe: args.recipe, include: (args.include ?? []).flat(), name: args.name, force: args.force, events, signal });

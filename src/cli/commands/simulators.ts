@@ -37,7 +37,7 @@ export const execCommand: CommandModule<GlobalArgs, NameArgs> = {
   // The guest's command follows `--`: shown in the usage, not declared (yargs would fill it from other words).
   command: 'exec [name]',
   describe: execDescription,
-  builder: (y) => nameArg(y.usage(`$0 exec [name] -- command...\n\n${execDescription}`)) as unknown as Argv<NameArgs>,
+  builder: (y) => nameArg(y.usage(`$0 exec [name] -- command...\n\n${execDescription}`)),
   handler: async (args) => {
     process.exitCode = await runCommand(args, async ({ context, events }) => execInSimulator(context, args.name, (args['--'] ?? []).map(String), { events }));
   },
@@ -46,7 +46,7 @@ export const execCommand: CommandModule<GlobalArgs, NameArgs> = {
 export const stopCommand: CommandModule<GlobalArgs, NameArgs & { timeout: number }> = {
   command: 'stop [name]',
   describe: 'Shut a simulator down (ACPI power-off, then kill after --timeout seconds)',
-  builder: (y) => nameArg(y).option('timeout', { type: 'string', default: '30', describe: 'Seconds to wait for a clean power-off', coerce: checked('--timeout', timeoutSeconds) }) as unknown as Argv<NameArgs & { timeout: number }>,
+  builder: (y) => nameArg(y).option('timeout', { type: 'string', default: '30', describe: 'Seconds to wait for a clean power-off', coerce: checked('--timeout', timeoutSeconds) }),
   handler: async (args) => {
     process.exitCode = await runCommand(args, async ({ context, events }) => {
       const sim = await stopSimulator(context, args.name, { timeoutMs: args.timeout * 1000 });
@@ -58,7 +58,7 @@ export const stopCommand: CommandModule<GlobalArgs, NameArgs & { timeout: number
 export const consoleCommand: CommandModule<GlobalArgs, NameArgs> = {
   command: 'console [name]',
   describe: "Attach to a simulator's serial console (Ctrl-] detaches)",
-  builder: (y) => nameArg(y) as unknown as Argv<NameArgs>,
+  builder: (y) => nameArg(y),
   handler: async (args) => {
     process.exitCode = await runCommand(args, async ({ context, events }) => {
       const sim = await findSimulator(context, args.name);

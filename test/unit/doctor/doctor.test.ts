@@ -59,7 +59,7 @@ test('with a user PATH (no sbin directories) the system programs are still found
   for (const tool of ['sfdisk', 'debugfs', 'mke2fs']) {
     const check = report.checks.find((c) => c.name === tool);
     assert.ok(check?.ok, `${tool}: ${check?.detail}`);
-    assert.match(check!.detail, /\(\/(usr\/)?sbin\//);
+    assert.match(check.detail, /\(\/(usr\/)?sbin\//);
   }
 });
 
