@@ -3,7 +3,8 @@
  * environment itself (what child processes get and where tools are looked up: PATH, SIM_BUSYBOX,
  * SIM_ACCEL, DISPLAY). The CLI, the library entry and the simulator daemon each resolve it once
  * and pass it down as the first parameter (`ctx`); no other code reads the environment to find
- * a directory.
+ * a directory (test/unit/core/context-guard.test.ts keeps it so). Helpers that only look up
+ * tools or set up a child (which, findStaticBusybox, resolveDisplay) still take an env: `ctx.env`.
  */
 import os from 'node:os';
 import path from 'node:path';
