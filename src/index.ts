@@ -2,22 +2,139 @@
  * sim as a library: the CLI is a thin layer over these functions. Every long operation takes
  * an `events` callback receiving typed events (validate them with `simEventSchema`) and an
  * optional AbortSignal.
+ *
+ * Each entry point takes `env` (default: process.env) — or an already resolved `context` — and
+ * resolves sim's context from it once; everything below receives that context.
  */
-export { boot, prepareBoot, DEFAULT_TIMEOUT_MS, type BootOptions, type BootResult } from './boot/boot.js';
+import * as bootImpl from './boot/boot.js';
+import { contextFrom, resolveContext, type ContextOptions } from './core/context.js';
+import type { EventSink } from './core/events.js';
+import * as doctorImpl from './doctor/doctor.js';
+import * as screenshotImpl from './display/screenshot.js';
+import * as buildImpl from './images/build.js';
+import * as defaultImpl from './images/default.js';
+import type { ImageMeta } from './images/meta.js';
+import * as storeImpl from './images/store.js';
+import * as rebuildImpl from './loop/rebuild.js';
+import * as accelImpl from './qemu/accel.js';
+import * as registryImpl from './simulators/registry.js';
+import * as startImpl from './simulators/start.js';
+
+export { DEFAULT_TIMEOUT_MS, type BootResult } from './boot/boot.js';
 export { OVERLAY_MODES, DEFAULT_OVERLAY_MODE, type OverlayMode } from './boot/overlay-mode.js';
-export { build, rebuildAndBoot, type ProjectOptions, type RebuildAndBootOptions, type RebuildAndBootResult } from './loop/rebuild.js';
+export { type RebuildAndBootResult } from './loop/rebuild.js';
 export { planReload, type RebootPolicy } from './loop/hot-reload.js';
-export { startSimulator, execInSimulator, rebootSimulator, stopSimulator, type StartOptions } from './simulators/start.js';
-export { listSimulators, findSimulator, simulatorStateSchema, type SimulatorState } from './simulators/registry.js';
-export { screenshot, type ScreenshotOptions, type ScreenshotResult } from './display/screenshot.js';
-export { importImage, listImages, findImage, resolveImage, removeImage, verifyImage } from './images/store.js';
-export { buildImage } from './images/build.js';
+export { simulatorStateSchema, type SimulatorState } from './simulators/registry.js';
+export { type ScreenshotResult } from './display/screenshot.js';
 export { loadRecipe, recipeSchema, type Recipe } from './images/recipe.js';
-export { DEFAULT_IMAGE, resolveOrBuildImage } from './images/default.js';
+export { DEFAULT_IMAGE } from './images/default.js';
 export { loadProject, projectFileSchema, type Project, type ModuleSpec } from './config/project.js';
-export { doctor, formatDoctorReport, type DoctorReport, type DoctorCheck } from './doctor/doctor.js';
-export { probeAccelerator, type AccelVerdict } from './qemu/accel.js';
+export { formatDoctorReport, type DoctorReport, type DoctorCheck } from './doctor/doctor.js';
+export { type AccelVerdict } from './qemu/accel.js';
 export { simEventSchema, phaseNames, type SimEvent, type EventSink } from './core/events.js';
 export { SimError, ExitCode, isSimError, type ErrorCode } from './core/errors.js';
 export { imageMetaSchema, type ImageMeta } from './images/meta.js';
-export { cacheDir, runtimeDir } from './core/paths.js';
+export { cacheDir, runtimeDir, resolveContext, type SimContext, type SimDirs, type ContextOptions } from './core/context.js';
+
+// --- boot ------------------------------------------------------------------------------------
+
+export type BootOptions = bootImpl.BootOptions & ContextOptions;
+
+export function boot(options: BootOptions): Promise<bootImpl.BootResult> {
+  return bootImpl.boot(contextFrom(options), options);
+}
+
+export function prepareBoot(options: BootOptions & { detached?: boolean }, makeSessionDir: () => Promise<string>): Promise<bootImpl.PreparedBoot> {
+  return bootImpl.prepareBoot(contextFrom(options), options, makeSessionDir);
+}
+
+// --- the developer loop ----------------------------------------------------------------------
+
+export type ProjectOptions = rebuildImpl.ProjectOptions & ContextOptions;
+export type RebuildAndBootOptions = rebuildImpl.RebuildAndBootOptions & ContextOptions;
+
+export function build(modules: string[], options: ProjectOptions = {}): ReturnType<typeof rebuildImpl.build> {
+  return rebuildImpl.build(contextFrom(options), modules, options);
+}
+
+export function rebuildAndBoot(options: RebuildAndBootOptions): Promise<rebuildImpl.RebuildAndBootResult> {
+  return rebuildImpl.rebuildAndBoot(contextFrom(options), options);
+}
+
+// --- simulators ------------------------------------------------------------------------------
+
+export type StartOptions = startImpl.StartOptions & ContextOptions;
+
+export function startSimulator(options: StartOptions): Promise<registryImpl.SimulatorState> {
+  return startImpl.startSimulator(contextFrom(options), options);
+}
+
+export function execInSimulator(name: string | undefined, argv: string[], options: ContextOptions & { events?: EventSink } = {}): Promise<number> {
+  return startImpl.execInSimulator(contextFrom(options), name, argv, options);
+}
+
+export function rebootSimulator(name: string | undefined, options: ContextOptions = {}): Promise<number> {
+  return startImpl.rebootSimulator(contextFrom(options), name);
+}
+
+export function stopSimulator(name: string | undefined, options: ContextOptions & { timeoutMs?: number } = {}): Promise<registryImpl.SimulatorState> {
+  return startImpl.stopSimulator(contextFrom(options), name, options);
+}
+
+export function listSimulators(env: NodeJS.ProcessEnv = process.env): Promise<registryImpl.SimulatorState[]> {
+  return registryImpl.listSimulators(resolveContext(env));
+}
+
+export function findSimulator(name: string | undefined, env: NodeJS.ProcessEnv = process.env): Promise<registryImpl.SimulatorState> {
+  return registryImpl.findSimulator(resolveContext(env), name);
+}
+
+export type ScreenshotOptions = screenshotImpl.ScreenshotOptions & ContextOptions;
+
+export function screenshot(name: string | undefined, options: ScreenshotOptions = {}): Promise<screenshotImpl.ScreenshotResult> {
+  return screenshotImpl.screenshot(contextFrom(options), name, options);
+}
+
+// --- the image store -------------------------------------------------------------------------
+
+export function importImage(file: string, options: storeImpl.ImportOptions & ContextOptions = {}): Promise<ImageMeta> {
+  return storeImpl.importImage(contextFrom(options), file, options);
+}
+
+export function listImages(env: NodeJS.ProcessEnv = process.env): Promise<ImageMeta[]> {
+  return storeImpl.listImages(resolveContext(env));
+}
+
+export function findImage(ref: string, env: NodeJS.ProcessEnv = process.env): Promise<ImageMeta | undefined> {
+  return storeImpl.findImage(resolveContext(env), ref);
+}
+
+export function resolveImage(ref: string, env: NodeJS.ProcessEnv = process.env): Promise<ImageMeta> {
+  return storeImpl.resolveImage(resolveContext(env), ref);
+}
+
+export function removeImage(ref: string, env: NodeJS.ProcessEnv = process.env): Promise<ImageMeta> {
+  return storeImpl.removeImage(resolveContext(env), ref);
+}
+
+export function verifyImage(meta: ImageMeta, options: ContextOptions & { full?: boolean } = {}): Promise<void> {
+  return storeImpl.verifyImage(contextFrom(options), meta, options);
+}
+
+export function buildImage(options: buildImpl.BuildOptions & ContextOptions): Promise<ImageMeta> {
+  return buildImpl.buildImage(contextFrom(options), options);
+}
+
+export function resolveOrBuildImage(ref: string, options: ContextOptions & { events?: EventSink; signal?: AbortSignal } = {}): Promise<ImageMeta> {
+  return defaultImpl.resolveOrBuildImage(contextFrom(options), ref, options);
+}
+
+// --- the host --------------------------------------------------------------------------------
+
+export function doctor(options: ContextOptions & { events?: EventSink } = {}): Promise<doctorImpl.DoctorReport> {
+  return doctorImpl.doctor(contextFrom(options), options);
+}
+
+export function probeAccelerator(options: ContextOptions & { kernel?: string; qemu?: string; events?: EventSink } = {}): Promise<accelImpl.AccelVerdict> {
+  return accelImpl.probeAccelerator(contextFrom(options), options);
+}

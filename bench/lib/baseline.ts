@@ -7,7 +7,7 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { writeFileAtomic } from '../../src/core/atomic.js';
-import { boot } from '../../src/boot/boot.js';
+import { boot } from '../../src/index.js';
 import type { BenchImage, Workspace } from './workspace.js';
 import { runConsole, type ConsoleRun, type ConsoleStep } from './proc.js';
 
@@ -63,6 +63,7 @@ export function baselineArgs(options: BaselineOptions): string[] {
 }
 
 /** A shell prompt at the end of the output so far; busybox ash follows it with a cursor query (ESC [6n). */
+// eslint-disable-next-line no-control-regex -- a terminal escape is what it matches
 const PROMPT = /# (?:\x1b\[[0-9;]*[A-Za-z])*$/m;
 
 /** Marker the guest prints after the command; written so the echoed input line does not contain it. */

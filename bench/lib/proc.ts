@@ -53,9 +53,9 @@ export class RssSampler {
     }
   }
 
-  async stop(): Promise<Record<string, number | undefined>> {
+  stop(): Promise<Record<string, number | undefined>> {
     clearInterval(this.timer);
-    return Object.fromEntries([...this.pids.keys()].map((label) => [label, this.peaks.get(label)]));
+    return Promise.resolve(Object.fromEntries([...this.pids.keys()].map((label) => [label, this.peaks.get(label)])));
   }
 }
 
@@ -95,7 +95,7 @@ export async function runSim(args: string[], env: NodeJS.ProcessEnv, timeoutMs =
   let stderr = '';
   let pending = '';
   const errors: string[] = [];
-  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
     const now = performance.now() - t0;
     pending += chunk;
     let nl: number;
@@ -122,7 +122,7 @@ export async function runSim(args: string[], env: NodeJS.ProcessEnv, timeoutMs =
       }
     }
   });
-  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
   const timer = setTimeout(() => child.kill('SIGTERM'), timeoutMs);
   const exitCode = await done;
   const exitMs = performance.now() - t0;
@@ -137,7 +137,7 @@ export async function timeCommand(file: string, args: string[], env?: NodeJS.Pro
   const t0 = performance.now();
   const child = spawn(file, args, { env, stdio: ['ignore', 'pipe', 'inherit'] });
   let stdout = '';
-  child.stdout!.setEncoding('utf8').on('data', (c: string) => (stdout += c));
+  child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
   const code = await exited(child);
   return { ms: performance.now() - t0, code, stdout };
 }
@@ -182,7 +182,7 @@ export async function runConsole(file: string, args: string[], steps: ConsoleSte
       if (!m) return;
       from += m.index + m[0].length;
       if (current.mark) marks[current.mark] = performance.now() - t0;
-      if (current.send) child.stdin!.write(current.send);
+      if (current.send) child.stdin.write(current.send);
       step++;
     }
   };
@@ -190,9 +190,9 @@ export async function runConsole(file: string, args: string[], steps: ConsoleSte
     output += chunk.toString('latin1');
     advance();
   };
-  child.stdout!.on('data', onData);
-  child.stderr!.on('data', onData);
-  child.stdin!.on('error', () => undefined);
+  child.stdout.on('data', onData);
+  child.stderr.on('data', onData);
+  child.stdin.on('error', () => undefined);
   let timedOut = false;
   const timer = setTimeout(() => {
     timedOut = true;

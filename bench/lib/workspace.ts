@@ -7,10 +7,9 @@ import { copyFile, cp, mkdir, mkdtemp, open, readdir, rm, symlink } from 'node:f
 import os from 'node:os';
 import path from 'node:path';
 import type { ImageMeta } from '../../src/images/meta.js';
-import { DEFAULT_IMAGE, resolveOrBuildImage } from '../../src/images/default.js';
-import { imageDir, imageFile, importImage, resolveImage } from '../../src/images/store.js';
-import { cacheDir } from '../../src/core/paths.js';
-import { probeAccelerator, type AccelVerdict } from '../../src/qemu/accel.js';
+import { resolveContext } from '../../src/core/context.js';
+import { DEFAULT_IMAGE, importImage, probeAccelerator, resolveImage, resolveOrBuildImage, type AccelVerdict } from '../../src/index.js';
+import { imageDir, imageFile } from '../../src/images/store.js';
 import { buildFixtureImage, buildFixturePrefix } from '../../test/helpers/fixture-image.js';
 
 export interface BenchImage {
@@ -48,9 +47,9 @@ function benchImage(label: string, meta: ImageMeta, env: NodeJS.ProcessEnv): Ben
     label,
     meta,
     ref: meta.names[0] ?? meta.id,
-    disk: imageFile(meta, meta.disk.file, env),
-    vmlinuz: imageFile(meta, meta.kernel.file, env),
-    vmlinux: meta.kernel.vmlinux ? imageFile(meta, meta.kernel.vmlinux, env) : undefined,
+    disk: imageFile(resolveContext(env), meta, meta.disk.file),
+    vmlinuz: imageFile(resolveContext(env), meta, meta.kernel.file),
+    vmlinux: meta.kernel.vmlinux ? imageFile(resolveContext(env), meta, meta.kernel.vmlinux) : undefined,
     rootDevice: meta.root.partition ? `/dev/vda${meta.root.partition}` : '/dev/vda',
   };
 }
@@ -60,21 +59,22 @@ export async function createWorkspace(log: (line: string) => void): Promise<Work
   const root = await mkdtemp(path.join(os.tmpdir(), 'sim-bench-'));
   const env: NodeJS.ProcessEnv = { ...process.env, SIM_CACHE_DIR: path.join(root, 'cache'), SIM_RUNTIME_DIR: path.join(root, 'run') };
   delete env.SIM_ACCEL;
-  const benchCache = path.join(cacheDir(userEnv), 'bench');
+  const user = resolveContext(userEnv);
+  const benchCache = path.join(user.dirs.cache, 'bench');
   await mkdir(benchCache, { recursive: true });
   await mkdir(path.join(root, 'cache', 'images'), { recursive: true });
 
   log('default Debian image (built on first use, about a minute)');
   const debianMeta = await resolveOrBuildImage(DEFAULT_IMAGE, { env: userEnv });
   // Link the stored image into the private cache: same files, no copy, no second import.
-  await symlink(imageDir(debianMeta, userEnv), path.join(root, 'cache', 'images', debianMeta.id));
+  await symlink(imageDir(user, debianMeta), path.join(root, 'cache', 'images', debianMeta.id));
 
   log('fixture image (cached after the first build)');
   const fixtureDisk = (await buildFixtureImage()).disk;
   const fixtureMeta = await importImage(fixtureDisk, { name: 'bench-fixture', env });
 
-  const verdict = await probeAccelerator({ env: userEnv, kernel: imageFile(debianMeta, debianMeta.kernel.file, userEnv) });
-  await copyFile(path.join(cacheDir(userEnv), 'accel.json'), path.join(root, 'cache', 'accel.json')).catch(() => undefined);
+  const verdict = await probeAccelerator({ env: userEnv, kernel: imageFile(user, debianMeta, debianMeta.kernel.file) });
+  await copyFile(user.accelCache, path.join(root, 'cache', 'accel.json')).catch(() => undefined);
 
   const prefix = path.join(root, 'prefix');
   await buildFixturePrefix(prefix);

@@ -7,7 +7,7 @@
 import { lstat, mkdir, readdir, readlink, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { buildImage } from '../../src/images/build.js';
+import { buildImage } from '../../src/index.js';
 import { run } from '../../src/core/process.js';
 import { runBaseline } from '../lib/baseline.js';
 import type { Results } from '../lib/results.js';

@@ -6,15 +6,15 @@ import { rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { ImageMeta } from '../images/meta.js';
-import { describeDisplay, displaySummary } from '../display/options.js';
 import { resolveDisplay } from '../display/probe.js';
+import type { SimContext } from '../core/context.js';
 import { isSimError, SimError } from '../core/errors.js';
 import { emit, stopwatch, type EventSink } from '../core/events.js';
 import { baseInitramfs, writeSessionInitrd } from '../initramfs/build.js';
-import { displayModules } from '../initramfs/modules.js';
 import { imageDir, imageFile, resolveImage, verifyImage } from '../images/store.js';
-import { overlayContribution, overlayWarning, type OverlayMode } from './overlay-mode.js';
-import { checkBootValues, planBoot, type BootPlan, type BootRequest } from './plan.js';
+import { bootContributions, checkBootValues, planBoot, type BootPlan, type BootRequest } from './plan.js';
+import { combine, lostModuleWarnings } from './contribution.js';
+import type { OverlayMode } from './overlay-mode.js';
 import { probeAccelerator } from '../qemu/accel.js';
 import { accelDetails, accelLine } from '../qemu/accel-summary.js';
 import { findQboot } from '../qemu/firmware.js';
@@ -46,7 +46,6 @@ export interface BootOptions {
   overlayMode?: OverlayMode;
   events?: EventSink;
   signal?: AbortSignal;
-  env?: NodeJS.ProcessEnv;
   /** Hook for image provisioning (e.g. build the default image when missing). */
   resolve?: (ref: string, events?: EventSink) => Promise<ImageMeta>;
 }
@@ -75,8 +74,8 @@ async function checkOverlay(overlay: string): Promise<string> {
  * Bit rot keeps a base disk's size and mtime, so the cheap check before a boot passes; when
  * QEMU or qemu-img then fails, the full check says whether the stored image is to blame.
  */
-async function blameRot(image: ImageMeta, env: NodeJS.ProcessEnv, error: unknown): Promise<never> {
-  if (isSimError(error) && ['TOOL_FAILED', 'QEMU_FAILED', 'GUEST_CRASHED'].includes(error.code)) await verifyImage(image, { full: true, env });
+async function blameRot(ctx: SimContext, image: ImageMeta, error: unknown): Promise<never> {
+  if (isSimError(error) && ['TOOL_FAILED', 'QEMU_FAILED', 'GUEST_CRASHED'].includes(error.code)) await verifyImage(ctx, image, { full: true });
   throw error;
 }
 
@@ -98,8 +97,7 @@ export interface PreparedBoot {
  * Everything up to starting QEMU: image (checked), accelerator, initramfs, plan, initrd and
  * copy-on-write disk in `sessionDir` (made by `makeSessionDir` once the cheap checks passed).
  */
-export async function prepareBoot(options: BootOptions & { detached?: boolean }, makeSessionDir: () => Promise<string>): Promise<PreparedBoot> {
-  const env = options.env ?? process.env;
+export async function prepareBoot(ctx: SimContext, options: BootOptions & { detached?: boolean }, makeSessionDir: () => Promise<string>): Promise<PreparedBoot> {
   const events = options.events;
   const elapsed = stopwatch();
   checkBootValues(options);
@@ -109,30 +107,20 @@ export async function prepareBoot(options: BootOptions & { detached?: boolean },
   const display = await resolveDisplay(
     { display: options.display, resolution: options.resolution, vncListen: options.vncListen },
     options.detached ? 'detached' : interactive ? 'interactive' : 'command',
-    { env },
+    { env: ctx.env },
   );
 
-  const image = options.resolve ? await options.resolve(options.image, events) : await resolveImage(options.image, env);
-  await verifyImage(image, { env });
+  const image = options.resolve ? await options.resolve(options.image, events) : await resolveImage(ctx, options.image);
+  await verifyImage(ctx, image);
   emit(events, { type: 'phase', phase: 'image-ready', ms: elapsed(), detail: { image: image.names[0] ?? image.id, id: image.id, kernel: image.kernel.version } });
 
-  const accel = await probeAccelerator({ env, kernel: imageFile(image, image.kernel.file, env), events });
+  const accel = await probeAccelerator(ctx, { kernel: imageFile(ctx, image, image.kernel.file), events });
   emit(events, { type: 'log', level: 'info', message: accelLine(accel) });
   emit(events, { type: 'log', level: 'debug', message: accelDetails(accel) });
 
-  const overlayMode = overlayContribution(options.overlayMode, Boolean(overlay));
-  const overlayModules = overlayMode?.modules ?? [];
-  const initramfs = await baseInitramfs(image, env, { extraModules: [...(display ? displayModules : []), ...overlayModules] });
-  const screenless = initramfs.unavailable.filter((m) => !overlayModules.includes(m));
-  if (screenless.length) {
-    emit(events, { type: 'log', level: 'warn', message: `the image's stored kernel has no ${screenless.join(', ')}: the screen may stay in text mode (import the image again to keep these modules)` });
-  }
-  const overlayModeWarning = overlayWarning(overlayMode, initramfs.unavailable);
-  if (overlayModeWarning) emit(events, { type: 'log', level: 'warn', message: overlayModeWarning });
-  emit(events, { type: 'phase', phase: 'initramfs-ready', ms: elapsed(), detail: { cached: initramfs.cached, key: initramfs.key, modules: initramfs.modules } });
-
   const request: BootRequest = {
     overlay,
+    overlayMode: options.overlayMode,
     command: options.command?.length ? options.command : undefined,
     mode: options.noInit ? 'direct' : 'init',
     init: options.init,
@@ -143,28 +131,35 @@ export async function prepareBoot(options: BootOptions & { detached?: boolean },
     fastKernel: !options.compressedKernel,
     detached: options.detached,
     display,
-    bios: display ? undefined : await findQboot(),
-    overlayGuest: overlayMode?.guest,
+    // The plan uses it unless a contribution needs another firmware.
+    bios: await findQboot(),
   };
+
+  // The contributions' modules go into the cached base archive; their sockets wait for the session directory.
+  const { initramfsModules } = combine(bootContributions(request, '/'));
+  const initramfs = await baseInitramfs(ctx, image, { modules: initramfsModules });
+  for (const message of lostModuleWarnings(initramfs.unavailable, initramfsModules)) emit(events, { type: 'log', level: 'warn', message });
+  emit(events, { type: 'phase', phase: 'initramfs-ready', ms: elapsed(), detail: { cached: initramfs.cached, key: initramfs.key, modules: initramfs.modules } });
+
   // Plan once with a placeholder to catch usage errors before anything is created.
-  planBoot({ request, image, imageDir: imageDir(image, env), accel: accel.accel, sessionDir: '/' });
+  planBoot({ request, image, imageDir: imageDir(ctx, image), accel: accel.accel, sessionDir: '/' });
   const sessionDir = await makeSessionDir();
-  const plan = planBoot({ request, image, imageDir: imageDir(image, env), accel: accel.accel, sessionDir });
+  const plan = planBoot({ request, image, imageDir: imageDir(ctx, image), accel: accel.accel, sessionDir });
   await writeSessionInitrd(initramfs.path, plan.guest, plan.files.initrd);
-  await createSessionDisk(plan.baseDisk, plan.files.disk).catch((error: unknown) => blameRot(image, env, error));
-  emit(events, { type: 'phase', phase: 'session-ready', ms: elapsed(), detail: { dir: sessionDir, ...(plan.display ? { display: describeDisplay(plan.display) } : {}) } });
-  if (plan.display) emit(events, { type: 'log', level: 'info', message: displaySummary(plan.display) });
+  await createSessionDisk(plan.baseDisk, plan.files.disk).catch((error: unknown) => blameRot(ctx, image, error));
+  // What the contributions say about themselves: a field each in the event, a line each for a person.
+  emit(events, { type: 'phase', phase: 'session-ready', ms: elapsed(), detail: { dir: sessionDir, ...plan.contributed.details } });
+  for (const message of plan.contributed.lines) emit(events, { type: 'log', level: 'info', message });
   return { plan, image, elapsed };
 }
 
 /** Boot in the foreground: run the command (or the console) until the guest powers off. */
-export async function boot(options: BootOptions): Promise<BootResult> {
-  const env = options.env ?? process.env;
+export async function boot(ctx: SimContext, options: BootOptions): Promise<BootResult> {
   let sessionDir: string | undefined;
   try {
-    const { plan, image, elapsed } = await prepareBoot(options, async () => {
-      await sweepStaleSessions(env);
-      sessionDir = await createSessionDir(env);
+    const { plan, image, elapsed } = await prepareBoot(ctx, options, async () => {
+      await sweepStaleSessions(ctx);
+      sessionDir = await createSessionDir(ctx);
       return sessionDir;
     });
     const result = await launch(plan, {
@@ -173,7 +168,7 @@ export async function boot(options: BootOptions): Promise<BootResult> {
       signal: options.signal,
       elapsed,
       deleteOnceRunning: [plan.files.disk, plan.files.initrd],
-    }).catch((error: unknown) => blameRot(image, env, error));
+    }).catch((error: unknown) => blameRot(ctx, image, error));
     return { exitCode: result.exitCode, accel: result.accel, image: image.names[0] ?? image.id, readyMs: result.readyMs, totalMs: elapsed() };
   } finally {
     if (sessionDir) await rm(sessionDir, { recursive: true, force: true });

@@ -1,10 +1,15 @@
 /**
  * Planning a boot: everything decided, nothing started. `planBoot` is pure; its inputs are the
- * request, the stored image, the accelerator verdict and the session directory.
+ * request, the stored image, the accelerator verdict and the session directory. What a
+ * capability adds (the display; next overlay modes, boot strategies, snapshots) comes from its
+ * contribution (src/boot/contribution.ts), listed once in `bootContributions`.
  */
 import path from 'node:path';
 import type { ImageMeta } from '../images/meta.js';
-import { displayPlan, type DisplayChoice, type DisplayPlan } from '../display/options.js';
+import { sessionDisplay, type DisplayChoice, type DisplayPlan } from '../display/options.js';
+import { displayContribution } from '../display/contribution.js';
+import { combine, type BootContribution, type CombinedContribution } from './contribution.js';
+import { overlayModeContribution, type OverlayMode } from './overlay-mode.js';
 import type { z } from 'zod';
 import { SimError } from '../core/errors.js';
 import { accepted, cpuCount, guestProgram, kernelArg, memoryMiB, overlayMode, timeoutSeconds } from '../config/option-values.js';
@@ -15,6 +20,8 @@ export type Accel = 'kvm' | 'tcg';
 export interface BootRequest {
   /** Absolute path of the overlay prefix, when there is one. */
   overlay?: string;
+  /** How the prefix wins (src/boot/overlay-mode.ts); absent: merge. */
+  overlayMode?: OverlayMode;
   /** Command to run in the guest; absent for an interactive boot. */
   command?: string[];
   /** init: the image's own init (systemd...); direct: run the command right after switch_root. */
@@ -32,10 +39,8 @@ export interface BootRequest {
   detached?: boolean;
   /** A screen (decided by src/display); absent for the plain headless boot without a graphics device. */
   display?: DisplayChoice;
-  /** Fast firmware for -bios (qboot.rom, see src/qemu/firmware.ts); used only without a screen. */
+  /** Fast firmware for -bios (qboot.rom, see src/qemu/firmware.ts); used unless a contribution needs another. */
   bios?: string;
-  /** What the overlay mode contributes to the guest's settings (src/boot/overlay-mode.ts). */
-  overlayGuest?: { overlayMode: 'merge' | 'path' };
 }
 
 export interface SessionFiles {
@@ -64,6 +69,9 @@ export interface BootPlan {
   interactive: boolean;
   detached: boolean;
   guest: GuestConfig;
+  /** Everything the boot's contributions add, combined; the kernel line, QEMU's argv and the initramfs take their parts. */
+  contributed: CombinedContribution;
+  /** The screen as planned (its sockets filled in); absent without one. */
   display?: DisplayPlan;
   /** -bios file; absent: QEMU's default (SeaBIOS). */
   bios?: string;
@@ -114,6 +122,15 @@ export function checkBootValues(values: { memoryMiB?: number; cpus?: number; tim
   for (const arg of values.kernelArgs ?? []) checkKernelArg(arg);
 }
 
+/**
+ * What each capability adds to this boot, in the order they combine (src/boot/contribution.ts
+ * says how). Pure; the session directory places their sockets. The one place a new capability
+ * is plugged into the boot.
+ */
+export function bootContributions(request: BootRequest, sessionDir: string): BootContribution[] {
+  return [displayContribution(sessionDisplay(request.display, sessionDir)), overlayModeContribution(request.overlayMode, Boolean(request.overlay))];
+}
+
 export function planBoot(input: {
   request: BootRequest;
   image: ImageMeta;
@@ -131,15 +148,22 @@ export function planBoot(input: {
   }
   const kernel = path.join(imageDir, request.fastKernel && image.kernel.vmlinux ? image.kernel.vmlinux : image.kernel.file);
   const rootDevice = image.root.partition ? `/dev/vda${image.root.partition}` : '/dev/vda';
+  const contributed = combine(bootContributions(request, input.sessionDir));
+  const display = sessionDisplay(request.display, input.sessionDir);
   const append = [
-    // With a screen the kernel writes there too; the last console= stays /dev/console (serial).
-    ...(request.display ? ['console=tty0'] : []),
+    // The contributions' words come first: the last console= (the one /dev/console is) stays
+    // sim's serial line, and the user's words come last.
+    ...contributed.kernelArgs,
     'console=ttyS0',
     'panic=-1',
     // A panic or a hung boot should end the run, not wait for a person.
     'oops=panic',
     // Skips the self-tests of the kernel's crypto algorithms: about 0.3 s of a TCG boot (see bench/).
     'cryptomgr.notests',
+    // Under TCG on a loaded host the vCPU can miss the ticks of the kernel's early check of
+    // the IO-APIC timer, which then panics ("IO-APIC + timer doesn't work!"); cloud images
+    // skip the check for the same reason.
+    'no_timer_check',
     ...(request.interactive && !request.detached ? [] : ['quiet']),
     ...request.kernelArgs.map(checkKernelArg),
   ];
@@ -156,8 +180,10 @@ export function planBoot(input: {
     overlay: request.overlay ? { path: request.overlay, tag: OVERLAY_TAG } : undefined,
     interactive: request.interactive && !request.detached,
     detached: Boolean(request.detached),
-    ...(request.display ? { display: displayPlan(request.display, { vncSocket: path.join(input.sessionDir, 'vnc.sock'), spiceSocket: path.join(input.sessionDir, 'spice.sock') }) } : {}),
-    ...(request.bios && !request.display ? { bios: request.bios } : {}),
+    contributed,
+    ...(display ? { display } : {}),
+    // qboot, unless a contribution needs another firmware (QEMU's default, SeaBIOS, has no -bios).
+    ...(request.bios && (contributed.firmware ?? 'qboot') === 'qboot' ? { bios: request.bios } : {}),
     guest: {
       rootDevice,
       fstype: image.root.fstype,
@@ -170,7 +196,7 @@ export function planBoot(input: {
       autologin: true,
       command: request.command,
       serve: Boolean(request.detached),
-      ...(request.overlay ? request.overlayGuest : {}),
+      ...(Object.keys(contributed.guestConfig).length ? { extra: contributed.guestConfig } : {}),
     },
   };
 }

@@ -6,18 +6,13 @@ import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { SimError } from '../core/errors.js';
-import { runtimeDir } from '../core/paths.js';
+import type { SimContext } from '../core/context.js';
 import { isAlive } from '../core/pids.js';
 import { run } from '../core/process.js';
 
-export function sessionsDir(env: NodeJS.ProcessEnv = process.env): string {
-  return path.join(runtimeDir(env), 'sessions');
-}
-
-
 /** Remove session directories whose launcher is gone. */
-export async function sweepStaleSessions(env: NodeJS.ProcessEnv = process.env): Promise<string[]> {
-  const dir = sessionsDir(env);
+export async function sweepStaleSessions(ctx: SimContext): Promise<string[]> {
+  const dir = ctx.dirs.sessions;
   const removed: string[] = [];
   for (const entry of await readdir(dir).catch(() => [] as string[])) {
     const pid = Number(/^(\d+)-/.exec(entry)?.[1]);
@@ -29,10 +24,10 @@ export async function sweepStaleSessions(env: NodeJS.ProcessEnv = process.env): 
   return removed;
 }
 
-export async function createSessionDir(env: NodeJS.ProcessEnv = process.env): Promise<string> {
-  const root = sessionsDir(env);
+export async function createSessionDir(ctx: SimContext): Promise<string> {
+  const root = ctx.dirs.sessions;
   await mkdir(root, { recursive: true, mode: 0o700 });
-  await chmod(runtimeDir(env), 0o700).catch(() => undefined);
+  await chmod(ctx.dirs.runtime, 0o700).catch(() => undefined);
   const dir = path.join(root, `${process.pid}-${randomBytes(4).toString('hex')}`);
   if (Buffer.byteLength(path.join(dir, 'con.sock')) > 107) {
     throw new SimError('USAGE', `The runtime directory ${root} is too deep for unix sockets.`, 'Point SIM_RUNTIME_DIR at a shorter path.');

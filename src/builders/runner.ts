@@ -11,6 +11,7 @@ import { FailureLog } from './failure-log.js';
 import type { Step } from './types.js';
 
 // Colour codes some tools emit even into a pipe; events and error details are plain text.
+// eslint-disable-next-line no-control-regex -- a terminal escape is what it matches
 const ANSI = /\x1b\[[0-9;?]*[A-Za-z]/g;
 
 async function readLines(stream: Readable | null, onLine: (line: string) => void): Promise<void> {

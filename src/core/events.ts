@@ -44,7 +44,7 @@ export type EventSink = (event: SimEvent) => void;
 
 /** Stamp and deliver an event. */
 export function emit(sink: EventSink | undefined, event: SimEventInput): void {
-  sink?.({ ...event, time: new Date().toISOString() } as SimEvent);
+  sink?.({ ...event, time: new Date().toISOString() });
 }
 
 export const silentSink: EventSink = () => undefined;

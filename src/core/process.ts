@@ -152,7 +152,7 @@ export async function runBinary(file: string, args: readonly string[], options: 
   if (result.exitCode !== 0) {
     throw new SimError('TOOL_FAILED', `'${formatCommand(file, args)}' failed with exit code ${result.exitCode}.`, 'Run again with --verbose to see every command sim runs.');
   }
-  return Buffer.from(result.stdout as Uint8Array);
+  return Buffer.from(result.stdout);
 }
 
 /**

@@ -24,7 +24,8 @@ import { loadRecipe, type Recipe } from '../images/recipe.js';
 import { findImage } from '../images/store.js';
 import { DEFAULT_IMAGE, resolveOrBuildImage } from '../images/default.js';
 import { findStaticBusybox } from '../initramfs/busybox.js';
-import { cacheDir, packageRoot } from '../core/paths.js';
+import type { SimContext } from '../core/context.js';
+import { packageRoot } from '../core/paths.js';
 import { run, which } from '../core/process.js';
 import { loadProject } from '../config/project.js';
 
@@ -53,10 +54,6 @@ export const DEMO_MESON_OPTIONS = [
 ];
 
 const DEBIAN_KEYRING = '/usr/share/keyrings/debian-archive-keyring.gpg';
-
-export function demoDir(env: NodeJS.ProcessEnv = process.env): string {
-  return path.join(cacheDir(env), 'demo');
-}
 
 // ---------------------------------------------------------------------------------------------
 // What the host needs
@@ -264,7 +261,6 @@ export const GUEST_SCRIPT_FILE = path.join(packageRoot, 'fixtures', 'demo-glib',
 
 export interface DemoOptions {
   events?: EventSink;
-  env?: NodeJS.ProcessEnv;
   signal?: AbortSignal;
   /** Milliseconds the guest may take to become ready (default: boot's own). */
   timeoutMs?: number;
@@ -281,26 +277,25 @@ export interface DemoResult {
   totalMs: number;
 }
 
-export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
-  const env = options.env ?? process.env;
+export async function runDemo(ctx: SimContext, options: DemoOptions = {}): Promise<DemoResult> {
   const { events, signal } = options;
   const elapsed = stopwatch();
-  const dir = demoDir(env);
+  const dir = ctx.dirs.demo;
   await mkdir(dir, { recursive: true });
 
   progress(events, 'checking the host for the packages the demo needs');
-  const stored = await findImage(DEFAULT_IMAGE, env);
+  const stored = await findImage(ctx, DEFAULT_IMAGE);
   const known = await readSourceState(dir);
   const needs: Need[] = ['boot', 'build', ...(stored ? [] : ['image' as const]), ...(known ? [] : ['source' as const])];
-  const missing = await missingRequirements(needs, env);
+  const missing = await missingRequirements(needs, ctx.env);
   if (missing.length) throw missingPackagesError(missing, process.getuid?.() === 0);
 
   progress(events, stored ? `default image '${DEFAULT_IMAGE}'` : `building the default image '${DEFAULT_IMAGE}' (once)`);
-  const image = await resolveOrBuildImage(DEFAULT_IMAGE, { events, env, signal });
+  const image = await resolveOrBuildImage(ctx, DEFAULT_IMAGE, { events, signal });
   signal?.throwIfAborted();
 
   const recipe = (await loadRecipe(DEFAULT_IMAGE)).recipe;
-  const source = known ?? (await fetchSource(dir, recipe, events, env));
+  const source = known ?? (await fetchSource(dir, recipe, events, ctx.env));
   const sourcePath = path.join(dir, source.dir);
   const configPath = await writeProjectFile(dir, source);
   const project = await loadProject({ configPath });
@@ -313,7 +308,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
   signal?.throwIfAborted();
 
   progress(events, `booting '${DEFAULT_IMAGE}' with the rebuilt GLib layered on top`);
-  const booted = await boot({ image: image.id, overlay: project.prefix, command: ['sh', '-c', await readFile(GUEST_SCRIPT_FILE, 'utf8')], events, env, signal, timeoutMs: options.timeoutMs });
+  const booted = await boot(ctx, { image: image.id, overlay: project.prefix, command: ['sh', '-c', await readFile(GUEST_SCRIPT_FILE, 'utf8')], events, signal, timeoutMs: options.timeoutMs });
   const totalMs = elapsed();
   progress(events, `demo finished in ${(totalMs / 1000).toFixed(1)} s`, true);
   return { exitCode: booted.exitCode, image, source: { ...source, path: sourcePath }, configPath, build, boot: booted, totalMs };

@@ -3,6 +3,7 @@
  * where a viewer connects. Pure: the host's facts (is there a desktop, what this QEMU can do)
  * come in as arguments; src/display/probe.ts finds them out.
  */
+import path from 'node:path';
 import { SimError } from '../core/errors.js';
 
 export const DISPLAY_BACKENDS = ['gtk', 'sdl', 'vnc', 'spice', 'none'] as const;
@@ -166,6 +167,11 @@ export function displayPlan(choice: DisplayChoice, paths: { vncSocket: string; s
   if (choice.backend === 'vnc') plan.vnc = choice.vnc?.kind === 'tcp' ? { host: choice.vnc.host, port: choice.vnc.port } : { socket: paths.vncSocket };
   if (choice.backend === 'spice') plan.spice = { socket: paths.spiceSocket };
   return plan;
+}
+
+/** The display of a boot whose sockets live in `sessionDir`; undefined without a screen. Pure. */
+export function sessionDisplay(choice: DisplayChoice | undefined, sessionDir: string): DisplayPlan | undefined {
+  return choice && displayPlan(choice, { vncSocket: path.join(sessionDir, 'vnc.sock'), spiceSocket: path.join(sessionDir, 'spice.sock') });
 }
 
 /** Where a viewer connects, as a URI remote-viewer understands; undefined for windows and `none`. */

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { writeFileAtomic } from '../core/atomic.js';
 import { SimError } from '../core/errors.js';
 import { request } from '../simulators/api.js';
+import type { SimContext } from '../core/context.js';
 import { findSimulator, simulatorDir } from '../simulators/registry.js';
 import { readPngHeader } from './png.js';
 
@@ -16,7 +17,6 @@ export interface ScreenshotOptions {
   /** Where to write the PNG (default: <name>-<timestamp>.png in `cwd`). */
   output?: string;
   cwd?: string;
-  env?: NodeJS.ProcessEnv;
   /** For the default file name. */
   now?: Date;
 }
@@ -47,9 +47,8 @@ async function freeName(dir: string, base: string): Promise<string> {
 }
 
 /** Capture the screen of the simulator named (or the only one running). */
-export async function screenshot(name: string | undefined, options: ScreenshotOptions = {}): Promise<ScreenshotResult> {
-  const env = options.env ?? process.env;
-  const sim = await findSimulator(name, env);
+export async function screenshot(ctx: SimContext, name: string | undefined, options: ScreenshotOptions = {}): Promise<ScreenshotResult> {
+  const sim = await findSimulator(ctx, name);
   if (!sim.display) {
     throw new SimError('DISPLAY_UNAVAILABLE', `Simulator '${sim.name}' has no screen to capture.`, `Stop it (sim stop ${sim.name}) and start it again with a display, e.g. sim boot --detach --display none.`);
   }
@@ -63,7 +62,7 @@ export async function screenshot(name: string | undefined, options: ScreenshotOp
     output = await freeName(cwd, defaultScreenshotName(sim.name, options.now ?? new Date()));
   }
 
-  const dir = simulatorDir(sim.name, env);
+  const dir = simulatorDir(ctx, sim.name);
   const temp = path.join(dir, `screen-${randomBytes(4).toString('hex')}.png`);
   try {
     let failure: string | undefined;

@@ -10,7 +10,7 @@ import type { EventSink } from '../core/events.js';
 import { findStaticBusybox } from '../initramfs/busybox.js';
 import { imageFile, listImages } from '../images/store.js';
 import { hostFacts, planRootRunner } from '../images/userns.js';
-import { cacheDir } from '../core/paths.js';
+import type { SimContext } from '../core/context.js';
 import { run, SYSTEM_DIRS, toolPackages, which } from '../core/process.js';
 import { probeAccelerator } from '../qemu/accel.js';
 
@@ -102,8 +102,8 @@ export function formatBytes(bytes: number): string {
   return `${unit ? value.toFixed(1) : value} ${units[unit]}`;
 }
 
-async function checkCache(env: NodeJS.ProcessEnv): Promise<DoctorCheck> {
-  const dir = cacheDir(env);
+async function checkCache(ctx: SimContext): Promise<DoctorCheck> {
+  const dir = ctx.dirs.cache;
   const name = 'cache';
   const base = await existingAncestor(dir);
   try {
@@ -111,7 +111,7 @@ async function checkCache(env: NodeJS.ProcessEnv): Promise<DoctorCheck> {
   } catch {
     return { name, ok: false, detail: `${dir} is not writable`, fix: 'Point SIM_CACHE_DIR at a writable directory.' };
   }
-  const [used, fs, images] = await Promise.all([diskUsage(dir), statfs(base), listImages(env).catch(() => [])]);
+  const [used, fs, images] = await Promise.all([diskUsage(dir), statfs(base), listImages(ctx).catch(() => [])]);
   const free = fs.bavail * fs.bsize;
   const detail = `${dir}: ${formatBytes(used)} used, ${images.length} image${images.length === 1 ? '' : 's'}, ${formatBytes(free)} free`;
   if (free < 1024 ** 3) return { name, ok: false, detail, fix: 'Free some space there, or point SIM_CACHE_DIR at a larger filesystem.' };
@@ -128,14 +128,14 @@ async function checkImageBuildUser(): Promise<DoctorCheck> {
   return { name, ok: true, detail: `as ${facts.user}, in a user namespace over subordinate ids ${facts.subuid!.start}+${facts.subuid!.count}`, optional: true };
 }
 
-async function checkAccel(qemu: string | undefined, env: NodeJS.ProcessEnv, events?: EventSink): Promise<DoctorCheck> {
+async function checkAccel(ctx: SimContext, qemu: string | undefined, events?: EventSink): Promise<DoctorCheck> {
   const name = 'KVM';
   if (!qemu) return { name, ok: false, detail: 'cannot check without qemu-system-x86_64', optional: true };
   // A stored image's kernel lets the probe test-boot once; the verdict is cached.
-  const image = (await listImages(env).catch(() => []))[0];
-  const kernel = image ? imageFile(image, image.kernel.file, env) : undefined;
+  const image = (await listImages(ctx).catch(() => []))[0];
+  const kernel = image ? imageFile(ctx, image, image.kernel.file) : undefined;
   try {
-    const verdict = await probeAccelerator({ env, kernel, qemu, events });
+    const verdict = await probeAccelerator(ctx, { kernel, qemu, events });
     if (verdict.accel === 'kvm') return { name, ok: true, detail: `KVM works: ${verdict.reason}`, optional: true };
     return { name, ok: false, detail: `sim uses software emulation (TCG, slower): ${verdict.reason}`, fix: verdict.hint, optional: true };
   } catch (error) {
@@ -143,16 +143,16 @@ async function checkAccel(qemu: string | undefined, env: NodeJS.ProcessEnv, even
   }
 }
 
-export async function doctor(options: { env?: NodeJS.ProcessEnv; events?: EventSink } = {}): Promise<DoctorReport> {
-  const env = options.env ?? process.env;
+export async function doctor(ctx: SimContext, options: { events?: EventSink } = {}): Promise<DoctorReport> {
+  const env = ctx.env;
   const qemu = await which('qemu-system-x86_64', env);
   const checks = await Promise.all([
     ...TOOLS.map(([tool, flag, purpose, optional]) => checkTool(tool, flag, purpose, optional, env)),
     checkBusybox(env),
     check9p(qemu),
-    checkCache(env),
+    checkCache(ctx),
     checkImageBuildUser(),
-    checkAccel(qemu, env, options.events),
+    checkAccel(ctx, qemu, options.events),
   ]);
   return { ok: checks.every((c) => c.ok || c.optional), checks };
 }

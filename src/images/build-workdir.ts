@@ -5,23 +5,19 @@
 import { mkdir, mkdtemp, readdir, readFile, rm, statfs } from 'node:fs/promises';
 import path from 'node:path';
 import { SimError } from '../core/errors.js';
-import { cacheDir } from '../core/paths.js';
+import type { SimContext } from '../core/context.js';
 import { run } from '../core/process.js';
 import { realRoot, type RootRunner } from './userns.js';
 
 /** Tree (~0.7 GB) + raw disk (as much again, sparse) + the stored qcow2, with some slack. */
 export const BUILD_SPACE_BYTES = 3 * 1024 ** 3;
 
-export function buildsDir(env: NodeJS.ProcessEnv = process.env): string {
-  return path.join(cacheDir(env), 'build');
-}
-
 /**
  * A fresh work directory for the recipe `key`. Call it holding the recipe's build lock: then any
  * older work directory of the same recipe belongs to a build that was killed, and goes.
  */
-export async function createWorkDir(key: string, env: NodeJS.ProcessEnv = process.env, asRoot: RootRunner = realRoot): Promise<string> {
-  const parent = buildsDir(env);
+export async function createWorkDir(ctx: SimContext, key: string, asRoot: RootRunner = realRoot): Promise<string> {
+  const parent = ctx.dirs.builds;
   await mkdir(parent, { recursive: true });
   const prefix = `work-${key.slice(0, 16)}-`;
   for (const entry of await readdir(parent)) {

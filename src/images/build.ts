@@ -11,7 +11,8 @@ import { emit, stopwatch, type EventSink } from '../core/events.js';
 import { mmdebstrapArgs, mmdebstrapStep, summarizeFailure, TREE_DIR, writeFilesTar, type BuildPhase } from './build-debootstrap.js';
 import { makeDisk } from './build-disk.js';
 import { runStreamed } from './build-exec.js';
-import { buildsDir, createWorkDir, removeWorkDir } from './build-workdir.js';
+import type { SimContext } from '../core/context.js';
+import { createWorkDir, removeWorkDir } from './build-workdir.js';
 import { loadRecipe, parseSize, type LoadedRecipe } from './recipe.js';
 import { imageFile, importImage, listImages, removeImage } from './store.js';
 import { rootRunner, type RootRunner } from './userns.js';
@@ -26,7 +27,6 @@ export interface BuildOptions {
   events?: EventSink;
   /** Build even when the store has this recipe's image (it is replaced once the new one is built). */
   force?: boolean;
-  env?: NodeJS.ProcessEnv;
   /** Abort to stop the build: mmdebstrap and everything it started are killed; nothing is stored. */
   signal?: AbortSignal;
 }
@@ -52,38 +52,37 @@ function progress(events: EventSink | undefined, message: string, done?: boolean
   emit(events, { type: 'progress', task: 'image-build', message, ...(done ? { done } : {}) });
 }
 
-export async function buildImage(options: BuildOptions): Promise<ImageMeta> {
-  const env = options.env ?? process.env;
+export async function buildImage(ctx: SimContext, options: BuildOptions): Promise<ImageMeta> {
   const loaded = await loadRecipe(options.recipe, { include: options.include });
   const name = options.name ?? loaded.recipe.name;
-  const cached = options.force ? undefined : await cacheHit(loaded, name, options.events, env);
+  const cached = options.force ? undefined : await cacheHit(ctx, loaded, name, options.events);
   if (cached) return cached;
   // As a normal user the build runs as root in a user namespace: checked before anything starts.
   const asRoot = await rootRunner();
   // One build per recipe at a time; a second process waits and then finds the image stored.
   const waiting = setTimeout(() => progress(options.events, `waiting for another build of '${name}' to finish`), 1000);
-  return withLock(path.join(buildsDir(env), `${loaded.key}.lock`), async () => {
+  return withLock(path.join(ctx.dirs.builds, `${loaded.key}.lock`), async () => {
     clearTimeout(waiting);
-    const again = options.force ? undefined : await cacheHit(loaded, name, options.events, env);
-    return again ?? build(loaded, name, options, env, asRoot);
+    const again = options.force ? undefined : await cacheHit(ctx, loaded, name, options.events);
+    return again ?? build(ctx, loaded, name, options, asRoot);
   }).finally(() => clearTimeout(waiting));
 }
 
-async function cacheHit(loaded: LoadedRecipe, name: string, events: EventSink | undefined, env: NodeJS.ProcessEnv): Promise<ImageMeta | undefined> {
-  const meta = (await listImages(env)).find((m) => m.id === loaded.key);
+async function cacheHit(ctx: SimContext, loaded: LoadedRecipe, name: string, events: EventSink | undefined): Promise<ImageMeta | undefined> {
+  const meta = (await listImages(ctx)).find((m) => m.id === loaded.key);
   if (!meta) return undefined;
   progress(events, `image '${name}' is up to date (${meta.id.slice(0, 12)}, kernel ${meta.kernel.version})`, true);
   if (meta.names.includes(name)) return meta;
   // Importing the stored disk under its own id only adds the name.
-  return importImage(imageFile(meta, meta.disk.file, env), { id: meta.id, name, env });
+  return importImage(ctx, imageFile(ctx, meta, meta.disk.file), { id: meta.id, name });
 }
 
-async function build(loaded: LoadedRecipe, name: string, options: BuildOptions, env: NodeJS.ProcessEnv, asRoot: RootRunner): Promise<ImageMeta> {
+async function build(ctx: SimContext, loaded: LoadedRecipe, name: string, options: BuildOptions, asRoot: RootRunner): Promise<ImageMeta> {
   const events = options.events;
   const total = stopwatch();
   const recipe = loaded.recipe;
   const fsBytes = parseSize(recipe.size);
-  const work = await createWorkDir(loaded.key, env, asRoot);
+  const work = await createWorkDir(ctx, loaded.key, asRoot);
   let phase: Phase = 'debootstrap';
   try {
     progress(events, `building '${name}' from ${loaded.path} (${recipe.suite}, ${recipe.packages.length} packages)`);
@@ -121,9 +120,9 @@ async function build(loaded: LoadedRecipe, name: string, options: BuildOptions, 
 
     phase = 'import';
     progress(events, 'import: storing the disk, extracting kernel and modules');
-    if (options.force) await removeImage(loaded.key, env).catch(() => undefined);
+    if (options.force) await removeImage(ctx, loaded.key).catch(() => undefined);
     // The store converts the raw disk to qcow2 itself: handing it raw saves two conversions.
-    const meta = await importImage(disk, { id: loaded.key, name, source: { kind: 'recipe', path: loaded.path }, events, env });
+    const meta = await importImage(ctx, disk, { id: loaded.key, name, source: { kind: 'recipe', path: loaded.path }, events });
     progress(events, `built '${name}' in ${(total() / 1000).toFixed(1)} s (${meta.id.slice(0, 12)}, kernel ${meta.kernel.version})`, true);
     return meta;
   } catch (error) {

@@ -3,6 +3,7 @@
  * built from its recipe the first time it is asked for.
  */
 import type { ImageMeta } from './meta.js';
+import type { SimContext } from '../core/context.js';
 import type { EventSink } from '../core/events.js';
 import { buildImage } from './build.js';
 import { findImage, resolveImage } from './store.js';
@@ -10,10 +11,9 @@ import { findImage, resolveImage } from './store.js';
 /** The image `sim boot` uses when none is named: images/debian.json. */
 export const DEFAULT_IMAGE = 'debian';
 
-export async function resolveOrBuildImage(ref: string, options: { events?: EventSink; env?: NodeJS.ProcessEnv; signal?: AbortSignal } = {}): Promise<ImageMeta> {
-  const env = options.env ?? process.env;
-  if (ref === DEFAULT_IMAGE && !(await findImage(ref, env))) {
-    return buildImage({ recipe: DEFAULT_IMAGE, name: DEFAULT_IMAGE, events: options.events, env, signal: options.signal });
+export async function resolveOrBuildImage(ctx: SimContext, ref: string, options: { events?: EventSink; signal?: AbortSignal } = {}): Promise<ImageMeta> {
+  if (ref === DEFAULT_IMAGE && !(await findImage(ctx, ref))) {
+    return buildImage(ctx, { recipe: DEFAULT_IMAGE, name: DEFAULT_IMAGE, events: options.events, signal: options.signal });
   }
-  return resolveImage(ref, env);
+  return resolveImage(ctx, ref);
 }

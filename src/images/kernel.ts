@@ -7,7 +7,9 @@ import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { SimError } from '../core/errors.js';
 import { emit, type EventSink } from '../core/events.js';
-import { optionalModules, parseModuleIndex, requiredModules, resolveModules, withDependents, withoutModules } from '../initramfs/modules.js';
+import { displayModules } from '../display/contribution.js';
+import { mergeModules } from '../boot/overlay-mode.js';
+import { parseModuleIndex, requiredModules, resolveModules, withDependents, withoutModules } from '../initramfs/modules.js';
 import { runBinary } from '../core/process.js';
 import { programHeaders, PT_NOTE } from '../core/elf.js';
 import type { ExtFs } from './debugfs.js';
@@ -91,7 +93,7 @@ export async function extractKernel(fs: ExtFs, location: KernelLocation, fstype:
   }
   const parsed = parseModuleIndex({ dep: dep ?? '', softdep: await read('modules.softdep'), alias: await read('modules.alias'), builtin });
   // The display and overlayfs modules too, when the kernel has them: the boots that use them load them.
-  const { load, missing } = resolveModules(parsed, requiredModules(fstype), optionalModules);
+  const { load, missing } = resolveModules(parsed, requiredModules(fstype), [...displayModules, ...mergeModules]);
   // What a boot cannot do without; the optional modules and their own needs are not.
   const required = new Set(resolveModules(parsed, requiredModules(fstype)).load.map((m) => m.name));
   if (missing.length) {

@@ -24,7 +24,7 @@ export interface RootLocation {
 
 /** Parse `sfdisk --json` output into partitions with byte offsets. Pure. */
 export function parseSfdiskJson(json: string): PartitionEntry[] {
-  const table = JSON.parse(json).partitiontable as { sectorsize?: number; partitions?: { node: string; start: number; size: number; type: string }[] };
+  const table = (JSON.parse(json) as { partitiontable: unknown }).partitiontable as { sectorsize?: number; partitions?: { node: string; start: number; size: number; type: string }[] };
   const sector = table.sectorsize ?? 512;
   return (table.partitions ?? []).map((p) => ({
     number: Number(/(\d+)$/.exec(p.node)?.[1] ?? 0),

@@ -11,24 +11,20 @@ import { withLock } from '../core/lock.js';
 import { imageMetaSchema, type ImageMeta } from './meta.js';
 import { SimError } from '../core/errors.js';
 import { emit, type EventSink } from '../core/events.js';
-import { cacheDir } from '../core/paths.js';
+import type { SimContext } from '../core/context.js';
 import { run } from '../core/process.js';
 import { ExtFs } from './debugfs.js';
 import { sha256File } from './hash.js';
 import { extractKernel, extractVmlinux, findKernel, findLibdir } from './kernel.js';
 import { findRoot } from './partitions.js';
 
-export function imagesDir(env: NodeJS.ProcessEnv = process.env): string {
-  return path.join(cacheDir(env), 'images');
-}
-
-export function imageDir(meta: Pick<ImageMeta, 'id'>, env: NodeJS.ProcessEnv = process.env): string {
-  return path.join(imagesDir(env), meta.id);
+export function imageDir(ctx: SimContext, meta: Pick<ImageMeta, 'id'>): string {
+  return path.join(ctx.dirs.images, meta.id);
 }
 
 /** Absolute path of a file recorded in the metadata (relative to the image's directory). */
-export function imageFile(meta: ImageMeta, relative: string, env: NodeJS.ProcessEnv = process.env): string {
-  return path.join(imageDir(meta, env), relative);
+export function imageFile(ctx: SimContext, meta: ImageMeta, relative: string): string {
+  return path.join(imageDir(ctx, meta), relative);
 }
 
 async function readMeta(dir: string): Promise<ImageMeta | undefined> {
@@ -45,8 +41,8 @@ async function readMeta(dir: string): Promise<ImageMeta | undefined> {
   return parsed.data;
 }
 
-export async function listImages(env: NodeJS.ProcessEnv = process.env): Promise<ImageMeta[]> {
-  const root = imagesDir(env);
+export async function listImages(ctx: SimContext): Promise<ImageMeta[]> {
+  const root = ctx.dirs.images;
   const entries = await readdir(root).catch(() => [] as string[]);
   const metas: ImageMeta[] = [];
   for (const entry of entries.sort()) {
@@ -58,15 +54,15 @@ export async function listImages(env: NodeJS.ProcessEnv = process.env): Promise<
 }
 
 /** Find an image by name, full id or an id prefix of at least 8 characters. */
-export async function findImage(ref: string, env: NodeJS.ProcessEnv = process.env): Promise<ImageMeta | undefined> {
-  const images = await listImages(env);
+export async function findImage(ctx: SimContext, ref: string): Promise<ImageMeta | undefined> {
+  const images = await listImages(ctx);
   return images.find((m) => m.names.includes(ref)) ?? images.find((m) => m.id === ref) ?? (ref.length >= 8 ? images.find((m) => m.id.startsWith(ref)) : undefined);
 }
 
-export async function resolveImage(ref: string, env: NodeJS.ProcessEnv = process.env): Promise<ImageMeta> {
-  const meta = await findImage(ref, env);
+export async function resolveImage(ctx: SimContext, ref: string): Promise<ImageMeta> {
+  const meta = await findImage(ctx, ref);
   if (!meta) {
-    const names = (await listImages(env)).flatMap((m) => m.names);
+    const names = (await listImages(ctx)).flatMap((m) => m.names);
     throw new SimError(
       'IMAGE_NOT_FOUND',
       `There is no image named '${ref}' in the store.`,
@@ -77,17 +73,17 @@ export async function resolveImage(ref: string, env: NodeJS.ProcessEnv = process
 }
 
 /** Give `name` to the image `id`, taking it away from any other image (names are unique). */
-async function assignName(id: string, name: string, env: NodeJS.ProcessEnv): Promise<ImageMeta> {
-  return withLock(path.join(imagesDir(env), '.names.lock'), async () => {
-    for (const other of await listImages(env)) {
+async function assignName(ctx: SimContext, id: string, name: string): Promise<ImageMeta> {
+  return withLock(path.join(ctx.dirs.images, '.names.lock'), async () => {
+    for (const other of await listImages(ctx)) {
       if (other.id !== id && other.names.includes(name)) {
-        await writeJsonAtomic(path.join(imageDir(other, env), 'meta.json'), { ...other, names: other.names.filter((n) => n !== name) });
+        await writeJsonAtomic(path.join(imageDir(ctx, other), 'meta.json'), { ...other, names: other.names.filter((n) => n !== name) });
       }
     }
-    const meta = (await readMeta(path.join(imagesDir(env), id)))!;
+    const meta = (await readMeta(path.join(ctx.dirs.images, id)))!;
     if (meta.names.includes(name)) return meta;
     const updated = { ...meta, names: [...meta.names, name] };
-    await writeJsonAtomic(path.join(imageDir(meta, env), 'meta.json'), updated);
+    await writeJsonAtomic(path.join(imageDir(ctx, meta), 'meta.json'), updated);
     return updated;
   });
 }
@@ -98,7 +94,6 @@ export interface ImportOptions {
   id?: string;
   source?: { kind: 'file' | 'recipe'; path: string };
   events?: EventSink;
-  env?: NodeJS.ProcessEnv;
 }
 
 async function checkReadable(file: string): Promise<void> {
@@ -130,17 +125,16 @@ async function detectFormat(file: string): Promise<{ format: string; virtualSize
  * adding the name). Work happens in a temporary directory renamed into place at the end, so a
  * failure or a concurrent import never leaves a half-made entry.
  */
-export async function importImage(file: string, options: ImportOptions = {}): Promise<ImageMeta> {
-  const env = options.env ?? process.env;
+export async function importImage(ctx: SimContext, file: string, options: ImportOptions = {}): Promise<ImageMeta> {
   const events = options.events;
   const source = path.resolve(file);
   await checkReadable(source);
   // Half-made entries of imports that were killed.
-  await sweepDeadTemps(imagesDir(env));
+  await sweepDeadTemps(ctx.dirs.images);
   const before = await stat(source);
   emit(events, { type: 'progress', task: 'image-import', message: `hashing ${path.basename(source)}` });
   const id = options.id ?? (await sha256File(source));
-  const dir = path.join(imagesDir(env), id);
+  const dir = path.join(ctx.dirs.images, id);
   const unchanged = () => checkUnchanged(source, before);
 
   const existing = await readMeta(dir);
@@ -153,7 +147,7 @@ export async function importImage(file: string, options: ImportOptions = {}): Pr
     await unchanged();
     emit(events, { type: 'progress', task: 'image-import', message: 'already in the store', done: true });
   }
-  return options.name ? assignName(id, options.name, env) : ((await readMeta(dir))!);
+  return options.name ? assignName(ctx, id, options.name) : ((await readMeta(dir))!);
 }
 
 /**
@@ -224,8 +218,8 @@ async function importInto(source: string, id: string, dir: string, options: Impo
  * Check the stored base disk is the one imported. Cheap by default (size + mtime); the full
  * sha256 runs when those changed or when asked.
  */
-export async function verifyImage(meta: ImageMeta, options: { full?: boolean; env?: NodeJS.ProcessEnv } = {}): Promise<void> {
-  const disk = imageFile(meta, meta.disk.file, options.env);
+export async function verifyImage(ctx: SimContext, meta: ImageMeta, options: { full?: boolean } = {}): Promise<void> {
+  const disk = imageFile(ctx, meta, meta.disk.file);
   const corrupted = (why: string) =>
     new SimError('IMAGE_CORRUPTED', `The cached base disk of image '${meta.names[0] ?? meta.id.slice(0, 12)}' ${why}.`, `Remove it with 'sim image rm ${meta.names[0] ?? meta.id}' and import or build it again.`);
   const info = await stat(disk).catch(() => undefined);
@@ -235,9 +229,9 @@ export async function verifyImage(meta: ImageMeta, options: { full?: boolean; en
 }
 
 /** Remove an image from the store. Running sessions keep their open files. */
-export async function removeImage(ref: string, env: NodeJS.ProcessEnv = process.env): Promise<ImageMeta> {
-  const meta = await resolveImage(ref, env);
-  const dir = imageDir(meta, env);
+export async function removeImage(ctx: SimContext, ref: string): Promise<ImageMeta> {
+  const meta = await resolveImage(ctx, ref);
+  const dir = imageDir(ctx, meta);
   await withLock(`${dir}.lock`, async () => {
     const doomed = tempSibling(dir);
     await rename(dir, doomed);

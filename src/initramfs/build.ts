@@ -10,29 +10,32 @@ import type { ImageMeta } from '../images/meta.js';
 import { SimError } from '../core/errors.js';
 import { sha256 } from '../images/hash.js';
 import { imageFile } from '../images/store.js';
-import { cacheDir, guestScriptsDir } from '../core/paths.js';
+import type { SimContext } from '../core/context.js';
+import { guestScriptsDir } from '../core/paths.js';
 import { findStaticBusybox } from './busybox.js';
 import { concatArchives, packNewc, type CpioEntry } from './cpio.js';
 import { renderCommand, renderGuestConfig, type GuestConfig } from './guest-config.js';
-import { parseModuleIndex, requiredModules, resolveModules, type ModuleToLoad } from './modules.js';
+import { parseModuleIndex, requiredModules, resolveModules, splitRequests, type ModuleRequest, type ModuleToLoad } from './modules.js';
 
 /** Bump when the layout of the base archive changes. */
 const FORMAT = 2;
 
 const DIRECTORIES = ['bin', 'dev', 'etc', 'proc', 'run', 'sbin', 'sim', 'sim/lib', 'sim/modules', 'sys', 'sysroot', 'tmp', 'usr', 'usr/bin', 'usr/sbin'];
 
-async function loadModuleList(image: ImageMeta, env: NodeJS.ProcessEnv, extraModules: readonly string[]): Promise<{ load: ModuleToLoad[]; unavailable: string[] }> {
-  const dir = imageFile(image, image.kernel.modulesDir, env);
+async function loadModuleList(ctx: SimContext, image: ImageMeta, requests: readonly ModuleRequest[]): Promise<{ load: ModuleToLoad[]; unavailable: string[] }> {
+  const dir = imageFile(ctx, image, image.kernel.modulesDir);
   const read = (name: string) => readFile(path.join(dir, name), 'utf8').catch(() => undefined);
   const index = parseModuleIndex({ dep: (await read('modules.dep')) ?? '', softdep: await read('modules.softdep'), alias: await read('modules.alias'), builtin: await read('modules.builtin') });
-  const { load, missing, unavailable } = resolveModules(index, requiredModules(image.root.fstype), extraModules);
+  const extra = splitRequests(requests);
+  const { load, missing, unavailable } = resolveModules(index, [...requiredModules(image.root.fstype), ...extra.wanted], extra.optional);
   if (missing.length) {
     throw new SimError('KERNEL_NO_MODULES', `The stored kernel of image '${image.names[0] ?? image.id}' lacks modules: ${missing.join(', ')}.`, 'Import the image again (sim image rm, then sim image add).');
   }
   // An image stored before these extras were kept has none of their files: go on without them.
-  const stored = await Promise.all(load.map((m) => !m.soft || stat(path.join(dir, m.path)).then(() => true, () => false)));
+  const stored = await Promise.all(load.map(async (m) => !m.soft || stat(path.join(dir, m.path)).then(() => true, () => false)));
   const kept = load.filter((_, i) => stored[i]);
-  const dropped = load.filter((m, i) => !stored[i] && extraModules.includes(m.name)).map((m) => m.name);
+  const optional = extra.optional.map((n) => n.replaceAll('-', '_'));
+  const dropped = load.filter((m, i) => !stored[i] && optional.includes(m.name)).map((m) => m.name);
   return { load: kept, unavailable: [...unavailable, ...dropped] };
 }
 
@@ -75,23 +78,23 @@ export interface BaseInitramfs {
   key: string;
   cached: boolean;
   modules: string[];
-  /** Extra modules asked for that the image's stored kernel does not have. */
+  /** Optional modules asked for that the image's stored kernel does not have. */
   unavailable: string[];
 }
 
-/** The cached base archive for an image, built on first use; `extraModules` load softly (e.g. the display's). */
-export async function baseInitramfs(image: ImageMeta, env: NodeJS.ProcessEnv = process.env, options: { extraModules?: readonly string[] } = {}): Promise<BaseInitramfs> {
-  const busyboxPath = await findStaticBusybox(env);
+/** The cached base archive for an image, built on first use; `modules`: what the boot's contributions ask for beyond sim's own (optional ones load softly). */
+export async function baseInitramfs(ctx: SimContext, image: ImageMeta, options: { modules?: readonly ModuleRequest[] } = {}): Promise<BaseInitramfs> {
+  const busyboxPath = await findStaticBusybox(ctx.env);
   const bb = await stat(busyboxPath);
   const scripts = await readGuestScripts();
-  const { load: modules, unavailable } = await loadModuleList(image, env, options.extraModules ?? []);
+  const { load: modules, unavailable } = await loadModuleList(ctx, image, options.modules ?? []);
   // The image is immutable and content-keyed, so its id stands for its modules' bytes.
   const key = sha256(JSON.stringify({ FORMAT, image: image.id, busybox: [bb.size, bb.mtimeMs, bb.ino], init: sha256(scripts.init), agent: sha256(scripts.agent), refresh: sha256(scripts.refresh), lib: scripts.lib.map(([n, d]) => [n, sha256(d)]), modules }));
-  const target = path.join(cacheDir(env), 'initramfs', `${key}.cpio`);
+  const target = path.join(ctx.dirs.initramfs, `${key}.cpio`);
   const names = modules.map((m) => m.name);
   if (await stat(target).then(() => true, () => false)) return { path: target, key, cached: true, modules: names, unavailable };
 
-  const modulesDir = imageFile(image, image.kernel.modulesDir, env);
+  const modulesDir = imageFile(ctx, image, image.kernel.modulesDir);
   const width = String(modules.length).length;
   const files = await Promise.all(
     modules.map(async (m, i) => ({ file: `${String(i).padStart(width, '0')}-${m.name}.ko`, soft: m.soft, data: await readFile(path.join(modulesDir, m.path)) })),

@@ -20,8 +20,8 @@ export interface GuestConfig {
   command?: string[];
   /** Stay up and run the host's commands from the sim.cmd port (detached simulators). */
   serve?: boolean;
-  /** How the prefix wins (src/boot/overlay-mode.ts); absent: path mode. */
-  overlayMode?: 'merge' | 'path';
+  /** SIM_* variables the boot's contributions add (src/boot/contribution.ts), after sim's own. */
+  extra?: Readonly<Record<string, string>>;
 }
 
 /** Quote a value for a POSIX shell: single quotes, with embedded ones spliced in. */
@@ -43,8 +43,12 @@ export function renderGuestConfig(config: GuestConfig): string {
     ['SIM_INIT', config.init ?? ''],
     ['SIM_AUTOLOGIN', config.autologin ? '1' : '0'],
     ['SIM_SERVE', config.serve ? '1' : '0'],
-    ...(config.overlayMode ? [['SIM_OVERLAY_MODE', config.overlayMode] as [string, string]] : []),
   ];
+  for (const [name, value] of Object.entries(config.extra ?? {})) {
+    // A contribution adds variables; it never replaces sim's own.
+    if (!/^SIM_[A-Z0-9_]+$/.test(name) || vars.some(([own]) => own === name)) throw new Error(`unusable guest config variable: ${name}`);
+    vars.push([name, value]);
+  }
   for (const [name, value] of vars) {
     // These are word lists the init splits on spaces: refuse anything that could be misread.
     if (!value.split(' ').every((word) => SAFE_WORD.test(word))) throw new Error(`unsafe value for ${name}: ${value}`);

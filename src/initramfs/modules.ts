@@ -147,11 +147,14 @@ export function requiredModules(fstype: string): string[] {
   return ['virtio_pci', 'virtio_blk', fstype, 'virtio_console', '9pnet_virtio', '9p'];
 }
 
-/**
- * Loaded (softly) when a boot has a screen: the virtio GPU's KMS driver, so that the framebuffer
- * console draws at the chosen resolution even in an image without udev. Images keep a copy.
- */
-export const displayModules: readonly string[] = ['virtio_gpu'];
+/** A module a boot contribution asks for (src/boot/contribution.ts), beyond sim's own. */
+export interface ModuleRequest {
+  name: string;
+  /** Present: the boot goes on without it (it loads softly), and `lost` says what is missing then. Absent: the boot needs it. */
+  optional?: { lost: string };
+}
 
-/** Kept at import beside the ones a boot needs, loaded only by the boots that use them: the display's and merge mode's (overlayfs). */
-export const optionalModules: readonly string[] = [...displayModules, 'overlay'];
+/** Split requests into the names `resolveModules` takes: needed ones, and ones loaded softly. Pure. */
+export function splitRequests(requests: readonly ModuleRequest[]): { wanted: string[]; optional: string[] } {
+  return { wanted: requests.filter((r) => !r.optional).map((r) => r.name), optional: requests.filter((r) => r.optional).map((r) => r.name) };
+}

@@ -4,6 +4,7 @@
  * reboots the guest through the same QEMU process (`reboot` policy). Pure decision first.
  */
 import type { BuildModulesResult } from '../builders/index.js';
+import type { SimContext } from '../core/context.js';
 import { emit, type EventSink } from '../core/events.js';
 import { lineSplitter, parseControlLine } from '../qemu/channel.js';
 import { refreshCommand } from './refresh.js';
@@ -51,21 +52,21 @@ function refreshEvents(events: EventSink | undefined): EventSink {
 }
 
 /** Apply a reload plan to a running simulator. */
-export async function reloadSimulator(sim: SimulatorState, plan: ReloadPlan, options: { env?: NodeJS.ProcessEnv; events?: EventSink; refresh?: readonly string[] }): Promise<void> {
+export async function reloadSimulator(ctx: SimContext, sim: SimulatorState, plan: ReloadPlan, options: { events?: EventSink; refresh?: readonly string[] }): Promise<void> {
   if (plan.reboot) {
     emit(options.events, { type: 'progress', task: 'reload', message: `rebooting ${sim.name} in place` });
-    const ms = await rebootSimulator(sim.name, options);
+    const ms = await rebootSimulator(ctx, sim.name);
     emit(options.events, { type: 'progress', task: 'reload', message: `${sim.name} is ready again`, done: true });
     emit(options.events, { type: 'phase', phase: 'guest-ready', ms, detail: { reboot: true, pid: sim.pid } });
     return;
   }
   // The guest drops its cached lookups of the share and refreshes the caches the rebuilt files
   // feed (schemas, units...: `refresh`, from refreshSteps) before anything restarts.
-  const refresh = await execInSimulator(sim.name, refreshCommand(options.refresh ?? []), { env: options.env, events: refreshEvents(options.events) });
+  const refresh = await execInSimulator(ctx, sim.name, refreshCommand(options.refresh ?? []), { events: refreshEvents(options.events) });
   if (refresh !== 0) emit(options.events, { type: 'log', level: 'warn', message: `the guest's refresh after the rebuild exited with ${refresh} in ${sim.name}` });
   for (const argv of plan.restarts) {
     emit(options.events, { type: 'progress', task: 'reload', message: `restarting: ${argv.join(' ')}` });
-    const status = await execInSimulator(sim.name, argv, { env: options.env, events: options.events });
+    const status = await execInSimulator(ctx, sim.name, argv, { events: options.events });
     if (status !== 0) emit(options.events, { type: 'log', level: 'warn', message: `'${argv.join(' ')}' exited with ${status} in ${sim.name}` });
   }
   emit(options.events, { type: 'progress', task: 'reload', message: `${sim.name} updated in place`, done: true });

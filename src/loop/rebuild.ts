@@ -5,6 +5,7 @@
 import { boot, type BootOptions, type BootResult } from '../boot/boot.js';
 import { buildModules, type BuildModulesResult } from '../builders/index.js';
 import type { ImageMeta } from '../images/meta.js';
+import type { SimContext } from '../core/context.js';
 import { stopwatch, type EventSink } from '../core/events.js';
 import { refreshSteps } from './refresh.js';
 import { planReload, reloadSimulator, type RebootPolicy } from './hot-reload.js';
@@ -20,19 +21,18 @@ export interface ProjectOptions {
   /** Image name; the project's `image`, else the default image. */
   image?: string;
   events?: EventSink;
-  env?: NodeJS.ProcessEnv;
   signal?: AbortSignal;
 }
 
-async function projectAndImage(options: ProjectOptions): Promise<{ project: Project; image: ImageMeta }> {
+async function projectAndImage(ctx: SimContext, options: ProjectOptions): Promise<{ project: Project; image: ImageMeta }> {
   const project = await loadProject({ cwd: options.cwd, configPath: options.configPath });
-  const image = await resolveOrBuildImage(options.image ?? project.image ?? DEFAULT_IMAGE, options);
+  const image = await resolveOrBuildImage(ctx, options.image ?? project.image ?? DEFAULT_IMAGE, options);
   return { project, image };
 }
 
 /** Build modules (all of the project's when `modules` is empty) into the overlay prefix. */
-export async function build(modules: string[], options: ProjectOptions = {}): Promise<BuildModulesResult & { image: ImageMeta }> {
-  const { project, image } = await projectAndImage(options);
+export async function build(ctx: SimContext, modules: string[], options: ProjectOptions = {}): Promise<BuildModulesResult & { image: ImageMeta }> {
+  const { project, image } = await projectAndImage(ctx, options);
   const result = await buildModules(modules, { project, libdir: image.libdir, events: options.events });
   return { ...result, image };
 }
@@ -54,17 +54,17 @@ export interface RebuildAndBootResult extends BootResult {
  * Build, then boot with the prefix — or, when a detached simulator already serves this prefix,
  * update it in place (restart apps, reboot for libraries) and run the command there.
  */
-export async function rebuildAndBoot(options: RebuildAndBootOptions): Promise<RebuildAndBootResult> {
+export async function rebuildAndBoot(ctx: SimContext, options: RebuildAndBootOptions): Promise<RebuildAndBootResult> {
   const elapsed = stopwatch();
-  const { project, image } = await projectAndImage(options);
+  const { project, image } = await projectAndImage(ctx, options);
   const built = { ...(await buildModules(options.modules, { project, libdir: image.libdir, events: options.events })), image };
-  const running = (await listSimulators(options.env)).find((s) => s.status === 'running' && s.overlay === built.prefix);
+  const running = (await listSimulators(ctx)).find((s) => s.status === 'running' && s.overlay === built.prefix);
   if (running) {
     const changed = built.results.flatMap((r) => [...r.changedFiles, ...r.removedFiles]);
-    await reloadSimulator(running, planReload(project, built, options.reboot ?? 'auto'), { ...options, refresh: refreshSteps(changed) });
-    const exitCode = options.command?.length ? await execInSimulator(running.name, options.command, options) : 0;
+    await reloadSimulator(ctx, running, planReload(project, built, options.reboot ?? 'auto'), { ...options, refresh: refreshSteps(changed) });
+    const exitCode = options.command?.length ? await execInSimulator(ctx, running.name, options.command, options) : 0;
     return { exitCode, accel: running.accel, image: running.image, totalMs: elapsed(), build: built, reloaded: running.name };
   }
-  const result = await boot({ ...options, image: built.image.id, overlay: built.prefix, overlayMode: options.overlayMode ?? project.overlayMode });
+  const result = await boot(ctx, { ...options, image: built.image.id, overlay: built.prefix, overlayMode: options.overlayMode ?? project.overlayMode });
   return { ...result, build: built };
 }

@@ -7,10 +7,9 @@
 import { constants } from 'node:fs';
 import { access, readFile, stat } from 'node:fs/promises';
 import os from 'node:os';
-import path from 'node:path';
 import { writeJsonAtomic } from '../core/atomic.js';
 import { emit, type EventSink } from '../core/events.js';
-import { cacheDir } from '../core/paths.js';
+import type { SimContext } from '../core/context.js';
 import { run, spawn } from '../core/process.js';
 
 /**
@@ -89,10 +88,9 @@ function userName(): string {
  * `SIM_ACCEL=kvm|tcg` overrides. Otherwise KVM when /dev/kvm is usable and a test boot of
  * `kernel` under it works.
  */
-export async function probeAccelerator(options: { env?: NodeJS.ProcessEnv; kernel?: string; qemu?: string; events?: EventSink } = {}): Promise<AccelVerdict> {
-  const env = options.env ?? process.env;
+export async function probeAccelerator(ctx: SimContext, options: { kernel?: string; qemu?: string; events?: EventSink } = {}): Promise<AccelVerdict> {
   const qemu = options.qemu ?? 'qemu-system-x86_64';
-  const forced = env.SIM_ACCEL;
+  const forced = ctx.env.SIM_ACCEL;
   if (forced === 'kvm' || forced === 'tcg') return { accel: forced, code: 'forced', reason: 'set by SIM_ACCEL', cached: false };
   const denied = await kvmAccess();
   if (denied) {
@@ -101,7 +99,7 @@ export async function probeAccelerator(options: { env?: NodeJS.ProcessEnv; kerne
     return { accel: 'tcg', ...denied, cached: false };
   }
   const key = await hostKey(qemu);
-  const cacheFile = path.join(cacheDir(env), 'accel.json');
+  const cacheFile = ctx.accelCache;
   const cached = await readFile(cacheFile, 'utf8').then((t) => JSON.parse(t) as { key: string; accel: 'kvm' | 'tcg'; code?: AccelReasonCode; reason: string }, () => undefined);
   if (cached && cached.key === key) {
     // Verdicts cached before reason codes existed: only the test boot is ever cached.

@@ -56,7 +56,7 @@ export async function launch(plan: BootPlan, options: LaunchOptions): Promise<La
         break;
       case 'overlay-mounted':
         emit(events, { type: 'phase', phase: 'overlay-mounted', ms: elapsed(), detail: { path: message.path, ...(message.mode ? { mode: message.mode } : {}) } });
-        if (message.mode) emit(events, { type: 'log', level: 'info', message: overlayModeLine(message.mode, plan.guest.overlayMode) });
+        if (message.mode) emit(events, { type: 'log', level: 'info', message: overlayModeLine(message.mode, plan.contributed.guestConfig.SIM_OVERLAY_MODE) });
         break;
       case 'trigger':
         emit(events, { type: 'trigger', name: message.name, status: message.status, ...(message.ms !== undefined ? { ms: message.ms } : {}), ...(message.tool ? { tool: message.tool } : {}) });
@@ -124,7 +124,7 @@ export async function launch(plan: BootPlan, options: LaunchOptions): Promise<La
     SocketEndpoint.listen(plan.files.err, output('stderr')),
     ...(plan.interactive ? [] : [SocketEndpoint.listen(plan.files.console, (c) => consoleLines.push(c))]),
   ]);
-  const ctl = endpoints[0]!;
+  const ctl = endpoints[0];
 
   const child = spawn(file, argv, {
     stdio: plan.interactive ? ['inherit', 'inherit', 'pipe'] : ['ignore', 'pipe', 'pipe'],

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { emit, stopwatch, type SimEvent, type SimEventInput } from '../core/events.js';
 import { renderCommand } from '../initramfs/guest-config.js';
 import type { BootPlan } from '../boot/plan.js';
+import { resolveContext } from '../core/context.js';
 import { spawn } from '../core/process.js';
 import { qemuCommandLine } from '../qemu/command-line.js';
 import { lineSplitter, parseControlLine, SocketEndpoint } from '../qemu/channel.js';
@@ -39,7 +40,8 @@ interface ExecJob {
 export async function runDaemon(dir: string): Promise<void> {
   const spec = JSON.parse(await readFile(path.join(dir, 'daemon.json'), 'utf8')) as DaemonSpec;
   const { plan } = spec;
-  const env = { ...process.env, ...spec.env };
+  // This process's context: its own environment with the starter's sim settings on top.
+  const ctx = resolveContext({ ...process.env, ...spec.env });
   const state: SimulatorState = { ...spec.state, launcherPid: process.pid };
   const elapsed = stopwatch();
 
@@ -104,7 +106,7 @@ export async function runDaemon(dir: string): Promise<void> {
       ready = true;
       const ms = elapsed();
       publish({ type: 'phase', phase: 'guest-ready', ms });
-      if (state.status !== 'running') void writeState({ ...state, status: 'running', readyMs: ms }, env).then(() => (state.status = 'running'));
+      if (state.status !== 'running') void writeState(ctx, { ...state, status: 'running', readyMs: ms }).then(() => (state.status = 'running'));
       for (const waiter of readyWaiters.splice(0)) waiter(ms);
       startNext();
     }
@@ -132,10 +134,10 @@ export async function runDaemon(dir: string): Promise<void> {
 
   // --- QEMU -----------------------------------------------------------------------------------
   const [file, argv] = await qemuCommandLine(plan);
-  const qemu = spawn(file, argv, { stdio: ['ignore', 'ignore', 'pipe'], env });
+  const qemu = spawn(file, argv, { stdio: ['ignore', 'ignore', 'pipe'], env: ctx.env });
   let qemuStderr = '';
   qemu.stderr?.on('data', (c: Buffer) => (qemuStderr += c.toString()));
-  await writeState({ ...state, pid: qemu.pid ?? 0 }, env);
+  await writeState(ctx, { ...state, pid: qemu.pid ?? 0 });
   state.pid = qemu.pid ?? 0;
   publish({ type: 'phase', phase: 'qemu-started', ms: elapsed(), detail: { pid: qemu.pid, accel: plan.accel } });
 
@@ -153,19 +155,22 @@ export async function runDaemon(dir: string): Promise<void> {
   const api = net.createServer((client) => {
     client.on('error', () => undefined);
     let first = '';
-    const onData = async (chunk: Buffer) => {
-      first += chunk.toString('latin1');
-      const newline = first.indexOf('\n');
-      if (newline < 0) return;
-      client.off('data', onData);
-      const rest = Buffer.from(first.slice(newline + 1), 'latin1');
-      const req = JSON.parse(first.slice(0, newline)) as ApiRequest;
+    // A request is one JSON line. Everything after reading it, parsing included, answers the
+    // client on failure: an unhandled rejection here would take the whole simulator down.
+    const serve = async (line: string, rest: Buffer) => {
       try {
-        await handle(req, client, rest);
+        await handle(JSON.parse(line) as ApiRequest, client, rest);
       } catch (error) {
         send(client, { type: 'error', code: 'QEMU_FAILED', message: (error as Error).message, hint: 'Check the simulator with `sim ls`.' });
         client.end();
       }
+    };
+    const onData = (chunk: Buffer) => {
+      first += chunk.toString('latin1');
+      const newline = first.indexOf('\n');
+      if (newline < 0) return;
+      client.off('data', onData);
+      void serve(first.slice(0, newline), Buffer.from(first.slice(newline + 1), 'latin1'));
     };
     client.on('data', onData);
   });

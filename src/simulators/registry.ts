@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { writeJsonAtomic } from '../core/atomic.js';
 import { SimError } from '../core/errors.js';
 import { simulatorName } from '../config/option-values.js';
-import { runtimeDir } from '../core/paths.js';
+import type { SimContext } from '../core/context.js';
 import { isAlive } from '../core/pids.js';
 
 export { isAlive };
@@ -37,12 +37,8 @@ export function checkName(name: string): string {
   return name;
 }
 
-export function simulatorsDir(env: NodeJS.ProcessEnv = process.env): string {
-  return path.join(runtimeDir(env), 'sims');
-}
-
-export function simulatorDir(name: string, env: NodeJS.ProcessEnv = process.env): string {
-  return path.join(simulatorsDir(env), checkName(name));
+export function simulatorDir(ctx: SimContext, name: string): string {
+  return path.join(ctx.dirs.simulators, checkName(name));
 }
 
 
@@ -53,8 +49,8 @@ async function isOurQemu(state: SimulatorState, dir: string): Promise<boolean> {
   return cmdline === undefined || cmdline.includes(dir);
 }
 
-export async function writeState(state: SimulatorState, env: NodeJS.ProcessEnv = process.env): Promise<void> {
-  await writeJsonAtomic(path.join(simulatorDir(state.name, env), 'state.json'), state);
+export async function writeState(ctx: SimContext, state: SimulatorState): Promise<void> {
+  await writeJsonAtomic(path.join(simulatorDir(ctx, state.name), 'state.json'), state);
 }
 
 async function readState(dir: string): Promise<SimulatorState | undefined> {
@@ -65,12 +61,12 @@ async function readState(dir: string): Promise<SimulatorState | undefined> {
 }
 
 /** Create a simulator's directory, refusing a name that is taken by a live one. */
-export async function claimName(name: string, env: NodeJS.ProcessEnv = process.env): Promise<string> {
-  const root = simulatorsDir(env);
+export async function claimName(ctx: SimContext, name: string): Promise<string> {
+  const root = ctx.dirs.simulators;
   await mkdir(root, { recursive: true, mode: 0o700 });
-  await chmod(runtimeDir(env), 0o700).catch(() => undefined);
-  await listSimulators(env); // sweeps stale entries, freeing their names
-  const dir = simulatorDir(name, env);
+  await chmod(ctx.dirs.runtime, 0o700).catch(() => undefined);
+  await listSimulators(ctx); // sweeps stale entries, freeing their names
+  const dir = simulatorDir(ctx, name);
   try {
     await mkdir(dir, { mode: 0o700 });
   } catch {
@@ -83,8 +79,8 @@ export async function claimName(name: string, env: NodeJS.ProcessEnv = process.e
  * Live simulators. Entries whose QEMU is gone, or whose start was abandoned (launcher dead before
  * the guest became ready), are removed.
  */
-export async function listSimulators(env: NodeJS.ProcessEnv = process.env): Promise<SimulatorState[]> {
-  const root = simulatorsDir(env);
+export async function listSimulators(ctx: SimContext): Promise<SimulatorState[]> {
+  const root = ctx.dirs.simulators;
   const live: SimulatorState[] = [];
   for (const entry of (await readdir(root).catch(() => [] as string[])).sort()) {
     const dir = path.join(root, entry);
@@ -110,8 +106,8 @@ async function recentlyCreated(dir: string): Promise<boolean> {
 }
 
 /** The simulator named, or the only one running when no name is given. */
-export async function findSimulator(name: string | undefined, env: NodeJS.ProcessEnv = process.env): Promise<SimulatorState> {
-  const live = await listSimulators(env);
+export async function findSimulator(ctx: SimContext, name: string | undefined): Promise<SimulatorState> {
+  const live = await listSimulators(ctx);
   if (name) {
     const found = live.find((s) => s.name === name);
     if (found) return found;
@@ -122,6 +118,6 @@ export async function findSimulator(name: string | undefined, env: NodeJS.Proces
   throw new SimError('USAGE', `${live.length} simulators are running; say which one.`, `Running: ${live.map((s) => s.name).join(', ')}.`);
 }
 
-export async function removeSimulatorDir(name: string, env: NodeJS.ProcessEnv = process.env): Promise<void> {
-  await rm(simulatorDir(name, env), { recursive: true, force: true });
+export async function removeSimulatorDir(ctx: SimContext, name: string): Promise<void> {
+  await rm(simulatorDir(ctx, name), { recursive: true, force: true });
 }

@@ -5,9 +5,9 @@
 import { access, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { prepareBoot, DEFAULT_TIMEOUT_MS, type BootOptions } from '../boot/boot.js';
-import { describeDisplay } from '../display/options.js';
 import { SimError } from '../core/errors.js';
 import { emit, type EventSink, type SimEvent } from '../core/events.js';
+import type { SimContext } from '../core/context.js';
 import { packageRoot } from '../core/paths.js';
 import { spawnDetached } from '../core/process.js';
 import { apiSocket, request } from './api.js';
@@ -31,13 +31,12 @@ async function waitForFile(file: string, ms: number, alive: () => boolean): Prom
 }
 
 /** Start a detached simulator; resolves with its state once the guest is ready. */
-export async function startSimulator(options: StartOptions): Promise<SimulatorState> {
-  const env = options.env ?? process.env;
+export async function startSimulator(ctx: SimContext, options: StartOptions): Promise<SimulatorState> {
   const events = options.events;
   const name = options.name ?? options.image;
   let dir: string | undefined;
   try {
-    const { plan, image } = await prepareBoot({ ...options, detached: true, interactive: false }, async () => (dir = await claimName(name, env)));
+    const { plan, image } = await prepareBoot(ctx, { ...options, detached: true, interactive: false }, async () => (dir = await claimName(ctx, name)));
     const state: SimulatorState = {
       name,
       status: 'starting',
@@ -48,22 +47,26 @@ export async function startSimulator(options: StartOptions): Promise<SimulatorSt
       overlay: plan.overlay?.path ?? null,
       accel: plan.accel,
       startedAt: new Date().toISOString(),
-      ...(plan.display ? { display: describeDisplay(plan.display) } : {}),
+      // What the boot's contributions report about themselves (the display's sockets, ...).
+      ...plan.contributed.details,
     };
-    const spec: DaemonSpec = { plan, state, timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS, env: pickSimEnv(env) };
+    const spec: DaemonSpec = { plan, state, timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS, env: pickSimEnv(ctx.env) };
     await writeFile(path.join(dir!, 'daemon.json'), JSON.stringify(spec));
-    const daemonPid = await spawnDetached(process.execPath, [DAEMON_MAIN, dir!], { logFile: path.join(dir!, 'daemon.log'), env });
+    const daemonPid = await spawnDetached(process.execPath, [DAEMON_MAIN, dir!], { logFile: path.join(dir!, 'daemon.log'), env: ctx.env });
     await waitForFile(apiSocket(dir!), 10_000, () => isAlive(daemonPid));
 
     const tail: string[] = [];
     let outcome: SimEvent | undefined;
-    const onAbort = () => void stopSimulator(name, { env, timeoutMs: 5_000 }).catch(() => undefined);
+    const onAbort = () => void stopSimulator(ctx, name, { timeoutMs: 5_000 }).catch(() => undefined);
     options.signal?.addEventListener('abort', onAbort, { once: true });
     try {
       await request(dir!, { op: 'events' }, (reply) => {
         if (reply.type !== 'event') return false;
         const event = reply.event;
-        if (event.type === 'console') tail.push(event.line), tail.length > 40 && tail.shift();
+        if (event.type === 'console') {
+          tail.push(event.line);
+          if (tail.length > 40) tail.shift();
+        }
         events?.(event);
         if ((event.type === 'phase' && event.phase === 'guest-ready') || event.type === 'error') {
           outcome = event;
@@ -79,10 +82,10 @@ export async function startSimulator(options: StartOptions): Promise<SimulatorSt
       const code = outcome?.type === 'error' ? outcome.code : 'GUEST_CRASHED';
       throw new SimError(code === 'GUEST_TIMEOUT' ? 'GUEST_TIMEOUT' : 'GUEST_CRASHED', outcome?.type === 'error' ? outcome.message : 'The simulator stopped before it became ready.', outcome?.type === 'error' ? outcome.hint : 'See the console lines.', { details: tail });
     }
-    return await findSimulator(name, env);
+    return await findSimulator(ctx, name);
   } catch (error) {
     if (error instanceof SimError && error.code === 'SIMULATOR_EXISTS') throw error;
-    if (dir) await removeSimulatorDir(name, env).catch(() => undefined);
+    if (dir) await removeSimulatorDir(ctx, name).catch(() => undefined);
     throw error;
   }
 }
@@ -93,12 +96,12 @@ function pickSimEnv(env: NodeJS.ProcessEnv): Record<string, string> {
 }
 
 /** Run a command in a running simulator; output goes to `events`, the exit status is returned. */
-export async function execInSimulator(name: string | undefined, argv: string[], options: { env?: NodeJS.ProcessEnv; events?: EventSink } = {}): Promise<number> {
-  const sim = await findSimulator(name, options.env);
+export async function execInSimulator(ctx: SimContext, name: string | undefined, argv: string[], options: { events?: EventSink } = {}): Promise<number> {
+  const sim = await findSimulator(ctx, name);
   if (!argv.length) throw new SimError('USAGE', 'sim exec needs a command.', 'Give it after --, e.g. sim exec -- uname -a');
   let status: number | undefined;
   let failure: SimError | undefined;
-  await request(simulatorDir(sim.name, options.env), { op: 'exec', argv }, (reply) => {
+  await request(simulatorDir(ctx, sim.name), { op: 'exec', argv }, (reply) => {
     if (reply.type === 'output') emit(options.events, { type: 'output', stream: reply.stream, data: reply.data });
     if (reply.type === 'exit') status = reply.status;
     if (reply.type === 'error') failure = new SimError('GUEST_CRASHED', reply.message, reply.hint);
@@ -110,10 +113,10 @@ export async function execInSimulator(name: string | undefined, argv: string[], 
 }
 
 /** Reboot the guest in place (same QEMU process); resolves when it is ready again. */
-export async function rebootSimulator(name: string | undefined, options: { env?: NodeJS.ProcessEnv } = {}): Promise<number> {
-  const sim = await findSimulator(name, options.env);
+export async function rebootSimulator(ctx: SimContext, name: string | undefined): Promise<number> {
+  const sim = await findSimulator(ctx, name);
   let ms: number | undefined;
-  await request(simulatorDir(sim.name, options.env), { op: 'reboot' }, (reply) => {
+  await request(simulatorDir(ctx, sim.name), { op: 'reboot' }, (reply) => {
     if (reply.type === 'ready') ms = reply.ms;
     return ms !== undefined;
   });
@@ -122,11 +125,11 @@ export async function rebootSimulator(name: string | undefined, options: { env?:
 }
 
 /** ACPI power-off, then quit, then kill; resolves once QEMU is gone and the state is removed. */
-export async function stopSimulator(name: string | undefined, options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<SimulatorState> {
-  const sim = await findSimulator(name, options.env);
-  await request(simulatorDir(sim.name, options.env), { op: 'stop', timeoutMs: options.timeoutMs }, (reply) => reply.type === 'stopped').catch(() => undefined);
+export async function stopSimulator(ctx: SimContext, name: string | undefined, options: { timeoutMs?: number } = {}): Promise<SimulatorState> {
+  const sim = await findSimulator(ctx, name);
+  await request(simulatorDir(ctx, sim.name), { op: 'stop', timeoutMs: options.timeoutMs }, (reply) => reply.type === 'stopped').catch(() => undefined);
   for (let i = 0; i < 100 && isAlive(sim.pid); i++) await new Promise((r) => setTimeout(r, 50));
   if (isAlive(sim.pid)) process.kill(sim.pid, 'SIGKILL');
-  await removeSimulatorDir(sim.name, options.env);
+  await removeSimulatorDir(ctx, sim.name);
   return sim;
 }

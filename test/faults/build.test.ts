@@ -9,7 +9,7 @@ import { readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { bootWorks, faultEnv, processesUsing, survive, waitForEvent, waitUntil, type FaultEnv } from '../helpers/faults.js';
 import { sim } from '../helpers/sim.js';
-import { listImages } from '../../src/images/store.js';
+import { listImages } from '../../src/index.js';
 
 let env: FaultEnv;
 let recipe: string;

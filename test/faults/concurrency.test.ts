@@ -10,7 +10,7 @@ import { execa } from 'execa';
 import { faultEnv, survive, type FaultEnv } from '../helpers/faults.js';
 import { buildFixtureImage, fixtureSkipReason, type FixtureImage } from '../helpers/fixture-image.js';
 import { sim } from '../helpers/sim.js';
-import { listImages } from '../../src/images/store.js';
+import { listImages } from '../../src/index.js';
 
 let fixture: FixtureImage;
 let env: FaultEnv;

@@ -14,7 +14,7 @@ import { execa, type ResultPromise } from 'execa';
 import { assertClearError, bootWorks, faultEnv, survive, type FaultEnv } from '../helpers/faults.js';
 import { buildFixtureImage, fixtureSkipReason, type FixtureImage } from '../helpers/fixture-image.js';
 import { sim } from '../helpers/sim.js';
-import { listImages } from '../../src/images/store.js';
+import { listImages } from '../../src/index.js';
 
 let fixture: FixtureImage;
 const holders: ResultPromise[] = [];
@@ -27,9 +27,11 @@ async function fullEnv(size: string): Promise<FaultEnv> {
   const holder = execa('unshare', ['--user', '--map-root-user', '--mount', 'sh', '-c',
     'mount -t tmpfs -o "size=$1,mode=0700" tmpfs "$2" && echo mounted && exec sleep 100000', 'sh', size, mountPoint], { reject: false });
   holders.push(holder);
+  let stderr = '';
+  holder.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   await new Promise<void>((resolve, reject) => {
-    holder.stdout!.once('data', () => resolve());
-    holder.once('exit', () => reject(new Error(`could not mount a tmpfs in a user namespace: ${holder.stderr}`)));
+    holder.stdout.once('data', () => resolve());
+    holder.once('exit', () => reject(new Error(`could not mount a tmpfs in a user namespace: ${stderr}`)));
   });
   return { ...env, SIM_CACHE_DIR: path.join(`/proc/${holder.pid}/root`, mountPoint, 'cache') };
 }

@@ -42,7 +42,7 @@ async function streamArrives(records: number, slowReader: boolean): Promise<void
   let held = Buffer.alloc(0);
   let next = 0;
   let disorder: string | undefined;
-  child.stdout!.on('data', (chunk: Buffer) => {
+  child.stdout.on('data', (chunk: Buffer) => {
     const data = held.length ? Buffer.concat([held, chunk]) : chunk;
     const whole = data.length - (data.length % RECORD);
     for (let at = 0; at < whole && !disorder; at += RECORD) {
@@ -52,12 +52,12 @@ async function streamArrives(records: number, slowReader: boolean): Promise<void
     }
     held = Buffer.from(data.subarray(whole));
     if (slowReader) {
-      child.stdout!.pause();
-      setTimeout(() => child.stdout!.resume(), 30);
+      child.stdout.pause();
+      setTimeout(() => child.stdout.resume(), 30);
     }
   });
   let stderr = '';
-  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const result = await child;
   assert.is(result.exitCode, 0, stderr);
   assert.is(disorder, undefined);

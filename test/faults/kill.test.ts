@@ -118,7 +118,7 @@ test('SIGKILL of a detached simulator\'s QEMU', async () => {
     assert.is(start.exitCode, 0, String(start.stderr));
     const [state] = String((await sim(['ls', '--json'], env)).stdout).split('\n').filter(Boolean).map((l) => JSON.parse(l));
     const exec = sim(['exec', 'victim', '--', 'sh', '-c', 'echo started; sleep 600'], env);
-    await new Promise((resolve) => exec.stdout!.once('data', resolve));
+    await new Promise((resolve) => exec.stdout.once('data', resolve));
     process.kill(state.pid, 'SIGKILL');
     assertClearError(await exec, 71, /stopped while the command ran/);
     await waitUntil('the daemon to exit', () => !isAlive(state.launcherPid), 10_000, 50);

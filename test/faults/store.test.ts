@@ -12,7 +12,7 @@ import { imageWithoutDisplayModules } from '../helpers/fault-images.js';
 import { assertClearError, bootWorks, demoEnv, survive, waitForEvent, type FaultEnv } from '../helpers/faults.js';
 import { buildFixtureImage, type FixtureImage } from '../helpers/fixture-image.js';
 import { sim } from '../helpers/sim.js';
-import { listImages } from '../../src/images/store.js';
+import { listImages } from '../../src/index.js';
 
 let fixture: FixtureImage;
 let env: FaultEnv;
@@ -25,7 +25,7 @@ test.before(async () => {
 async function storedDisk(name: string): Promise<string> {
   const meta = (await listImages(env)).find((m) => m.names.includes(name));
   assert.ok(meta, `image ${name} is stored`);
-  return path.join(env.SIM_CACHE_DIR, 'images', meta!.id, meta!.disk.file);
+  return path.join(env.SIM_CACHE_DIR, 'images', meta.id, meta.disk.file);
 }
 
 /**

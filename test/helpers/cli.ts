@@ -16,6 +16,8 @@ class Stop extends Error {}
 export async function runCli(argv: string[]): Promise<CliRun> {
   let output = '';
   let reached: Record<string, unknown> | undefined;
+  // Saved to be put back on the same objects, so their `this` is right again.
+  // eslint-disable-next-line @typescript-eslint/unbound-method
   const writes = { out: process.stdout.write, err: process.stderr.write };
   const capture = ((chunk: string | Uint8Array) => ((output += chunk.toString()), true)) as typeof process.stdout.write;
   process.stdout.write = capture;

@@ -10,7 +10,7 @@ import { readdir, readFile, readlink } from 'node:fs/promises';
 import path from 'node:path';
 import * as assert from 'uvu/assert';
 import type { Result } from 'execa';
-import { listImages } from '../../src/images/store.js';
+import { listImages } from '../../src/index.js';
 import { buildFixtureImage, fixtureSkipReason } from './fixture-image.js';
 import { freshEnv, sim, type SimEnv } from './sim.js';
 
@@ -142,7 +142,7 @@ export function assertClearError(result: Result, exitCode: number, pattern?: Reg
   assert.is(result.exitCode, exitCode, `exit code (stderr: ${stderr})`);
   const match = /^error: (.+)\n {2}(\S.*)$/m.exec(stderr);
   assert.ok(match, `an "error:" line and a hint line in: ${stderr}`);
-  const [, message, hint] = match!;
+  const [, message, hint] = match;
   assert.match(message!, /^[A-Z'].*\.$/, 'one sentence, ending with a full stop');
   assert.ok(hint!.length > 10, `a hint: ${hint}`);
   assert.not.match(stderr, /\n\s+at .+\(.*:\d+:\d+\)/, 'no stack trace');

@@ -28,7 +28,8 @@ export async function freshEnv(seed?: SimEnv): Promise<SimEnv> {
   return env;
 }
 
-export function sim(args: string[], env: Record<string, string>, options: Options = {}) {
+/** Generic in the options so that the result's types follow them (strings unless `buffer: false`). */
+export function sim<const O extends Options = Record<never, never>>(args: string[], env: Record<string, string>, options: O = {} as O) {
   return execa(process.execPath, [SIM_BIN, ...args], { env, reject: false, timeout: 600_000, ...options });
 }
 

@@ -5,14 +5,13 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdir, mkdtemp, readFile, rm, writeFile, copyFile, chmod, open } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile, chmod, open } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { buildFixtureImage, buildFixturePrefix, type FixtureImage } from '../helpers/fixture-image.js';
 import { isAlive } from '../../src/core/pids.js';
 import { freshEnv, parseEvents, sessionsLeft, sim, type SimEnv } from '../helpers/sim.js';
-import { boot } from '../../src/boot/boot.js';
-import { listImages } from '../../src/images/store.js';
+import { boot, listImages } from '../../src/index.js';
 import { sha256File } from '../../src/images/hash.js';
 
 let fixture: FixtureImage;
@@ -68,7 +67,7 @@ test('the second boot reuses the image and the cached initramfs; events parse ag
   const events = parseEvents(String(run.stdout));
   const phases = events.filter((e) => e.type === 'phase').map((e) => (e as { phase: string }).phase);
   assert.equal(phases, ['image-ready', 'initramfs-ready', 'session-ready', 'qemu-started', 'overlay-mounted', 'guest-ready', 'command-started', 'guest-stopped']);
-  const initramfs = events.find((e) => e.type === 'phase' && e.phase === 'initramfs-ready') as { detail: { cached: boolean } };
+  const initramfs = events.find((e) => e.type === 'phase' && e.phase === 'initramfs-ready') as unknown as { detail: { cached: boolean } };
   assert.is(initramfs.detail.cached, true);
   assert.ok(!events.some((e) => e.type === 'progress' && e.task === 'image-import'), 'no re-extraction');
   const output = events.filter((e) => e.type === 'output').map((e) => (e as { data: string }).data).join('');
@@ -126,7 +125,7 @@ test('a bare ext4 image imports and boots', async () => {
 test('SIGTERM stops the boot, kills QEMU and removes the session', async () => {
   const child = sim(['boot', '--json', '--image', 'demo', '--no-init', '--', 'sleep', '600'], env);
   await new Promise<void>((resolve) => {
-    child.stdout!.on('data', (chunk: Buffer) => {
+    child.stdout.on('data', (chunk: Buffer) => {
       if (chunk.toString().includes('"command-started"')) resolve();
     });
   });
@@ -140,7 +139,7 @@ test('a killed launcher takes QEMU with it and the next run sweeps its session',
   const child = sim(['boot', '--json', '--image', 'demo', '--no-init', '--', 'sleep', '600'], env);
   let qemuPid = 0;
   await new Promise<void>((resolve) => {
-    child.stdout!.on('data', (chunk: Buffer) => {
+    child.stdout.on('data', (chunk: Buffer) => {
       for (const line of chunk.toString().split('\n').filter(Boolean)) {
         const event = JSON.parse(line);
         if (event.phase === 'qemu-started') qemuPid = event.detail.pid;

@@ -11,7 +11,6 @@ import * as assert from 'uvu/assert';
 import { buildModules } from '../../src/builders/index.js';
 import { readManifest, writeManifest } from '../../src/builders/manifest.js';
 import { syncTree, walk } from '../../src/builders/sync.js';
-import { SimError } from '../../src/core/errors.js';
 import type { SimEvent } from '../../src/core/events.js';
 import { packageRoot } from '../../src/core/paths.js';
 import { run, which } from '../../src/core/process.js';

@@ -19,8 +19,9 @@ import type { ImageMeta } from '../../src/images/meta.js';
 import { missingRequirements } from '../../src/demo/demo.js';
 import type { SimEvent } from '../../src/core/events.js';
 import { sha256File } from '../../src/images/hash.js';
-import { findImage, imageFile, listImages } from '../../src/images/store.js';
-import { DEFAULT_IMAGE, resolveOrBuildImage } from '../../src/images/default.js';
+import { imageFile } from '../../src/images/store.js';
+import { resolveContext } from '../../src/core/context.js';
+import { DEFAULT_IMAGE, findImage, listImages, resolveOrBuildImage } from '../../src/index.js';
 import { which } from '../../src/core/process.js';
 import { parseEvents, sim } from '../helpers/sim.js';
 
@@ -181,7 +182,7 @@ it('interactive login: root is logged in on the serial console without a passwor
 it('the stored base image is unchanged by the boots', async () => {
   const meta = (await listImages()).find((m) => m.id === image.id);
   assert.ok(meta, 'the image is still in the store');
-  assert.is(await sha256File(imageFile(meta!, meta!.disk.file)), meta!.disk.sha256);
+  assert.is(await sha256File(imageFile(resolveContext(), meta, meta.disk.file)), meta.disk.sha256);
 });
 
 test('cleanup', async () => {

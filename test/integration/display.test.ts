@@ -74,7 +74,7 @@ test('--display none: a virtual screen at the configured size, captured by sim s
     assert.is(readPngHeader(await readFile(path.join(cwd, name!))).width, 1024);
 
     // The library function.
-    const { screenshot } = await import('../../src/display/screenshot.js');
+    const { screenshot } = await import('../../src/index.js');
     const result = await screenshot('screen', { output: path.join(shots, 'lib.png'), env: { ...process.env, ...headless() } });
     assert.equal({ width: result.width, height: result.height, file: result.file }, { width: 1024, height: 768, file: path.join(shots, 'lib.png') });
 

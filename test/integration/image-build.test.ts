@@ -9,12 +9,12 @@ import * as assert from 'uvu/assert';
 import type { ImageMeta } from '../../src/images/meta.js';
 import { SimError } from '../../src/core/errors.js';
 import type { SimEvent } from '../../src/core/events.js';
-import { buildImage } from '../../src/images/build.js';
+import { buildImage, findImage } from '../../src/index.js';
+import { resolveContext } from '../../src/core/context.js';
 import { mmdebstrapArgs, mmdebstrapStep, stagedFiles, summarizeFailure } from '../../src/images/build-debootstrap.js';
 import { diskBytes, mke2fsArgs, sfdiskScript } from '../../src/images/build-disk.js';
-import { buildsDir } from '../../src/images/build-workdir.js';
 import { loadRecipe, parseRecipe } from '../../src/images/recipe.js';
-import { findImage, imageFile } from '../../src/images/store.js';
+import { imageFile } from '../../src/images/store.js';
 import { run, which } from '../../src/core/process.js';
 
 const TOOLS = ['mmdebstrap', 'mke2fs', 'sfdisk', 'debugfs', 'qemu-img', 'tar'];
@@ -103,12 +103,13 @@ it('builds the default recipe into the store (or finds it there)', async () => {
   assert.is((await findImage('debian'))?.id, first.id);
   const progress = events.filter((e) => e.type === 'progress' && e.task === 'image-build');
   assert.ok(progress.length > 0);
-  assert.ok(progress.at(-1)!.type === 'progress' && progress.at(-1)!.done);
+  const last = progress.at(-1);
+  assert.ok(last?.type === 'progress' && last.done);
 });
 
 it('files in the image belong to root (and their groups), not to the builder, with setuid bits kept', async () => {
   const raw = path.join(dir, 'debian.raw');
-  await run('qemu-img', ['convert', '-f', 'qcow2', '-O', 'raw', imageFile(first, first.disk.file), raw]);
+  await run('qemu-img', ['convert', '-f', 'qcow2', '-O', 'raw', imageFile(resolveContext(), first, first.disk.file), raw]);
   const stat = async (file: string) => (await run('debugfs', ['-R', `stat ${file}`, `${raw}?offset=${first.root.offset}`])).stdout;
   try {
     const su = await stat('/usr/bin/su');
@@ -136,7 +137,7 @@ it('a second build is a cache hit: fast, same id', async () => {
 it('a package that does not exist fails during debootstrap, naming it, and leaves nothing behind', async () => {
   const file = path.join(dir, 'broken.json');
   await writeFile(file, JSON.stringify({ name: 'broken', suite: 'bookworm', packages: ['sim-no-such-package'] }));
-  const before = await readdir(buildsDir()).catch(() => []);
+  const before = await readdir(resolveContext().dirs.builds).catch(() => [] as string[]);
   try {
     await buildImage({ recipe: file });
     assert.unreachable('the build should fail');
@@ -148,7 +149,7 @@ it('a package that does not exist fails during debootstrap, naming it, and leave
     assert.match(e.message, /sim-no-such-package/);
     assert.ok(e.hint);
   }
-  const leftovers = (await readdir(buildsDir())).filter((n) => n.startsWith('work-') && !before.includes(n));
+  const leftovers = (await readdir(resolveContext().dirs.builds)).filter((n) => n.startsWith('work-') && !before.includes(n));
   assert.equal(leftovers, []);
   assert.is(await findImage('broken'), undefined);
 });

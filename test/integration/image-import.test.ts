@@ -9,7 +9,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { listImages } from '../../src/images/store.js';
+import { listImages } from '../../src/index.js';
 import { buildFixtureImage, fixtureSkipReason, type FixtureImage } from '../helpers/fixture-image.js';
 import { freshEnv, parseEvents, SIM_BIN, sim } from '../helpers/sim.js';
 

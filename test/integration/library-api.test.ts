@@ -26,8 +26,8 @@ test('importImage + boot with events, validated against the exported schema', as
 
   const error = await sim.boot({ image: 'missing', env }).catch((e: unknown) => e);
   assert.ok(sim.isSimError(error));
-  assert.is((error as sim.SimError).code, 'IMAGE_NOT_FOUND');
-  assert.is((error as sim.SimError).exitCode, sim.ExitCode.image);
+  assert.is((error).code, 'IMAGE_NOT_FOUND');
+  assert.is((error).exitCode, sim.ExitCode.image);
 });
 
 test.run();

@@ -63,7 +63,7 @@ test('start detached, ls, exec, stop', async () => {
 });
 
 test('a reboot in place keeps the QEMU process and the overlay', async () => {
-  const { startSimulator, rebootSimulator, execInSimulator, stopSimulator } = await import('../../src/simulators/start.js');
+  const { startSimulator, rebootSimulator, execInSimulator, stopSimulator } = await import('../../src/index.js');
   const simEnv = { ...process.env, ...env };
   const state = await startSimulator({ image: 'demo', overlay: prefix, name: 'lib', env: simEnv });
   const output: string[] = [];
@@ -72,7 +72,7 @@ test('a reboot in place keeps the QEMU process and the overlay', async () => {
   const status = await execInSimulator('lib', ['demo-app'], { env: simEnv, events: (e) => e.type === 'output' && output.push(e.data) });
   assert.is(status, 0);
   assert.is(output.join(''), 'libdemo version 2\n');
-  const { listSimulators } = await import('../../src/simulators/registry.js');
+  const { listSimulators } = await import('../../src/index.js');
   assert.is((await listSimulators(simEnv))[0]?.pid, state.pid, 'same QEMU process');
   await stopSimulator('lib', { env: simEnv, timeoutMs: 2_000 });
 });

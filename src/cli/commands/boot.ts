@@ -80,19 +80,19 @@ export const bootCommand: CommandModule<GlobalArgs, BootArgs> = {
   builder: (yargs) =>
     bootOptions(yargs.usage(`$0 boot [options] [-- command...]\n\n${bootDescription}`))
       .option('detach', { alias: 'd', type: 'boolean', describe: 'Start a long-running simulator in the background; returns once the guest is ready' })
-      .option('name', { type: 'string', describe: 'Name of the detached simulator (default: the image name)', coerce: checked('--name', simulatorName) }) as unknown as Argv<BootArgs>,
+      .option('name', { type: 'string', describe: 'Name of the detached simulator (default: the image name)', coerce: checked('--name', simulatorName) }),
   handler: async (args) => {
     if (args.detach) {
-      process.exitCode = await runCommand(args, async ({ events, signal, json }) => {
+      process.exitCode = await runCommand(args, async ({ context, events, signal, json }) => {
         const { command, ...request } = bootRequestFrom(args);
         if (command) throw new SimError('USAGE', 'A detached simulator does not take a command.', "Start it with 'sim boot --detach', then run commands with 'sim exec -- CMD'.");
-        const state = await startSimulator({ ...request, name: args.name, events, signal, resolve: (ref) => resolveOrBuildImage(ref, { events, signal }) });
+        const state = await startSimulator(context, { ...request, name: args.name, events, signal, resolve: (ref) => resolveOrBuildImage(context, ref, { events, signal }) });
         if (!json) process.stdout.write(`${state.name}\n`);
       });
       return;
     }
-    process.exitCode = await runCommand(args, async ({ events, signal }) => {
-      const result = await boot({ ...bootRequestFrom(args), events, signal, resolve: (ref) => resolveOrBuildImage(ref, { events, signal }) });
+    process.exitCode = await runCommand(args, async ({ context, events, signal }) => {
+      const result = await boot(context, { ...bootRequestFrom(args), events, signal, resolve: (ref) => resolveOrBuildImage(context, ref, { events, signal }) });
       return result.exitCode;
     }, { interactive: !args['--']?.length });
   },

@@ -27,10 +27,10 @@ export const buildCommand: CommandModule<GlobalArgs, ProjectArgs> = {
   command: 'build [modules..]',
   describe: "Build modules from sim.json into the overlay prefix, matching the image's paths",
   builder: (y) =>
-    projectOptions(y).option('image', { alias: 'i', type: 'string', describe: "Image whose libdir to build for (default: sim.json's image, else debian)", coerce: checked('--image', imageRef) }) as unknown as Argv<ProjectArgs>,
+    projectOptions(y).option('image', { alias: 'i', type: 'string', describe: "Image whose libdir to build for (default: sim.json's image, else debian)", coerce: checked('--image', imageRef) }),
   handler: async (args) => {
-    process.exitCode = await runCommand(args, async ({ events, signal }) => {
-      const result = await build(moduleList(args.modules), { configPath: args.config, image: args.image, events, signal });
+    process.exitCode = await runCommand(args, async ({ context, events, signal }) => {
+      const result = await build(context, moduleList(args.modules), { configPath: args.config, image: args.image, events, signal });
       for (const r of result.results) {
         const what = r.changedFiles.length ? `${r.changedFiles.length} file(s) updated` : 'up to date';
         emit(events, { type: 'log', level: 'info', message: `${r.module}: ${what}${r.configured ? ' (configured)' : ''} in ${(r.ms / 1000).toFixed(1)} s` });
@@ -53,11 +53,11 @@ export const rebuildAndBootCommand: CommandModule<GlobalArgs, RebuildArgs> = {
       default: 'auto' as const,
       describe: 'With a detached simulator already serving this prefix: reboot it in place for library changes (auto), always, or never',
       coerce: checked('--reboot', rebootPolicy),
-    }) as unknown as Argv<RebuildArgs>,
+    }),
   handler: async (args) => {
-    process.exitCode = await runCommand(args, async ({ events, signal }) => {
+    process.exitCode = await runCommand(args, async ({ context, events, signal }) => {
       const request = bootRequestFrom(args);
-      const result = await rebuildAndBoot({ ...request, image: args.image, modules: moduleList(args.modules), configPath: args.config, reboot: args.reboot, events, signal });
+      const result = await rebuildAndBoot(context, { ...request, image: args.image, modules: moduleList(args.modules), configPath: args.config, reboot: args.reboot, events, signal });
       return result.exitCode;
     }, { interactive: !args['--']?.length });
   },

@@ -1,11 +1,12 @@
 /**
- * What every command shares: the event sink (human or NDJSON), --verbose, turning errors into
- * one clear message and a stable exit code, and Ctrl-C/SIGTERM into an abort signal.
+ * What every command shares: sim's context (resolved once from the environment), the event
+ * sink (human or NDJSON), --verbose, turning errors into one clear message and a stable exit
+ * code, and Ctrl-C/SIGTERM into an abort signal.
  */
 import os from 'node:os';
 import { SimError, isSimError, ExitCode, noSpaceError, permissionError } from '../../core/errors.js';
 import { emit, type EventSink, type SimEvent } from '../../core/events.js';
-import { cacheDir, runtimeDir } from '../../core/paths.js';
+import { resolveContext, type SimContext } from '../../core/context.js';
 import { setCommandLogger } from '../../core/process.js';
 import { createHumanRenderer } from '../progress.js';
 
@@ -15,6 +16,8 @@ export interface GlobalArgs {
 }
 
 export interface CommandContext {
+  /** Directories and environment, for everything the command calls. */
+  context: SimContext;
   events: EventSink;
   json: boolean;
   verbose: boolean;
@@ -53,21 +56,22 @@ function createSink(args: GlobalArgs, options: SinkOptions): { events: EventSink
 /** Run a command body; returns the process exit code. */
 export async function runCommand(args: GlobalArgs, body: (ctx: CommandContext) => Promise<number | void>, options: SinkOptions = {}): Promise<number> {
   const { events, close } = createSink(args, options);
+  const context = resolveContext(process.env);
   const controller = new AbortController();
   const onSignal = () => controller.abort();
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   if (args.verbose) setCommandLogger((line) => emit(events, { type: 'log', level: 'info', message: `$ ${line}` }));
   try {
-    const code = (await body({ events, json: Boolean(args.json), verbose: Boolean(args.verbose), signal: controller.signal })) ?? 0;
+    const code = (await body({ context, events, json: Boolean(args.json), verbose: Boolean(args.verbose), signal: controller.signal })) ?? 0;
     emit(events, { type: 'result', exitCode: code });
     return code;
   } catch (error) {
     const simError = noSpaceError(error) ?? (isSimError(error)
       ? error
-      : permissionError(error, ownDirs(), userName()) ??
+      : permissionError(error, ownDirs(context), userName()) ??
         new SimError('TOOL_FAILED', `sim failed unexpectedly: ${(error as Error)?.message ?? String(error)}`, 'This is a bug in sim; please report it with the output of --verbose.'));
-    if (!isSimError(error) && args.verbose) process.stderr.write(`${(error as Error)?.stack ?? error}\n`);
+    if (!isSimError(error) && args.verbose) process.stderr.write(`${(error as Error)?.stack ?? String(error)}\n`);
     emit(events, { type: 'error', code: simError.code, message: simError.message, hint: simError.hint, details: simError.details.length ? simError.details : undefined });
     const code = simError.exitCode ?? ExitCode.failure;
     emit(events, { type: 'result', exitCode: code });
@@ -81,10 +85,10 @@ export async function runCommand(args: GlobalArgs, body: (ctx: CommandContext) =
 }
 
 /** sim's own directories, whose permission errors get the hint to take them back. */
-function ownDirs(): { dir: string; variable: string }[] {
+function ownDirs(context: SimContext): { dir: string; variable: string }[] {
   return [
-    { dir: runtimeDir(), variable: 'SIM_RUNTIME_DIR' },
-    { dir: cacheDir(), variable: 'SIM_CACHE_DIR' },
+    { dir: context.dirs.runtime, variable: 'SIM_RUNTIME_DIR' },
+    { dir: context.dirs.cache, variable: 'SIM_CACHE_DIR' },
   ];
 }
 

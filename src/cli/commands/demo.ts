@@ -1,4 +1,4 @@
-import type { Argv, CommandModule } from 'yargs';
+import type { CommandModule } from 'yargs';
 import { DEFAULT_TIMEOUT_MS } from '../../boot/boot.js';
 import { emit, type EventSink } from '../../core/events.js';
 import { nextSteps, runDemo } from '../../demo/demo.js';
@@ -14,12 +14,12 @@ export const demoCommand: CommandModule<GlobalArgs, DemoArgs> = {
   command: 'demo',
   describe: "The main job in one command: rebuild GLib from Debian's source, boot the default image with it and show it winning in the guest",
   builder: (y) =>
-    y.option('timeout', { type: 'string', default: String(DEFAULT_TIMEOUT_MS / 1000), describe: 'Seconds the guest may take to become ready', coerce: checked('--timeout', timeoutSeconds) }) as unknown as Argv<DemoArgs>,
+    y.option('timeout', { type: 'string', default: String(DEFAULT_TIMEOUT_MS / 1000), describe: 'Seconds the guest may take to become ready', coerce: checked('--timeout', timeoutSeconds) }),
   handler: async (args) => {
-    process.exitCode = await runCommand(args, async ({ events, verbose, json, signal }) => {
+    process.exitCode = await runCommand(args, async ({ context, events, verbose, json, signal }) => {
       // GLib's compiler lines are for --verbose (or the NDJSON stream); a failure still shows them.
       const sink: EventSink = verbose || json ? events : (event) => event.type !== 'build-output' && events(event);
-      const result = await runDemo({ events: sink, signal, timeoutMs: args.timeout * 1000 });
+      const result = await runDemo(context, { events: sink, signal, timeoutMs: args.timeout * 1000 });
       for (const line of nextSteps(result)) emit(events, { type: 'log', level: 'info', message: line });
       return result.exitCode;
     });

@@ -7,8 +7,8 @@ export const doctorCommand: CommandModule<GlobalArgs, GlobalArgs> = {
   command: 'doctor',
   describe: 'Check this machine: QEMU, KVM (really probed), 9p, busybox, image-build tools, the cache',
   handler: async (args) => {
-    process.exitCode = await runCommand(args, async ({ events, json }) => {
-      const report = await doctor({ events });
+    process.exitCode = await runCommand(args, async ({ context, events, json }) => {
+      const report = await doctor(context, { events });
       if (json) process.stdout.write(`${JSON.stringify({ type: 'doctor', time: new Date().toISOString(), ...report })}\n`);
       else process.stdout.write(formatDoctorReport(report));
       return report.ok ? 0 : ExitCode.tool;

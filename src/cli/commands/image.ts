@@ -1,4 +1,4 @@
-import type { Argv, CommandModule } from 'yargs';
+import type { CommandModule } from 'yargs';
 import { importImage, listImages, removeImage, resolveImage, verifyImage } from '../../images/store.js';
 import { formatBytes } from '../../doctor/doctor.js';
 import { emit } from '../../core/events.js';
@@ -11,10 +11,10 @@ import { checked, checkedEach } from '../option-value.js';
 const add: CommandModule<GlobalArgs, GlobalArgs & { file: string; name?: string }> = {
   command: 'add <file>',
   describe: 'Import a qcow2 or raw disk image into the store (once; the same content again is a no-op)',
-  builder: (y) => y.positional('file', { type: 'string', demandOption: true, coerce: checked('FILE', hostPath) }).option('name', { alias: 'n', type: 'string', describe: 'Name to refer to the image by', coerce: checked('--name', imageName) }) as unknown as Argv<GlobalArgs & { file: string; name?: string }>,
+  builder: (y) => y.positional('file', { type: 'string', demandOption: true, coerce: checked('FILE', hostPath) }).option('name', { alias: 'n', type: 'string', describe: 'Name to refer to the image by', coerce: checked('--name', imageName) }),
   handler: async (args) => {
-    process.exitCode = await runCommand(args, async ({ events, json }) => {
-      const meta = await importImage(args.file, { name: args.name, events });
+    process.exitCode = await runCommand(args, async ({ context, events, json }) => {
+      const meta = await importImage(context, args.file, { name: args.name, events });
       if (json) emit(events, { type: 'log', level: 'info', message: JSON.stringify(meta) });
       else process.stdout.write(`${meta.names.join(', ') || meta.id.slice(0, 12)}\t${meta.id.slice(0, 12)}\tkernel ${meta.kernel.version}\n`);
     });
@@ -25,8 +25,8 @@ const ls: CommandModule<GlobalArgs, GlobalArgs> = {
   command: 'ls',
   describe: 'List stored images',
   handler: async (args) => {
-    process.exitCode = await runCommand(args, async ({ json }) => {
-      const images = await listImages();
+    process.exitCode = await runCommand(args, async ({ context, json }) => {
+      const images = await listImages(context);
       if (json) {
         for (const meta of images) process.stdout.write(`${JSON.stringify({ type: 'image', time: new Date().toISOString(), ...meta })}\n`);
         return;
@@ -42,10 +42,10 @@ const ls: CommandModule<GlobalArgs, GlobalArgs> = {
 const rm: CommandModule<GlobalArgs, GlobalArgs & { image: string }> = {
   command: 'rm <image>',
   describe: 'Remove an image from the store',
-  builder: (y) => y.positional('image', { type: 'string', demandOption: true, coerce: checked('IMAGE', imageRef) }) as unknown as Argv<GlobalArgs & { image: string }>,
+  builder: (y) => y.positional('image', { type: 'string', demandOption: true, coerce: checked('IMAGE', imageRef) }),
   handler: async (args) => {
-    process.exitCode = await runCommand(args, async ({ events }) => {
-      const meta = await removeImage(args.image);
+    process.exitCode = await runCommand(args, async ({ context, events }) => {
+      const meta = await removeImage(context, args.image);
       emit(events, { type: 'log', level: 'info', message: `removed ${meta.names.join(', ') || meta.id.slice(0, 12)}` });
     });
   },
@@ -54,10 +54,10 @@ const rm: CommandModule<GlobalArgs, GlobalArgs & { image: string }> = {
 const verify: CommandModule<GlobalArgs, GlobalArgs & { image: string }> = {
   command: 'verify <image>',
   describe: "Check a stored image's base disk against its recorded sha256",
-  builder: (y) => y.positional('image', { type: 'string', demandOption: true, coerce: checked('IMAGE', imageRef) }) as unknown as Argv<GlobalArgs & { image: string }>,
+  builder: (y) => y.positional('image', { type: 'string', demandOption: true, coerce: checked('IMAGE', imageRef) }),
   handler: async (args) => {
-    process.exitCode = await runCommand(args, async ({ events }) => {
-      await verifyImage(await resolveImage(args.image), { full: true });
+    process.exitCode = await runCommand(args, async ({ context, events }) => {
+      await verifyImage(context, await resolveImage(context, args.image), { full: true });
       emit(events, { type: 'log', level: 'info', message: 'ok: the base disk matches its sha256' });
     });
   },
@@ -73,10 +73,10 @@ const buildCmd: CommandModule<GlobalArgs, BuildArgs> = {
       .positional('recipe', { type: 'string', default: DEFAULT_IMAGE, describe: 'Recipe name (images/NAME.json) or path to a recipe file', coerce: checked('RECIPE', hostPath) })
       .option('include', { type: 'string', array: true, nargs: 1, describe: 'Extra Debian packages (pkg,pkg or repeat the option)', coerce: checkedEach('--include', packageList) })
       .option('name', { alias: 'n', type: 'string', describe: "Image name (default: the recipe's name)", coerce: checked('--name', imageName) })
-      .option('force', { type: 'boolean', describe: 'Build again even when the store has this recipe' }) as unknown as Argv<BuildArgs>,
+      .option('force', { type: 'boolean', describe: 'Build again even when the store has this recipe' }),
   handler: async (args) => {
-    process.exitCode = await runCommand(args, async ({ events, signal, json }) => {
-      const meta = await buildImage({ recipe: args.recipe, include: (args.include ?? []).flat(), name: args.name, force: args.force, events, signal });
+    process.exitCode = await runCommand(args, async ({ context, events, signal, json }) => {
+      const meta = await buildImage(context, { recipe: args.recipe, include: (args.include ?? []).flat(), name: args.name, force: args.force, events, signal });
       if (!json) process.stdout.write(`${meta.names.join(', ')}\t${meta.id.slice(0, 12)}\tkernel ${meta.kernel.version}\n`);
     });
   },

@@ -1,4 +1,4 @@
-import type { Argv, CommandModule } from 'yargs';
+import type { CommandModule } from 'yargs';
 import { emit } from '../../core/events.js';
 import { screenshot } from '../../display/screenshot.js';
 import { hostPath, simulatorName } from '../../config/option-values.js';
@@ -13,10 +13,10 @@ export const screenshotCommand: CommandModule<GlobalArgs, ScreenshotArgs> = {
   builder: (y) =>
     y
       .positional('name', { type: 'string', describe: 'Simulator name (default: the only one running)', coerce: checked('NAME', simulatorName) })
-      .option('output', { alias: 'o', type: 'string', describe: 'PNG file to write (default: NAME-TIMESTAMP.png here)', coerce: checked('--output', hostPath) }) as unknown as Argv<ScreenshotArgs>,
+      .option('output', { alias: 'o', type: 'string', describe: 'PNG file to write (default: NAME-TIMESTAMP.png here)', coerce: checked('--output', hostPath) }),
   handler: async (args) => {
-    process.exitCode = await runCommand(args, async ({ events, json }) => {
-      const shot = await screenshot(args.name, { output: args.output });
+    process.exitCode = await runCommand(args, async ({ context, events, json }) => {
+      const shot = await screenshot(context, args.name, { output: args.output });
       if (json) emit(events, { type: 'log', level: 'info', message: `screenshot ${shot.file} (${shot.width}x${shot.height})` });
       else process.stdout.write(`${shot.file}\n`);
       return 0;

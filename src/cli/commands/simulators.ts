@@ -19,8 +19,8 @@ export const lsCommand: CommandModule<GlobalArgs, GlobalArgs> = {
   command: 'ls',
   describe: 'List running simulators (stale entries are cleaned up)',
   handler: async (args) => {
-    process.exitCode = await runCommand(args, async ({ json }) => {
-      const sims = await listSimulators();
+    process.exitCode = await runCommand(args, async ({ context, json }) => {
+      const sims = await listSimulators(context);
       if (json) {
         for (const s of sims) process.stdout.write(`${JSON.stringify({ type: 'simulator', time: new Date().toISOString(), ...s })}\n`);
         return;
@@ -37,19 +37,19 @@ export const execCommand: CommandModule<GlobalArgs, NameArgs> = {
   // The guest's command follows `--`: shown in the usage, not declared (yargs would fill it from other words).
   command: 'exec [name]',
   describe: execDescription,
-  builder: (y) => nameArg(y.usage(`$0 exec [name] -- command...\n\n${execDescription}`)) as unknown as Argv<NameArgs>,
+  builder: (y) => nameArg(y.usage(`$0 exec [name] -- command...\n\n${execDescription}`)),
   handler: async (args) => {
-    process.exitCode = await runCommand(args, async ({ events }) => execInSimulator(args.name, (args['--'] ?? []).map(String), { events }));
+    process.exitCode = await runCommand(args, async ({ context, events }) => execInSimulator(context, args.name, (args['--'] ?? []).map(String), { events }));
   },
 };
 
 export const stopCommand: CommandModule<GlobalArgs, NameArgs & { timeout: number }> = {
   command: 'stop [name]',
   describe: 'Shut a simulator down (ACPI power-off, then kill after --timeout seconds)',
-  builder: (y) => nameArg(y).option('timeout', { type: 'string', default: '30', describe: 'Seconds to wait for a clean power-off', coerce: checked('--timeout', timeoutSeconds) }) as unknown as Argv<NameArgs & { timeout: number }>,
+  builder: (y) => nameArg(y).option('timeout', { type: 'string', default: '30', describe: 'Seconds to wait for a clean power-off', coerce: checked('--timeout', timeoutSeconds) }),
   handler: async (args) => {
-    process.exitCode = await runCommand(args, async ({ events }) => {
-      const sim = await stopSimulator(args.name, { timeoutMs: args.timeout * 1000 });
+    process.exitCode = await runCommand(args, async ({ context, events }) => {
+      const sim = await stopSimulator(context, args.name, { timeoutMs: args.timeout * 1000 });
       emit(events, { type: 'log', level: 'info', message: `stopped ${sim.name}` });
     });
   },
@@ -58,11 +58,11 @@ export const stopCommand: CommandModule<GlobalArgs, NameArgs & { timeout: number
 export const consoleCommand: CommandModule<GlobalArgs, NameArgs> = {
   command: 'console [name]',
   describe: "Attach to a simulator's serial console (Ctrl-] detaches)",
-  builder: (y) => nameArg(y) as unknown as Argv<NameArgs>,
+  builder: (y) => nameArg(y),
   handler: async (args) => {
-    process.exitCode = await runCommand(args, async ({ events }) => {
-      const sim = await findSimulator(args.name);
-      const socket = await openConsole(simulatorDir(sim.name));
+    process.exitCode = await runCommand(args, async ({ context, events }) => {
+      const sim = await findSimulator(context, args.name);
+      const socket = await openConsole(simulatorDir(context, sim.name));
       emit(events, { type: 'log', level: 'info', message: `attached to ${sim.name}'s console; Ctrl-] detaches` });
       const stdin = process.stdin;
       if (stdin.isTTY) stdin.setRawMode(true);

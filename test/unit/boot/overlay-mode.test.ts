@@ -1,24 +1,28 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { DEFAULT_OVERLAY_MODE, overlayContribution, overlayModeLine, overlayWarning } from '../../../src/boot/overlay-mode.js';
+import { DEFAULT_OVERLAY_MODE, overlayModeContribution, overlayModeLine } from '../../../src/boot/overlay-mode.js';
+import { combine, lostModuleWarnings } from '../../../src/boot/contribution.js';
 import { overlayMode } from '../../../src/config/option-values.js';
 import { renderGuestConfig } from '../../../src/initramfs/guest-config.js';
 import { parseControlLine } from '../../../src/qemu/channel.js';
 import { baseEntries } from '../../../src/initramfs/build.js';
 import { projectFileSchema } from '../../../src/config/project.js';
 
-test('merge is the default and asks for overlayfs; path asks for nothing; no overlay, no contribution', () => {
+test('merge is the default and asks for overlayfs (optional); path asks for nothing; no overlay, no contribution', () => {
   assert.is(DEFAULT_OVERLAY_MODE, 'merge');
-  assert.equal(overlayContribution(undefined, true), { mode: 'merge', modules: ['overlay'], guest: { overlayMode: 'merge' } });
-  assert.equal(overlayContribution('path', true), { mode: 'path', modules: [], guest: { overlayMode: 'path' } });
-  assert.is(overlayContribution('merge', false), undefined);
+  const merge = overlayModeContribution(undefined, true);
+  assert.equal(merge.guestConfig, { SIM_OVERLAY_MODE: 'merge' });
+  assert.equal(merge.initramfsModules?.map((m) => m.name), ['overlay']);
+  assert.match(merge.initramfsModules?.[0]?.optional?.lost ?? '', /falls back to path mode/);
+  assert.equal(overlayModeContribution('path', true).guestConfig, { SIM_OVERLAY_MODE: 'path' });
+  assert.equal(overlayModeContribution('path', true).initramfsModules, []);
+  assert.equal(overlayModeContribution('merge', false), { name: 'overlayMode' });
 });
 
-test('a stored kernel without the overlay module is a warning that says what happens', () => {
-  assert.match(overlayWarning(overlayContribution('merge', true), ['overlay']) ?? '', /falls back to path mode/);
-  assert.is(overlayWarning(overlayContribution('merge', true), ['virtio_gpu']), undefined);
-  assert.is(overlayWarning(overlayContribution('path', true), ['overlay']), undefined);
-  assert.is(overlayWarning(undefined, ['overlay']), undefined);
+test('combined with the display, the guest gets SIM_OVERLAY_MODE and a stored kernel without overlayfs is a warning', () => {
+  const combined = combine([overlayModeContribution('merge', true)]);
+  assert.match(renderGuestConfig({ rootDevice: '/dev/vda', fstype: 'ext4', libdirs: [], bindirs: [], cacheMode: 'none', mode: 'init', autologin: false, extra: combined.guestConfig }), /^SIM_OVERLAY_MODE='merge'$/m);
+  assert.match(lostModuleWarnings(['overlay'], combined.initramfsModules).join('\n'), /has no overlay: merge mode falls back to path mode/);
 });
 
 test('the log line names the mode the guest used, and why merge was not used', () => {
@@ -35,12 +39,6 @@ test('--overlay-mode and sim.json take merge or path only', () => {
   assert.match(bad.error!.issues[0]!.message, /one of merge, path/);
   assert.ok(projectFileSchema.safeParse({ overlayMode: 'path', modules: {} }).success);
   assert.not.ok(projectFileSchema.safeParse({ overlayMode: 'both', modules: {} }).success);
-});
-
-test('/sim/config carries SIM_OVERLAY_MODE only when a mode was planned', () => {
-  const config = { rootDevice: '/dev/vda', fstype: 'ext4', libdirs: [], bindirs: [], cacheMode: 'none' as const, mode: 'init' as const, autologin: false };
-  assert.not.match(renderGuestConfig(config), /SIM_OVERLAY_MODE/);
-  assert.match(renderGuestConfig({ ...config, overlayMode: 'merge' }), /^SIM_OVERLAY_MODE='merge'$/m);
 });
 
 test('the guest reports the mode and each trigger; the host reads them', () => {

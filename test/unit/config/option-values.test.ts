@@ -1,7 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'uvu';
-import { boot } from '../../../src/boot/boot.js';
+import { boot } from '../../../src/index.js';
 import * as assert from 'uvu/assert';
 import { parseRecipe } from '../../../src/images/recipe.js';
 import { accepted, cpuCount, diskSize, imageName, imageRef, memoryMiB, moduleName, sizeBytes, timeoutSeconds } from '../../../src/config/option-values.js';

@@ -3,7 +3,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { SimError } from '../../../src/core/errors.js';
 import { getModule, loadProject, parseProjectFile } from '../../../src/config/project.js';
 import { expectSimError } from '../../helpers/sim-error.js';
 

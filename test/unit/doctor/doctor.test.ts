@@ -3,7 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { doctor, formatDoctorReport, versionOf, type DoctorReport } from '../../../src/doctor/doctor.js';
+import { doctor } from '../../../src/index.js';
+import { formatDoctorReport, versionOf, type DoctorReport } from '../../../src/doctor/doctor.js';
 
 let dir: string;
 let emptyBin: string;
@@ -58,7 +59,7 @@ test('with a user PATH (no sbin directories) the system programs are still found
   for (const tool of ['sfdisk', 'debugfs', 'mke2fs']) {
     const check = report.checks.find((c) => c.name === tool);
     assert.ok(check?.ok, `${tool}: ${check?.detail}`);
-    assert.match(check!.detail, /\(\/(usr\/)?sbin\//);
+    assert.match(check.detail, /\(\/(usr\/)?sbin\//);
   }
 });
 

@@ -17,7 +17,7 @@ async function rejects(fn: () => unknown, code: string): Promise<SimError> {
     assert.is((error as SimError).code, code);
     return error as SimError;
   }
-  throw new assert.Assertion({ message: `expected a ${code} error` });
+  throw new assert.Assertion({ message: `expected a ${code} error`, operator: 'throws', expects: code, actual: undefined });
 }
 
 let dir: string;

@@ -25,6 +25,14 @@ test('config refuses values that could break the shell', () => {
   assert.throws(() => renderGuestConfig({ ...config, init: "/sbin/init'; reboot" }), /unsafe value for SIM_INIT/);
 });
 
+test("a contribution's variables come after sim's own; they never replace them and are checked the same way", () => {
+  assert.is(renderGuestConfig({ ...config, extra: { SIM_OVERLAY_MODE: 'merge' } }), `${renderGuestConfig(config)}SIM_OVERLAY_MODE='merge'\n`);
+  assert.is(renderGuestConfig({ ...config, extra: {} }), renderGuestConfig(config));
+  assert.throws(() => renderGuestConfig({ ...config, extra: { SIM_MODE: 'direct' } }), /unusable guest config variable: SIM_MODE/);
+  assert.throws(() => renderGuestConfig({ ...config, extra: { PATH: '/x' } }), /unusable guest config variable: PATH/);
+  assert.throws(() => renderGuestConfig({ ...config, extra: { SIM_X: "a'b" } }), /unsafe value for SIM_X/);
+});
+
 test('commands survive the shell untouched', async () => {
   const argv = ['printf', '%s|', "it's", 'a b', '$HOME', '`x`', '"q"', ''];
   const { stdout } = await execa('sh', ['-c', `eval "set -- $(cat)"; "$@"`], { input: renderCommand(argv) });

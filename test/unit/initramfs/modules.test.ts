@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { moduleName, parseModuleIndex, requiredModules, resolveModules, withDependents, withoutModules } from '../../../src/initramfs/modules.js';
+import { moduleName, parseModuleIndex, requiredModules, resolveModules, splitRequests, withDependents, withoutModules } from '../../../src/initramfs/modules.js';
 
 const dep = `
 kernel/fs/ext4/ext4.ko: kernel/lib/crc16.ko kernel/fs/mbcache.ko kernel/fs/jbd2/jbd2.ko
@@ -79,6 +79,11 @@ test('withDependents adds what needs an absent module, transitively, among the c
   assert.equal(withDependents(index, ['a', 'b', 'c', 'd'], ['c']), ['c', 'a', 'b']);
   assert.equal(withDependents(index, ['a', 'b', 'c', 'd', 'e'], ['d']), ['d']);
   assert.equal(withDependents(index, ['e', 'a', 'b'], ['b']).sort(), ['a', 'b', 'e']);
+});
+
+test("a contribution's module requests: needed ones join sim's own, optional ones load softly", () => {
+  assert.equal(splitRequests([{ name: 'overlay' }, { name: 'virtio_gpu', optional: { lost: 'text mode' } }, { name: 'erofs' }]), { wanted: ['overlay', 'erofs'], optional: ['virtio_gpu'] });
+  assert.equal(splitRequests([]), { wanted: [], optional: [] });
 });
 
 test.run();

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { probeAccelerator } from '../../../src/qemu/accel.js';
+import { probeAccelerator } from '../../../src/index.js';
 import { accelDetails, accelLine } from '../../../src/qemu/accel-summary.js';
 
 const assertion = 'QEMU could not boot under KVM: qemu-system-x86_64: ../accel/kvm/kvm-all.c:2848: kvm_buf_set_msrs: Assertion `ret == cpu->kvm_msr_buf->nmsrs\' failed.';

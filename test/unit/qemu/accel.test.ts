@@ -5,7 +5,8 @@ import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { kvmAccess, probeAccelerator } from '../../../src/qemu/accel.js';
+import { probeAccelerator } from '../../../src/index.js';
+import { kvmAccess } from '../../../src/qemu/accel.js';
 
 let dir: string;
 test.before(async () => {

@@ -23,7 +23,7 @@ function sentWords(text: string): Set<string> {
 
 test('every word the guest sends is in the host table, and every word in the table is sent', async () => {
   const sent = sentWords(await scripts);
-  assert.ok(sent.size >= 5, `found the words the scripts send (${[...sent]})`);
+  assert.ok(sent.size >= 5, `found the words the scripts send (${[...sent].join(', ')})`);
   assert.equal([...sent].sort(), Object.keys(GUEST_WORDS).sort());
 });
 
