@@ -32,7 +32,8 @@ const total = (triggers: Record<string, number>) => Object.values(triggers).redu
 
 export async function mergeSection(ws: Workspace, results: Results, runs: number): Promise<void> {
   const image = ws.debian;
-  const command = ['sh', '-c', 'sim-hello && cat /usr/share/sim-bench/d0/f0'];
+  // Through the share's own path, which both modes have.
+  const command = ['sh', '-c', 'sim-hello && cat /run/sim/overlay/usr/share/sim-bench/d0/f0'];
   const expect = /hello from the overlay\n0/;
   const prefixes = new Map<number, string>();
   for (const files of SIZES) prefixes.set(files, await sizedPrefix(ws, files));
