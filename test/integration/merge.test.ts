@@ -160,6 +160,24 @@ it("path mode keeps the old behaviour: the prefix's program through PATH, nothin
   assert.not.ok(events.some((e) => e.type === 'trigger'), 'no triggers in path mode');
 });
 
+it('prefixes installed elsewhere work at their own paths: /usr/local, /opt/NAME (its bin in PATH), /etc', async () => {
+  const other = path.join(project, 'elsewhere');
+  const script = async (rel: string, text: string) => {
+    await mkdir(path.dirname(path.join(other, rel)), { recursive: true });
+    await writeFile(path.join(other, rel), `#!/bin/sh\necho ${text}\n`, { mode: 0o755 });
+  };
+  await script('usr/local/bin/sim-local-hello', 'local=yes');
+  await script('opt/sim-opt/bin/sim-opt-hello', 'opt=yes');
+  await mkdir(path.join(other, 'etc/xdg'), { recursive: true });
+  await writeFile(path.join(other, 'etc/xdg/sim-etc.conf'), 'etc=yes\n');
+  const checks = ['/usr/local/bin/sim-local-hello', 'sim-opt-hello', 'cat /etc/xdg/sim-etc.conf', 'echo "opt-path=$(command -v sim-opt-hello)"'].join('\n');
+  const run = await sim(['boot', '--json', '--no-init', '--overlay', other, '--', 'sh', '-c', checks], {});
+  const v = values(stdoutOf(parseEvents(String(run.stdout))));
+  const context = `${String(run.stderr)}\n${JSON.stringify(v, null, 2)}`;
+  assert.is(run.exitCode, 0, context);
+  assert.equal([v.local, v.opt, v.etc, v['opt-path']], ['yes', 'yes', 'yes', '/opt/sim-opt/bin/sim-opt-hello'], context);
+});
+
 it('live edits and hot reload: a replaced file within a second; a rebuilt module wins after the reload', async () => {
   const start = await sim(['boot', '--detach', '--name', SIMULATOR, '--overlay', prefix], {});
   try {
