@@ -187,6 +187,7 @@ export function planBoot(input: {
     guest: {
       rootDevice,
       fstype: image.root.fstype,
+      ...(image.root.options ? { rootOptions: image.root.options } : {}),
       overlayTag: request.overlay ? OVERLAY_TAG : undefined,
       libdirs: overlayLibdirs(image.libdir),
       bindirs: overlayBindirs(),

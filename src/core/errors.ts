@@ -35,6 +35,7 @@ export type ErrorCode =
   | 'IMAGE_NO_KERNEL'
   | 'IMAGE_CORRUPTED'
   | 'IMAGE_UNSUPPORTED_FS'
+  | 'IMAGE_UNSUPPORTED_LAYOUT'
   | 'KERNEL_NO_MODULES'
   | 'OVERLAY_NOT_FOUND'
   | 'OVERLAY_NOT_DIRECTORY'
@@ -65,6 +66,7 @@ const exitCodes: Record<ErrorCode, number> = {
   IMAGE_NO_KERNEL: ExitCode.image,
   IMAGE_CORRUPTED: ExitCode.image,
   IMAGE_UNSUPPORTED_FS: ExitCode.image,
+  IMAGE_UNSUPPORTED_LAYOUT: ExitCode.image,
   KERNEL_NO_MODULES: ExitCode.image,
   OVERLAY_NOT_FOUND: ExitCode.usage,
   OVERLAY_NOT_DIRECTORY: ExitCode.usage,

@@ -12,24 +12,12 @@ import { mergeModules } from '../boot/overlay-mode.js';
 import { parseModuleIndex, requiredModules, resolveModules, withDependents, withoutModules } from '../initramfs/modules.js';
 import { runBinary } from '../core/process.js';
 import { programHeaders, PT_NOTE } from '../core/elf.js';
-import type { ExtFs } from './debugfs.js';
+import { compareVersions } from './kernel-version.js';
+import { S_IFMT, S_IFREG, type FsReader } from './readers/types.js';
+
+export { compareVersions };
 
 export const MODULE_INDEX_FILES = ['modules.dep', 'modules.softdep', 'modules.alias', 'modules.builtin'] as const;
-
-/** Compare kernel versions like `sort -V` would, enough for 6.1.0-18 vs 6.1.0-9. Pure. */
-export function compareVersions(a: string, b: string): number {
-  const split = (v: string) => v.split(/(\d+)/).map((part) => (/^\d+$/.test(part) ? Number(part) : part));
-  const pa = split(a);
-  const pb = split(b);
-  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
-    const x = pa[i] ?? '';
-    const y = pb[i] ?? '';
-    if (x === y) continue;
-    if (typeof x === 'number' && typeof y === 'number') return x - y;
-    return String(x) < String(y) ? -1 : 1;
-  }
-  return 0;
-}
 
 export interface KernelLocation {
   version: string;
@@ -37,14 +25,16 @@ export interface KernelLocation {
   kernel: string;
   /** Module tree inside the image, e.g. /usr/lib/modules/6.1.0-18-amd64. */
   modulesDir: string;
+  /** Where the kernel is when not on the root filesystem (a separate /boot partition). */
+  kernelFs?: FsReader;
 }
 
 /** Find the newest kernel: /boot/vmlinuz-<ver>, or /usr/lib/modules/<ver>/vmlinuz (Fedora-like). */
-export async function findKernel(fs: ExtFs, label: string): Promise<KernelLocation> {
+export async function findKernel(fs: FsReader, label: string): Promise<KernelLocation> {
   const found: { version: string; kernel: string }[] = [];
   for (const entry of (await fs.list('/boot')) ?? []) {
     const m = /^vmlinuz-(.+)$/.exec(entry.name);
-    if (m && (entry.mode & 0o170000) === 0o100000) found.push({ version: m[1]!, kernel: `/boot/${entry.name}` });
+    if (m && (entry.mode & S_IFMT) === S_IFREG) found.push({ version: m[1]!, kernel: `/boot/${entry.name}` });
   }
   let moduleRoots = ['/usr/lib/modules', '/lib/modules'];
   for (const root of moduleRoots) {
@@ -67,7 +57,7 @@ export async function findKernel(fs: ExtFs, label: string): Promise<KernelLocati
 }
 
 /** The image's libdir relative to /: Debian multiarch, else lib64, else lib. */
-export async function findLibdir(fs: ExtFs): Promise<string> {
+export async function findLibdir(fs: FsReader): Promise<string> {
   for (const candidate of ['usr/lib/x86_64-linux-gnu', 'usr/lib64']) {
     if (await fs.isDirectory(`/${candidate}`)) return candidate;
   }
@@ -78,10 +68,14 @@ export async function findLibdir(fs: ExtFs): Promise<string> {
  * Copy the kernel and the modules the initramfs needs (resolved from the image's own index)
  * into `destDir`: kernel/vmlinuz, kernel/modules/<index files and .ko files>.
  */
-export async function extractKernel(fs: ExtFs, location: KernelLocation, fstype: string, destDir: string, label: string, events?: EventSink): Promise<{ kernel: string; modulesDir: string }> {
+export async function extractKernel(fs: FsReader, location: KernelLocation, fstype: string, destDir: string, label: string, events?: EventSink): Promise<{ kernel: string; modulesDir: string }> {
   const modulesDest = path.join(destDir, 'modules');
   await mkdir(modulesDest, { recursive: true });
-  const index = new Map<string, string>([[location.kernel, 'vmlinuz']]);
+  await (location.kernelFs ?? fs).dumpMany(new Map([[location.kernel, 'vmlinuz']]), destDir);
+  if (!(await nonEmpty(path.join(destDir, 'vmlinuz')))) {
+    throw new SimError('IMAGE_NO_KERNEL', `The kernel ${location.kernel} named by ${label} could not be read.`, 'Check that the image is not damaged and that its boot entry names a kernel that exists.');
+  }
+  const index = new Map<string, string>();
   for (const file of MODULE_INDEX_FILES) index.set(`${location.modulesDir}/${file}`, `modules/${file}`);
   await fs.dumpMany(index, destDir);
 

@@ -17,7 +17,9 @@ export const imageMetaSchema = z.object({
     /** 1-based partition number, or null for a bare filesystem image. */
     partition: z.number().int().positive().nullable(),
     offset: z.number().int().nonnegative(),
-    fstype: z.enum(['ext2', 'ext3', 'ext4']),
+    fstype: z.enum(['ext2', 'ext3', 'ext4', 'btrfs']),
+    /** Mount options the root needs, from the image's boot entry (rootflags), e.g. subvol=root. */
+    options: z.string().optional(),
   }),
   kernel: z.object({
     version: z.string().min(1),
@@ -27,6 +29,8 @@ export const imageMetaSchema = z.object({
     vmlinux: z.string().optional(),
     /** Module tree copied out of the image (relative to the image dir): only what sim needs. */
     modulesDir: z.string(),
+    /** The options of the image's boot entry (BLS), as its boot loader would pass them. */
+    cmdline: z.string().optional(),
   }),
   /** Multiarch libdir of the image relative to /, e.g. usr/lib/x86_64-linux-gnu or usr/lib64. */
   libdir: z.string(),

@@ -1,13 +1,22 @@
 /**
- * Finding the root filesystem of a raw disk image: a bare ext filesystem, the x86-64 root
- * partition of a GPT disk (by type GUID), or else the largest Linux partition.
+ * What a raw disk image holds: its partitions (sfdisk) and the filesystem each starts with
+ * (superblock magic). The root is the x86-64 root partition of a GPT disk (by type GUID), or
+ * else the largest Linux partition, or a bare filesystem.
  */
-import { open } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import { SimError } from '../core/errors.js';
 import { run } from '../core/process.js';
 
 export const GPT_ROOT_X86_64 = '4f68bce3-e8cd-4db1-96e7-fbcaf984b709';
-const LINUX_DATA_TYPES = new Set(['0fc63daf-8483-4772-8e79-3d69d8477de4', '83']);
+export const GPT_USR_X86_64 = '8484680c-9521-48c6-9c11-b0720656f69e';
+export const GPT_ESP = 'c12a7328-f81f-11d2-ba4b-00a0c93ec93b';
+export const GPT_XBOOTLDR = 'bc13c2ff-59e6-4262-a352-b275fd6f7172';
+export const LINUX_DATA_TYPES = new Set(['0fc63daf-8483-4772-8e79-3d69d8477de4', '83']);
+
+/** Filesystems (and containers) sim recognises by their superblock. */
+export type DetectedFs = 'ext2' | 'ext3' | 'ext4' | 'btrfs' | 'xfs' | 'vfat' | 'erofs' | 'squashfs' | 'luks';
+/** Bytes from the start of a partition that `detectFilesystem` needs. */
+export const SUPERBLOCK_BYTES = 0x10048;
 
 export interface PartitionEntry {
   number: number;
@@ -19,7 +28,9 @@ export interface PartitionEntry {
 export interface RootLocation {
   partition: number | null;
   offset: number;
-  fstype: 'ext2' | 'ext3' | 'ext4';
+  fstype: 'ext2' | 'ext3' | 'ext4' | 'btrfs';
+  /** Mount options the root needs (the image's rootflags, e.g. subvol=root). */
+  options?: string;
 }
 
 /** Parse `sfdisk --json` output into partitions with byte offsets. Pure. */
@@ -35,14 +46,14 @@ export function parseSfdiskJson(json: string): PartitionEntry[] {
 }
 
 /** Which partition holds the root: the GPT root type first, else the largest Linux one. Pure. */
-export function chooseRootPartition(partitions: PartitionEntry[]): PartitionEntry | undefined {
+export function chooseRootPartition<P extends PartitionEntry>(partitions: P[]): P | undefined {
   const root = partitions.find((p) => p.type === GPT_ROOT_X86_64);
   if (root) return root;
   return partitions.filter((p) => LINUX_DATA_TYPES.has(p.type)).sort((a, b) => b.size - a.size)[0];
 }
 
 /** Identify the filesystem whose superblock starts at `offset`. Pure over the bytes. */
-export function detectFilesystem(superblock: Buffer): RootLocation['fstype'] | 'btrfs' | 'xfs' | undefined {
+export function detectFilesystem(superblock: Buffer): DetectedFs | undefined {
   // ext2/3/4: magic 0xEF53 at byte 1024+56; the feature flags tell the generation.
   if (superblock.length >= 1024 + 104 && superblock.readUInt16LE(1024 + 56) === 0xef53) {
     const compat = superblock.readUInt32LE(1024 + 92);
@@ -51,11 +62,20 @@ export function detectFilesystem(superblock: Buffer): RootLocation['fstype'] | '
     return compat & 0x4 ? 'ext3' : 'ext2';
   }
   if (superblock.subarray(0, 4).toString('latin1') === 'XFSB') return 'xfs';
+  if (superblock.subarray(0, 6).equals(Buffer.from('LUKS\xba\xbe', 'latin1'))) return 'luks';
+  if (superblock.subarray(0, 4).toString('latin1') === 'hsqs') return 'squashfs';
+  if (superblock.length >= 1028 && superblock.readUInt32LE(1024) === 0xe0f5e1e2) return 'erofs';
+  // FAT: the boot sector signature and the file-system type string (FAT12/16 at 0x36, FAT32 at 0x52).
+  if (superblock.length >= 512 && superblock.readUInt16LE(510) === 0xaa55) {
+    const fat16 = superblock.subarray(0x36, 0x39).toString('latin1');
+    const fat32 = superblock.subarray(0x52, 0x57).toString('latin1');
+    if (fat16 === 'FAT' || fat32 === 'FAT32') return 'vfat';
+  }
   if (superblock.length >= 0x10048 && superblock.subarray(0x10040, 0x10048).toString('latin1') === '_BHRfS_M') return 'btrfs';
   return undefined;
 }
 
-async function readAt(file: string, offset: number, length: number): Promise<Buffer> {
+export async function readAt(file: string, offset: number, length: number): Promise<Buffer> {
   const handle = await open(file, 'r');
   try {
     const buffer = Buffer.alloc(length);
@@ -66,28 +86,69 @@ async function readAt(file: string, offset: number, length: number): Promise<Buf
   }
 }
 
-async function listPartitions(raw: string): Promise<PartitionEntry[]> {
+export async function listPartitions(raw: string): Promise<PartitionEntry[]> {
   const result = await run('sfdisk', ['--json', raw], { allowFailure: true });
   if (result.exitCode !== 0 || !result.stdout.trim()) return []; // no partition table: maybe a bare filesystem
   return parseSfdiskJson(result.stdout);
 }
 
-/** Locate the root filesystem of a raw disk image, or throw a SimError saying why not. */
-export async function findRoot(raw: string, label: string): Promise<RootLocation> {
+export interface DiskPartition extends PartitionEntry {
+  fstype?: DetectedFs;
+}
+
+/** The partitions of a disk with the filesystem each holds; a bare filesystem is partition 0. */
+export async function inspectDisk(raw: string): Promise<DiskPartition[]> {
   const partitions = await listPartitions(raw);
-  const candidates = partitions.length
-    ? [chooseRootPartition(partitions)].filter((p): p is PartitionEntry => Boolean(p))
-    : [{ number: 0, start: 0, size: 0, type: '' }];
-  for (const candidate of candidates) {
-    const fs = detectFilesystem(await readAt(raw, candidate.start, 0x10048));
-    if (fs === 'btrfs' || fs === 'xfs') {
-      throw new SimError('IMAGE_UNSUPPORTED_FS', `The root filesystem of ${label} is ${fs}; sim can only read ext2/3/4 root filesystems.`, 'Use an image whose root filesystem is ext4 (for example one built with `sim image build`).');
+  const size = partitions.length ? 0 : (await stat(raw)).size;
+  const all = partitions.length ? partitions : [{ number: 0, start: 0, size, type: '' }];
+  const result: DiskPartition[] = [];
+  for (const p of all) result.push({ ...p, fstype: detectFilesystem(await readAt(raw, p.start, SUPERBLOCK_BYTES)) });
+  return result;
+}
+
+export interface DiskLayout {
+  root: DiskPartition & { fstype: RootLocation['fstype'] };
+  /** Other readable partitions where a kernel and boot entries may be (/boot, the ESP), most likely first. */
+  bootCandidates: DiskPartition[];
+}
+
+const READABLE_ROOTS: readonly DetectedFs[] = ['ext2', 'ext3', 'ext4', 'btrfs'] satisfies RootLocation['fstype'][];
+const isReadableRoot = (fs: DetectedFs | undefined): fs is RootLocation['fstype'] => Boolean(fs && READABLE_ROOTS.includes(fs));
+const READABLE_BOOTS = new Set<DetectedFs>(['ext2', 'ext3', 'ext4', 'btrfs', 'vfat']);
+
+/** One line naming a disk's partitions: "1:esp(vfat), 2:linux(ext4), 3:root(btrfs)". Pure. */
+export function describePartitions(partitions: readonly DiskPartition[]): string {
+  const kind = (type: string) =>
+    ({ [GPT_ROOT_X86_64]: 'root', [GPT_USR_X86_64]: 'usr', [GPT_ESP]: 'esp', [GPT_XBOOTLDR]: 'xbootldr' } as Record<string, string>)[type] ?? (LINUX_DATA_TYPES.has(type) ? 'linux' : type || 'bare');
+  return partitions.map((p) => `${p.number}:${kind(p.type)}(${p.fstype ?? 'unknown'})`).join(', ');
+}
+
+/**
+ * Which partition is the root and where boot entries may be, or a SimError in one sentence
+ * naming the layout found and what to do. Pure.
+ */
+export function chooseLayout(partitions: readonly DiskPartition[], label: string): DiskLayout {
+  const bare = partitions.length === 1 && partitions[0]!.number === 0;
+  const root = bare ? partitions[0] : chooseRootPartition([...partitions]);
+  const found = describePartitions(partitions);
+  if (!root) {
+    if (partitions.some((p) => p.type === GPT_USR_X86_64)) {
+      throw new SimError('IMAGE_UNSUPPORTED_LAYOUT', `${label} has a /usr partition but no root partition (a GNOME-OS-like layout: ${found}); sim cannot boot that layout yet.`, 'Use a disk with a root partition (ext4 or btrfs) until sim supports images whose root is created at first boot.');
     }
-    if (fs) return { partition: candidate.number || null, offset: candidate.start, fstype: fs };
+    throw new SimError('IMAGE_NO_ROOT', `No root filesystem was found in ${label}${bare ? '' : ` (partitions: ${found})`}.`, 'Give a disk whose root partition has the x86-64 root type GUID or is a Linux partition holding ext4 or btrfs, or a bare ext4 or btrfs filesystem image.');
   }
-  throw new SimError(
-    'IMAGE_NO_ROOT',
-    `No root filesystem was found in ${label}${partitions.length ? ` (partitions: ${partitions.map((p) => `${p.number}:${p.type}`).join(', ')})` : ''}.`,
-    'Give a disk whose root partition has the x86-64 root type GUID or is a Linux partition holding ext4, or a bare ext4 filesystem image.',
-  );
+  const fstype = root.fstype;
+  if (!isReadableRoot(fstype)) {
+    const what = fstype === 'luks' ? 'encrypted (LUKS)' : fstype === 'xfs' ? 'xfs' : fstype ?? 'of no filesystem sim recognises';
+    const hint =
+      fstype === 'luks' ? 'sim cannot boot encrypted roots: use an unencrypted image.'
+      : fstype === 'xfs' ? 'sim cannot read xfs roots yet: use an image whose root is ext4 or btrfs.'
+      : 'Use an image whose root filesystem is ext4 or btrfs (for example one built with `sim image build`).';
+    throw new SimError('IMAGE_UNSUPPORTED_FS', `The root filesystem of ${label} (partition ${root.number || 'none, bare'}; layout ${found}) is ${what}; sim reads ext2/3/4 and btrfs roots.`, hint);
+  }
+  const rank = (p: DiskPartition) => (p.type === GPT_XBOOTLDR ? 0 : LINUX_DATA_TYPES.has(p.type) ? 1 : p.type === GPT_ESP ? 2 : 3);
+  const bootCandidates = partitions
+    .filter((p) => p !== root && p.fstype && READABLE_BOOTS.has(p.fstype))
+    .sort((a, b) => rank(a) - rank(b));
+  return { root: { ...root, fstype }, bootCandidates };
 }

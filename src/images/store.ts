@@ -13,10 +13,10 @@ import { SimError } from '../core/errors.js';
 import { emit, type EventSink } from '../core/events.js';
 import type { SimContext } from '../core/context.js';
 import { run } from '../core/process.js';
-import { ExtFs } from './debugfs.js';
 import { sha256File } from './hash.js';
-import { extractKernel, extractVmlinux, findKernel, findLibdir } from './kernel.js';
-import { findRoot } from './partitions.js';
+import { extractKernel, extractVmlinux, findLibdir } from './kernel.js';
+import { locateBoot } from './locate.js';
+import { chooseLayout, inspectDisk } from './partitions.js';
 
 export function imageDir(ctx: SimContext, meta: Pick<ImageMeta, 'id'>): string {
   return path.join(ctx.dirs.images, meta.id);
@@ -173,13 +173,20 @@ async function importInto(source: string, id: string, dir: string, options: Impo
       raw = path.join(work, 'raw.img');
       await run('qemu-img', ['convert', '-f', format, '-O', 'raw', source, raw]);
     }
-    const root = await findRoot(raw, label);
-    const fs = new ExtFs(raw, root.offset);
-    emit(events, { type: 'progress', task: 'image-import', message: 'extracting kernel and modules' });
-    const kernelLocation = await findKernel(fs, label);
-    const extracted = await extractKernel(fs, kernelLocation, root.fstype, path.join(work, 'kernel'), label, events);
+    const layout = chooseLayout(await inspectDisk(raw), label);
+    const located = await locateBoot(raw, layout, path.join(work, 'scratch'), label);
+    const { root, rootFs: fs, kernel: kernelLocation } = located;
+    let extracted: { kernel: string; modulesDir: string };
+    let libdir: string;
+    try {
+      emit(events, { type: 'progress', task: 'image-import', message: `extracting kernel and modules (${located.source}; root ${root.fstype}${root.options ? ` ${root.options}` : ''})` });
+      extracted = await extractKernel(fs, kernelLocation, root.fstype, path.join(work, 'kernel'), label, events);
+      libdir = await findLibdir(fs);
+    } finally {
+      await located.close();
+      await rm(path.join(work, 'scratch'), { recursive: true, force: true });
+    }
     const hasVmlinux = await extractVmlinux(path.join(work, 'kernel', extracted.kernel), path.join(work, 'kernel', 'vmlinux'));
-    const libdir = await findLibdir(fs);
 
     emit(events, { type: 'progress', task: 'image-import', message: 'storing base disk' });
     const disk = path.join(work, 'disk.qcow2');
@@ -200,6 +207,7 @@ async function importInto(source: string, id: string, dir: string, options: Impo
         file: path.join('kernel', extracted.kernel),
         vmlinux: hasVmlinux ? path.join('kernel', 'vmlinux') : undefined,
         modulesDir: path.join('kernel', extracted.modulesDir),
+        ...(located.cmdline !== undefined ? { cmdline: located.cmdline } : {}),
       },
       libdir,
       addedAt: new Date().toISOString(),

@@ -6,6 +6,8 @@
 export interface GuestConfig {
   rootDevice: string;
   fstype: string;
+  /** Mount options of the root beyond rw (the image's rootflags, e.g. subvol=root). */
+  rootOptions?: string;
   /** 9p mount tag of the overlay share, when there is one. */
   overlayTag?: string;
   /** Candidate libdirs and bindirs inside the prefix, most important first. */
@@ -35,6 +37,8 @@ export function renderGuestConfig(config: GuestConfig): string {
   const vars: [string, string][] = [
     ['SIM_ROOT_DEV', config.rootDevice],
     ['SIM_ROOT_FSTYPE', config.fstype],
+    // Only when there are some: a config without them reads as it always has.
+    ...(config.rootOptions ? [['SIM_ROOT_OPTIONS', config.rootOptions] as [string, string]] : []),
     ['SIM_TAG', config.overlayTag ?? ''],
     ['SIM_LIBDIRS', config.libdirs.join(' ')],
     ['SIM_BINDIRS', config.bindirs.join(' ')],
@@ -51,7 +55,9 @@ export function renderGuestConfig(config: GuestConfig): string {
   }
   for (const [name, value] of vars) {
     // These are word lists the init splits on spaces: refuse anything that could be misread.
-    if (!value.split(' ').every((word) => SAFE_WORD.test(word))) throw new Error(`unsafe value for ${name}: ${value}`);
+    // Mount options are one comma-separated word with name=value pairs.
+    const safe = name === 'SIM_ROOT_OPTIONS' ? /^[A-Za-z0-9_./@:+=,-]*$/ : SAFE_WORD;
+    if (!value.split(' ').every((word) => safe.test(word))) throw new Error(`unsafe value for ${name}: ${value}`);
   }
   return `${vars.map(([name, value]) => `${name}=${shellQuote(value)}`).join('\n')}\n`;
 }

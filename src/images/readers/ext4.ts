@@ -2,18 +2,14 @@
  * Reading files out of an ext filesystem inside a raw disk image with debugfs: no root, no
  * loop devices. `image?offset=N` addresses a filesystem inside a partitioned disk.
  */
-import { rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
-import { run } from '../core/process.js';
+import { run } from '../../core/process.js';
+import type { DirEntry, FsReader } from './types.js';
 
-export interface DirEntry {
-  name: string;
-  mode: number;
-  size: number;
-}
-
-export class ExtFs {
-  constructor(private readonly raw: string, private readonly offset: number) {}
+export class ExtFs implements FsReader {
+  constructor(private readonly raw: string, private readonly offset: number, readonly fstype: 'ext2' | 'ext3' | 'ext4' = 'ext4') {}
 
   private get spec(): string {
     return this.offset ? `${this.raw}?offset=${this.offset}` : this.raw;
@@ -54,6 +50,16 @@ export class ExtFs {
       await run('debugfs', ['-f', scriptFile, this.spec], { cwd: destDir });
     } finally {
       await rm(scriptFile, { force: true });
+    }
+  }
+
+  async readText(file: string): Promise<string | undefined> {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'sim-ext-'));
+    try {
+      await this.dumpMany(new Map([[file, 'file']]), dir);
+      return await readFile(path.join(dir, 'file'), 'utf8').catch(() => undefined);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
     }
   }
 }

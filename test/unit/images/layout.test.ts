@@ -1,0 +1,68 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { chooseLayout, describePartitions, detectFilesystem, GPT_ESP, GPT_ROOT_X86_64, GPT_USR_X86_64, type DiskPartition } from '../../../src/images/partitions.js';
+import { readerKind } from '../../../src/images/readers/index.js';
+import { expectSimError } from '../../helpers/sim-error.js';
+
+const LINUX = '0fc63daf-8483-4772-8e79-3d69d8477de4';
+const MiB = 1024 * 1024;
+const part = (number: number, type: string, fstype: DiskPartition['fstype'], sizeMiB = 100): DiskPartition => ({ number, start: number * 1000 * MiB, size: sizeMiB * MiB, type, fstype });
+
+test('Fedora-like: ESP + ext4 /boot + btrfs root; /boot is searched before the ESP', () => {
+  const layout = chooseLayout([part(1, GPT_ESP, 'vfat'), part(2, LINUX, 'ext4', 1000), part(3, LINUX, 'btrfs', 5000)], 'f.qcow2');
+  assert.is(layout.root.number, 3);
+  assert.is(layout.root.fstype, 'btrfs');
+  assert.equal(layout.bootCandidates.map((p) => p.number), [2, 1]);
+});
+
+test('the root type GUID wins; a bare filesystem is partition 0', () => {
+  assert.is(chooseLayout([part(1, LINUX, 'ext4', 9000), part(2, GPT_ROOT_X86_64, 'ext4')], 'd').root.number, 2);
+  const bare = chooseLayout([{ number: 0, start: 0, size: 10, type: '', fstype: 'btrfs' }], 'b');
+  assert.is(bare.root.number, 0);
+  assert.equal(bare.bootCandidates, []);
+});
+
+test('unreadable layouts get one sentence naming what was found', async () => {
+  const xfs = await expectSimError(() => chooseLayout([part(1, GPT_ESP, 'vfat'), part(2, GPT_ROOT_X86_64, 'xfs')], 'x.img'), 'IMAGE_UNSUPPORTED_FS');
+  assert.match(xfs.message, /x\.img .*is xfs/);
+  assert.match(xfs.message, /1:esp\(vfat\), 2:root\(xfs\)/);
+  const luks = await expectSimError(() => chooseLayout([part(1, GPT_ROOT_X86_64, 'luks')], 'l'), 'IMAGE_UNSUPPORTED_FS');
+  assert.match(luks.message, /encrypted/);
+  const gnome = await expectSimError(() => chooseLayout([part(1, GPT_ESP, 'vfat'), part(2, GPT_USR_X86_64, 'erofs')], 'g'), 'IMAGE_UNSUPPORTED_LAYOUT');
+  assert.match(gnome.message, /no root partition/);
+  await expectSimError(() => chooseLayout([part(1, GPT_ESP, 'vfat')], 'e'), 'IMAGE_NO_ROOT');
+});
+
+test('describePartitions names kinds and filesystems', () => {
+  assert.is(describePartitions([part(1, GPT_ESP, 'vfat'), part(2, 'abc', undefined)]), '1:esp(vfat), 2:abc(unknown)');
+});
+
+test('vfat, erofs, squashfs and LUKS are recognised by their superblocks', () => {
+  const fat = Buffer.alloc(0x10048);
+  fat.writeUInt16LE(0xaa55, 510);
+  fat.write('FAT32   ', 0x52, 'latin1');
+  assert.is(detectFilesystem(fat), 'vfat');
+  const fat16 = Buffer.alloc(0x10048);
+  fat16.writeUInt16LE(0xaa55, 510);
+  fat16.write('FAT16   ', 0x36, 'latin1');
+  assert.is(detectFilesystem(fat16), 'vfat');
+  const erofs = Buffer.alloc(0x10048);
+  erofs.writeUInt32LE(0xe0f5e1e2, 1024);
+  assert.is(detectFilesystem(erofs), 'erofs');
+  const sq = Buffer.alloc(0x10048);
+  sq.write('hsqs', 0, 'latin1');
+  assert.is(detectFilesystem(sq), 'squashfs');
+  const luks = Buffer.alloc(0x10048);
+  Buffer.from('LUKS\xba\xbe', 'latin1').copy(luks);
+  assert.is(detectFilesystem(luks), 'luks');
+  // An MBR boot sector alone is not a FAT filesystem.
+  const mbr = Buffer.alloc(0x10048);
+  mbr.writeUInt16LE(0xaa55, 510);
+  assert.is(detectFilesystem(mbr), undefined);
+});
+
+test('each readable filesystem has a reader; others none', () => {
+  assert.equal(['ext2', 'ext4', 'vfat', 'btrfs', 'xfs', 'erofs', undefined].map(readerKind), ['ext', 'ext', 'vfat', 'btrfs', undefined, undefined, undefined]);
+});
+
+test.run();
