@@ -10,7 +10,8 @@
 // partition), so no loop devices or mounts. Results are cached by a content hash of the inputs
 // and published with an atomic rename, so concurrent test processes never see half a build.
 import { createHash } from 'node:crypto';
-import { constants } from 'node:fs';
+import { constants, createReadStream, createWriteStream } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
 import {
   access, chmod, copyFile, cp, mkdir, mkdtemp, readFile, readdir, rename, rm, stat, symlink, truncate, writeFile,
 } from 'node:fs/promises';
@@ -109,6 +110,35 @@ export async function buildFixtureImage(cacheDir = fixtureCacheDir(), variant: F
     kernelVersion: deb.version,
     libdir: LIBDIR,
   };
+}
+
+export interface FedoraLikeImage {
+  /**
+   * qcow2 disk with a GPT laid out like Fedora 41-43: 1 ESP (vfat), 2 /boot (ext4, Linux data)
+   * with a BLS entry in /loader/entries, 3 root (btrfs, Linux data, the largest).
+   */
+  disk: string;
+  kernelVersion: string;
+  /** The `options` of the BLS entry. */
+  options: string;
+}
+
+/**
+ * Debian 12's mkfs.btrfs (6.2) has no --subvol, and a subvolume cannot be made without mounting:
+ * the root is the top level, and the entry says so with rootflags=subvol=/ (a real Fedora says
+ * subvol=root; sim reads and mounts either the same way).
+ */
+export const FEDORA_LIKE_ROOTFLAGS = 'subvol=/';
+
+/** Builds (or finds in the cache) the Fedora-like fixture disk. */
+export async function buildFedoraLikeImage(cacheDir = fixtureCacheDir()): Promise<FedoraLikeImage> {
+  await requireTools([...REQUIRED_TOOLS, 'mkfs.btrfs', 'mkfs.vfat', 'mcopy', 'mmd']);
+  await mkdir(cacheDir, { recursive: true });
+  const deb = await kernelDeb(cacheDir);
+  const options = `root=UUID=${FEDORA_ROOT_UUID} ro rootflags=${FEDORA_LIKE_ROOTFLAGS} console=ttyS0,115200n8`;
+  const key = await contentKey('fedora-like', deb.name, await readFile(BUSYBOX), await readFile(`${HOST_LIBDIR}/libc.so.6`), options);
+  const dir = await cached(cacheDir, `fedora-like-${key}`, (out) => buildFedoraLike(out, deb.path, deb.version, options));
+  return { disk: path.join(dir, 'disk.qcow2'), kernelVersion: deb.version, options };
 }
 
 /** Writes the overlay prefix (libdemo v2, sim-hello overlay variant) into dir, DESTDIR-style. */
@@ -223,6 +253,80 @@ async function buildImage(out: string, deb: string, kernelVersion: string, delet
   await Promise.all([out + '/disk.raw', tree, work].map((p) => rm(p, { recursive: true, force: true })));
 }
 
+const FEDORA_ROOT_UUID = '5e3b0c1a-7d2f-4c8e-9b6a-1f0e2d3c4b5a';
+const ESP_MIB = 33;
+const FEDORA_BOOT_MIB = 64;
+const FEDORA_ROOT_MIB = 256;
+
+async function buildFedoraLike(out: string, deb: string, kernelVersion: string, options: string): Promise<void> {
+  const tree = path.join(out, 'tree');
+  const work = path.join(out, 'work');
+  await makeSkeleton(tree);
+  await installBusybox(tree);
+  await installGlibc(tree);
+  await installFixturePrograms(tree, path.join(work, 'build'));
+  await installKernel(tree, deb, kernelVersion, path.join(work, 'kernel'), ['fs/btrfs']);
+  await run('ldconfig', ['-r', tree]);
+  // /boot is its own partition: its files move there, and the root keeps an empty mount point.
+  const boot = path.join(work, 'boot');
+  await rename(path.join(tree, 'boot'), boot);
+  await mkdir(path.join(tree, 'boot'), { mode: 0o755 });
+  await mkdir(path.join(boot, 'loader/entries'), { recursive: true });
+  const entry = [
+    `title Fedora-like sim fixture (${kernelVersion})`,
+    `version ${kernelVersion}`,
+    `linux /vmlinuz-${kernelVersion}`,
+    `initrd /initramfs-${kernelVersion}.img`,
+    `options ${options}`,
+    'grub_class fedora',
+  ].join('\n') + '\n';
+  await writeFile(path.join(boot, `loader/entries/0123456789abcdef-${kernelVersion}.conf`), entry);
+  // A decoy: an older entry naming a kernel that is not there; the newest one must win.
+  await writeFile(path.join(boot, 'loader/entries/0123456789abcdef-5.0.0-1.conf'), 'title old\nversion 5.0.0-1\nlinux /vmlinuz-5.0.0-1\noptions root=UUID=x ro\n');
+
+  const disk = path.join(out, 'disk.raw');
+  await writeFile(disk, '');
+  await truncate(disk, (1 + ESP_MIB + FEDORA_BOOT_MIB + FEDORA_ROOT_MIB + 1) * 1024 * 1024);
+  const linux = '0FC63DAF-8483-4772-8E79-3D69D8477DE4';
+  await run('sfdisk', ['--quiet', disk], [
+    'label: gpt',
+    `size=${ESP_MIB}MiB, type=C12A7328-F81F-11D2-BA4B-00A0C93EC93B, name="EFI System Partition"`,
+    `size=${FEDORA_BOOT_MIB}MiB, type=${linux}, name="boot"`,
+    `type=${linux}, name="root"`,
+  ].join('\n') + '\n');
+  const parts = await partitions(disk);
+  // ESP: FAT with a placeholder boot loader, written at its offset by mkfs.fat and mtools.
+  const esp = parts[0]!;
+  await run('mkfs.vfat', ['-F', '16', '-n', 'ESP', '--offset', String(esp.start), disk, String((esp.size * 512) / 1024)]);
+  const placeholder = path.join(work, 'BOOTX64.EFI');
+  await writeFile(placeholder, 'not a real boot loader: sim boots the kernel directly\n');
+  const mtools = ['-i', `${disk}@@${esp.start * 512}`];
+  await run('mmd', [...mtools, '::/EFI', '::/EFI/BOOT']);
+  await run('mcopy', [...mtools, placeholder, '::/EFI/BOOT/BOOTX64.EFI']);
+  // /boot: ext4 at its offset.
+  const bootPart = parts[1]!;
+  await makeExt4(disk, boot, `${(bootPart.size * 512) / 1024}k`, bootPart.start * 512);
+  // Root: btrfs made from the tree in a file of its own (mkfs.btrfs takes no offset), then copied in.
+  const rootPart = parts[2]!;
+  const btrfs = path.join(work, 'root.btrfs');
+  await writeFile(btrfs, '');
+  await truncate(btrfs, rootPart.size * 512);
+  await run('mkfs.btrfs', ['-q', '-f', '-L', 'fedora', '-U', FEDORA_ROOT_UUID, '-r', tree, btrfs]);
+  await copyInto(btrfs, disk, rootPart.start * 512);
+  await run('qemu-img', ['convert', '-f', 'raw', '-O', 'qcow2', disk, path.join(out, 'disk.qcow2')]);
+  await Promise.all([disk, tree, work].map((p) => rm(p, { recursive: true, force: true })));
+}
+
+async function copyInto(from: string, to: string, offset: number): Promise<void> {
+  await pipeline(createReadStream(from), createWriteStream(to, { flags: 'r+', start: offset }));
+}
+
+async function partitions(disk: string): Promise<SfdiskPartition[]> {
+  const table = JSON.parse(await run('sfdisk', ['--json', disk])) as { partitiontable: { sectorsize?: number; partitions: SfdiskPartition[] } };
+  if ((table.partitiontable.sectorsize ?? 512) !== 512) throw new Error('expected 512-byte sectors');
+  return table.partitiontable.partitions;
+}
+
 /** Merged-/usr directory layout and the small files of /etc, like a real Debian. */
 async function makeSkeleton(tree: string): Promise<void> {
   const dirs = [
@@ -297,7 +401,7 @@ async function installFixturePrograms(tree: string, build: string): Promise<void
 }
 
 /** vmlinuz, config and the initramfs-relevant modules from the kernel .deb, then depmod. */
-async function installKernel(tree: string, deb: string, version: string, work: string): Promise<void> {
+async function installKernel(tree: string, deb: string, version: string, work: string, extraModulePaths: readonly string[] = []): Promise<void> {
   await extractDeb(deb, work);
   for (const file of [`vmlinuz-${version}`, `config-${version}`]) {
     await installFile(path.join(work, 'boot', file), path.join(tree, 'boot', file), 0o644);
@@ -307,7 +411,7 @@ async function installKernel(tree: string, deb: string, version: string, work: s
   const dst = path.join(tree, 'usr/lib/modules', version);
   await mkdir(dst, { recursive: true });
   for (const index of MODULE_INDEXES) await installFile(path.join(src, index), path.join(dst, index), 0o644);
-  for (const rel of KERNEL_MODULE_PATHS) await copyModulePath(path.join(src, 'kernel'), path.join(dst, 'kernel'), rel);
+  for (const rel of [...KERNEL_MODULE_PATHS, ...extraModulePaths]) await copyModulePath(path.join(src, 'kernel'), path.join(dst, 'kernel'), rel);
   // The package ships no modules.dep; generate it (and .alias, .softdep) for this subset.
   await run('depmod', ['-b', tree, version]);
 }
@@ -397,15 +501,15 @@ async function which(tool: string): Promise<string> {
   throw new Error(`${tool} not found in ${toolPath()}`);
 }
 
-async function missingTools(): Promise<string[]> {
+async function missingTools(tools: readonly string[] = REQUIRED_TOOLS): Promise<string[]> {
   const missing: string[] = [];
-  for (const tool of REQUIRED_TOOLS) await which(tool).catch(() => missing.push(tool));
+  for (const tool of tools) await which(tool).catch(() => missing.push(tool));
   if (!(await exists(BUSYBOX, constants.X_OK))) missing.push(`${BUSYBOX} (busybox-static)`);
   return missing;
 }
 
-async function requireTools(): Promise<void> {
-  const missing = await missingTools();
+async function requireTools(tools: readonly string[] = REQUIRED_TOOLS): Promise<void> {
+  const missing = await missingTools(tools);
   if (missing.length) throw new Error(`cannot build the fixture image; missing: ${missing.join(', ')}`);
 }
 

@@ -1,0 +1,48 @@
+/**
+ * Disk layouts beyond sim's own: a Fedora-41-like disk (ESP, ext4 /boot with BLS entries, btrfs
+ * root) imports — kernel from the boot entry, modules from the btrfs root, rootflags kept — and
+ * boots with sim's initramfs and an overlay that wins.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { mkdtemp } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { buildFedoraLikeImage, buildFixturePrefix, FEDORA_LIKE_ROOTFLAGS, type FedoraLikeImage } from '../helpers/fixture-image.js';
+import { freshEnv, sim, type SimEnv } from '../helpers/sim.js';
+import { listImages } from '../../src/index.js';
+
+let fedora: FedoraLikeImage;
+let env: SimEnv;
+let prefix: string;
+
+test.before(async () => {
+  fedora = await buildFedoraLikeImage();
+  env = await freshEnv();
+  prefix = await mkdtemp(path.join(os.tmpdir(), 'sim-prefix-'));
+  await buildFixturePrefix(prefix);
+});
+
+test('a Fedora-like disk imports: kernel from the BLS entry on /boot, modules from the btrfs root', async () => {
+  const started = Date.now();
+  const add = await sim(['image', 'add', fedora.disk, '--name', 'fedora-like'], env);
+  assert.is(add.exitCode, 0, String(add.stderr));
+  console.log(`  import: ${Date.now() - started} ms`);
+  assert.match(String(add.stderr), /boot entry 0123456789abcdef-.* on partition 2/);
+  const [meta] = await listImages(env);
+  assert.ok(meta);
+  assert.equal(meta.root, { partition: 3, offset: meta.root.offset, fstype: 'btrfs', options: FEDORA_LIKE_ROOTFLAGS });
+  assert.is(meta.kernel.version, fedora.kernelVersion);
+  assert.is(meta.kernel.cmdline, fedora.options);
+  assert.is(meta.libdir, 'usr/lib/x86_64-linux-gnu');
+});
+
+test('it boots with sim initramfs mounting the btrfs root, and the overlay wins', async () => {
+  const started = Date.now();
+  const run = await sim(['boot', '--image', 'fedora-like', '--overlay', prefix, '--', 'sh', '-c', 'demo-app; sim-hello; grep " / " /proc/mounts | cut -d" " -f3'], env);
+  console.log(`  boot: ${Date.now() - started} ms`);
+  assert.is(run.exitCode, 0, String(run.stderr));
+  assert.is(run.stdout, 'libdemo version 2\nhello from the overlay\nbtrfs');
+});
+
+test.run();
