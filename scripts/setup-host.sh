@@ -8,15 +8,17 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 purpose=${1:-run}
-# What sim itself runs: QEMU, the initramfs, image import (debugfs, sfdisk) and image builds
-# without root (mmdebstrap's unshare mode needs newuidmap from uidmap), module builds.
+# What sim itself runs: QEMU, the initramfs, image import (debugfs, sfdisk; btrfs restore and
+# mtools for btrfs roots and EFI partitions; zstd for .ko.zst modules) and image builds without
+# root (mmdebstrap's unshare mode needs newuidmap from uidmap), module builds.
 run_packages=(
   qemu-system-x86 qemu-utils busybox-static e2fsprogs fdisk util-linux kmod xz-utils cpio
-  mmdebstrap uidmap ca-certificates meson ninja-build gcc libc6-dev
+  mmdebstrap uidmap ca-certificates meson ninja-build gcc libc6-dev btrfs-progs mtools zstd
 )
 # The tests also build the fixtures with every supported build system and lint the guest scripts;
-# the merge-mode fixture (fixtures/gnome-app) is a GLib/GIO program.
-test_packages=(make pkgconf cmake autoconf automake shellcheck libglib2.0-dev)
+# the merge-mode fixture (fixtures/gnome-app) is a GLib/GIO program; the Fedora-like fixture has
+# an EFI partition (mkfs.fat).
+test_packages=(make pkgconf cmake autoconf automake shellcheck libglib2.0-dev dosfstools)
 # The demo builds Debian's own GLib. "a|b": the first one the archive has (distutils is gone in 13).
 demo_packages=(dpkg-dev pkgconf libffi-dev libpcre2-dev zlib1g-dev "python3-distutils|python3-setuptools")
 
