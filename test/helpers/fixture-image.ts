@@ -20,6 +20,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { extractDeb, kernelDeb } from './debian-kernel.js';
+import { packNewc, type CpioEntry } from '../../src/initramfs/cpio.js';
+import { parseModuleIndex, resolveModules } from '../../src/initramfs/modules.js';
 
 export interface FixtureImage {
   /** qcow2 disk with a GPT: partition 1 BIOS boot (1 MiB), partition 2 x86-64 root (ext4). */
@@ -124,15 +126,14 @@ export interface FedoraLikeImage {
 }
 
 /**
- * Debian 12's mkfs.btrfs (6.2) has no --subvol, and a subvolume cannot be made without mounting:
- * the root is the top level, and the entry says so with rootflags=subvol=/ (a real Fedora says
- * subvol=root; sim reads and mounts either the same way).
+ * Like Fedora: the root is the subvolume `root` (beside `home`), and there is no default
+ * subvolume, so the boot entry must say which one.
  */
-export const FEDORA_LIKE_ROOTFLAGS = 'subvol=/';
+export const FEDORA_LIKE_ROOTFLAGS = 'subvol=root';
 
 /** Builds (or finds in the cache) the Fedora-like fixture disk. */
 export async function buildFedoraLikeImage(cacheDir = fixtureCacheDir()): Promise<FedoraLikeImage> {
-  await requireTools([...REQUIRED_TOOLS, 'mkfs.btrfs', 'mkfs.vfat', 'mcopy', 'mmd']);
+  await requireTools([...REQUIRED_TOOLS, 'mkfs.btrfs', 'btrfs', 'mkfs.vfat', 'mcopy', 'mmd', 'qemu-system-x86_64', 'ldd']);
   await mkdir(cacheDir, { recursive: true });
   const deb = await kernelDeb(cacheDir);
   const options = `root=UUID=${FEDORA_ROOT_UUID} ro rootflags=${FEDORA_LIKE_ROOTFLAGS} console=ttyS0,115200n8`;
@@ -312,9 +313,62 @@ async function buildFedoraLike(out: string, deb: string, kernelVersion: string, 
   await writeFile(btrfs, '');
   await truncate(btrfs, rootPart.size * 512);
   await run('mkfs.btrfs', ['-q', '-f', '-L', 'fedora', '-U', FEDORA_ROOT_UUID, '-r', tree, btrfs]);
+  await makeFedoraSubvolumes(btrfs, tree, path.join(boot, `vmlinuz-${kernelVersion}`), kernelVersion, path.join(work, 'subvolumes'));
   await copyInto(btrfs, disk, rootPart.start * 512);
   await run('qemu-img', ['convert', '-f', 'raw', '-O', 'qcow2', disk, path.join(out, 'disk.qcow2')]);
   await Promise.all([disk, tree, work].map((p) => rm(p, { recursive: true, force: true })));
+}
+
+/**
+ * Debian 12's mkfs.btrfs (6.2) has no --subvol, and subvolumes cannot be made without mounting:
+ * a throwaway QEMU guest (Debian's kernel, busybox and the host's btrfs program in an initramfs)
+ * mounts the file and turns its top level into the subvolumes `root` (a snapshot of the tree)
+ * and `home`, as Fedora lays them out. No root or loop devices on the host.
+ */
+async function makeFedoraSubvolumes(btrfsFile: string, tree: string, kernel: string, version: string, work: string): Promise<void> {
+  const modulesDir = path.join(tree, 'usr/lib/modules', version);
+  const read = (name: string) => readFile(path.join(modulesDir, name), 'utf8').catch(() => '');
+  const index = parseModuleIndex({ dep: await read('modules.dep'), softdep: await read('modules.softdep'), alias: await read('modules.alias'), builtin: await read('modules.builtin') });
+  const { load, missing } = resolveModules(index, ['virtio_pci', 'virtio_blk', 'btrfs']);
+  if (missing.length) throw new Error(`the fixture kernel lacks ${missing.join(', ')}`);
+  const entries: CpioEntry[] = ['bin', 'lib', 'lib/x86_64-linux-gnu', 'lib64', 'proc', 'sys', 'dev', 'mnt', 'modules'].map((name) => ({ type: 'directory', name }));
+  entries.push({ type: 'character-device', name: 'dev/console', mode: 0o600, major: 5, minor: 1 });
+  entries.push({ type: 'file', name: 'bin/busybox', mode: 0o755, data: await readFile(BUSYBOX) });
+  entries.push({ type: 'file', name: 'bin/btrfs', mode: 0o755, data: await readFile(await which('btrfs')) });
+  for (const lib of (await run('ldd', [await which('btrfs')])).matchAll(/=> (\/\S+)/g)) {
+    entries.push({ type: 'file', name: `lib/x86_64-linux-gnu/${path.basename(lib[1]!)}`, mode: 0o755, data: await readFile(lib[1]!) });
+  }
+  entries.push({ type: 'file', name: 'lib64/ld-linux-x86-64.so.2', mode: 0o755, data: await readFile(`${HOST_LIBDIR}/ld-linux-x86-64.so.2`) });
+  for (const m of load) entries.push({ type: 'file', name: `modules/${path.basename(m.path)}`, mode: 0o644, data: await readFile(path.join(modulesDir, m.path)) });
+  const init = [
+    '#!/bin/busybox sh',
+    '/bin/busybox --install -s /bin',
+    'export PATH=/bin',
+    'mount -t proc proc /proc; mount -t sysfs sysfs /sys; mount -t devtmpfs devtmpfs /dev',
+    ...load.map((m) => `insmod /modules/${path.basename(m.path)}${m.soft ? ' 2>/dev/null' : ''}`),
+    'set -e',
+    'while [ ! -b /dev/vda ]; do sleep 0.1; done',
+    'mount -t btrfs /dev/vda /mnt',
+    'btrfs subvolume snapshot /mnt /mnt/.new-root',
+    'cd /mnt',
+    'for f in * .[!.]*; do [ "$f" = .new-root ] || [ ! -e "$f" ] || rm -rf "$f"; done',
+    'mv .new-root root',
+    'btrfs subvolume create /mnt/home',
+    'mkdir -p /mnt/root/home',
+    'cd /; umount /mnt; sync',
+    'echo SIM-SUBVOLUMES-DONE',
+    'poweroff -f',
+  ].join('\n') + '\n';
+  entries.push({ type: 'file', name: 'init', mode: 0o755, data: Buffer.from(init) });
+  await mkdir(work, { recursive: true });
+  const initrd = path.join(work, 'initrd.cpio');
+  await writeFile(initrd, await packNewc(entries));
+  const { stdout } = await execa('qemu-system-x86_64', [
+    '-accel', 'kvm', '-accel', 'tcg', '-m', '512', '-nographic', '-no-reboot', '-nodefaults', '-serial', 'stdio',
+    '-kernel', kernel, '-initrd', initrd, '-append', 'console=ttyS0 panic=-1 oops=panic no_timer_check',
+    '-drive', `file=${btrfsFile},format=raw,if=virtio`,
+  ], { env: { PATH: toolPath() }, stdin: 'ignore', timeout: 600_000, reject: false, all: false });
+  if (!stdout.includes('SIM-SUBVOLUMES-DONE')) throw new Error(`making the btrfs subvolumes failed:\n${stdout.slice(-3000)}`);
 }
 
 async function copyInto(from: string, to: string, offset: number): Promise<void> {

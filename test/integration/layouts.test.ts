@@ -1,6 +1,6 @@
 /**
  * Disk layouts beyond sim's own: a Fedora-41-like disk (ESP, ext4 /boot with BLS entries, btrfs
- * root) imports — kernel from the boot entry, modules from the btrfs root, rootflags kept — and
+ * root in the subvolume `root`, beside `home`, no default subvolume) imports — kernel from the boot entry, modules from the btrfs root, rootflags kept — and
  * boots with sim's initramfs and an overlay that wins.
  */
 import { test } from 'uvu';
@@ -37,12 +37,13 @@ test('a Fedora-like disk imports: kernel from the BLS entry on /boot, modules fr
   assert.is(meta.libdir, 'usr/lib/x86_64-linux-gnu');
 });
 
-test('it boots with sim initramfs mounting the btrfs root, and the overlay wins', async () => {
+test("it boots with sim's initramfs mounting the btrfs subvolume root, and the overlay wins", async () => {
   const started = Date.now();
-  const run = await sim(['boot', '--image', 'fedora-like', '--overlay', prefix, '--', 'sh', '-c', 'demo-app; sim-hello; grep " / " /proc/mounts | cut -d" " -f3'], env);
+  const run = await sim(['boot', '--image', 'fedora-like', '--overlay', prefix, '--', 'sh', '-c', 'demo-app; sim-hello; grep " / " /proc/mounts | cut -d" " -f3,4'], env);
   console.log(`  boot: ${Date.now() - started} ms`);
   assert.is(run.exitCode, 0, String(run.stderr));
-  assert.is(run.stdout, 'libdemo version 2\nhello from the overlay\nbtrfs');
+  // The root is the btrfs subvolume `root`, mounted as the boot entry's rootflags say.
+  assert.match(run.stdout, /^libdemo version 2\nhello from the overlay\nbtrfs \S*subvol=\/root\S*$/);
 });
 
 test.run();

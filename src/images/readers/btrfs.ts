@@ -19,9 +19,10 @@ export function parseRootRefs(dump: string): Map<string, number> {
   const refs = new Map<string, number>();
   let child: number | undefined;
   for (const line of dump.split('\n')) {
-    const key = /key \((\d+) ROOT_REF (\d+)\)/.exec(line);
+    // btrfs-progs names well-known trees: the top level is "FS_TREE" (id 5).
+    const key = /key \((\d+|FS_TREE) ROOT_REF (\d+)\)/.exec(line);
     if (key) {
-      child = Number(key[1]) === BTRFS_FS_TREE ? Number(key[2]) : undefined;
+      child = key[1] === 'FS_TREE' || Number(key[1]) === BTRFS_FS_TREE ? Number(key[2]) : undefined;
       continue;
     }
     const ref = /root ref key dirid \d+ sequence \d+ name (.+)$/.exec(line);
