@@ -6,7 +6,7 @@
 import path from 'node:path';
 import { SimError } from '../core/errors.js';
 import { entryVersion, kernelArg, newestEntry, parseBlsEntry, type BlsEntry } from './bls.js';
-import { findKernel, type KernelLocation } from './kernel.js';
+import { compareVersions, findKernel, type KernelLocation } from './kernel.js';
 import type { DiskLayout, RootLocation } from './partitions.js';
 import { openReader, type FsReader } from './readers/index.js';
 import { BtrfsFs, subvolumeOf } from './readers/btrfs.js';
@@ -31,6 +31,23 @@ async function blsEntries(fs: FsReader, dir: string): Promise<BlsEntry[]> {
     if (entry) entries.push(entry);
   }
   return entries;
+}
+
+/** The newest vmlinuz-<version> at the top of a boot partition whose modules the root has. */
+async function kernelOnBootPartition(layout: DiskLayout, rootFs: FsReader, open: typeof openReader, raw: string, scratch: string): Promise<KernelLocation | undefined> {
+  for (const candidate of layout.bootCandidates) {
+    const fs = open(raw, candidate, scratch);
+    const versions = ((await fs.list('/')) ?? [])
+      .map((e) => /^vmlinuz-(.+)$/.exec(e.name)?.[1])
+      .filter((v): v is string => Boolean(v))
+      .sort((a, b) => compareVersions(b, a));
+    for (const version of versions) {
+      for (const modulesDir of [`/usr/lib/modules/${version}`, `/lib/modules/${version}`]) {
+        if (await rootFs.isDirectory(modulesDir)) return { version, kernel: `/vmlinuz-${version}`, modulesDir, kernelFs: fs };
+      }
+    }
+  }
+  return undefined;
 }
 
 export async function locateBoot(raw: string, layout: DiskLayout, scratch: string, label: string): Promise<Located> {
@@ -71,8 +88,13 @@ export async function locateBoot(raw: string, layout: DiskLayout, scratch: strin
       rootFs = reader;
     }
     if (!found) {
-      const kernel = await findKernel(rootFs, label);
-      return { root, rootFs, kernel, source: kernel.kernel, close };
+      const kernel = await findKernel(rootFs, label).catch(async (error: unknown) => {
+        // No kernel in the root's /boot: a separate /boot partition without boot entries
+        // (Ubuntu's cloud images) keeps vmlinuz-* at its top.
+        if (!(error instanceof SimError) || error.code !== 'IMAGE_NO_KERNEL') throw error;
+        return (await kernelOnBootPartition(layout, rootFs, open, raw, scratch)) ?? Promise.reject(error);
+      });
+      return { root, rootFs, kernel, source: kernel.kernelFs ? `${kernel.kernel} on a boot partition` : kernel.kernel, close };
     }
     const { entry, fs, where, prefix } = found;
     const version = entryVersion(entry);

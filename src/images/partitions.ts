@@ -129,7 +129,8 @@ export function describePartitions(partitions: readonly DiskPartition[]): string
  */
 export function chooseLayout(partitions: readonly DiskPartition[], label: string): DiskLayout {
   const bare = partitions.length === 1 && partitions[0]!.number === 0;
-  const root = bare ? partitions[0] : chooseRootPartition([...partitions]);
+  // A bare file that holds no filesystem sim knows has no root at all.
+  const root = bare ? (partitions[0]!.fstype ? partitions[0] : undefined) : chooseRootPartition([...partitions]);
   const found = describePartitions(partitions);
   if (!root) {
     if (partitions.some((p) => p.type === GPT_USR_X86_64)) {

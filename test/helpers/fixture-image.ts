@@ -142,6 +142,26 @@ export async function buildFedoraLikeImage(cacheDir = fixtureCacheDir()): Promis
   return { disk: path.join(dir, 'disk.qcow2'), kernelVersion: deb.version, options };
 }
 
+export interface UbuntuLikeImage {
+  /**
+   * qcow2 disk laid out like Ubuntu 24.04's cloud images: 1 ESP (vfat), 2 /boot (ext4, XBOOTLDR
+   * type) with vmlinuz-* at its top and no boot entries, 3 root (ext4, Linux data) whose modules
+   * are all .ko.zst.
+   */
+  disk: string;
+  kernelVersion: string;
+}
+
+/** Builds (or finds in the cache) the Ubuntu-like fixture disk. */
+export async function buildUbuntuLikeImage(cacheDir = fixtureCacheDir()): Promise<UbuntuLikeImage> {
+  await requireTools([...REQUIRED_TOOLS, 'mkfs.vfat', 'mcopy', 'mmd', 'zstd']);
+  await mkdir(cacheDir, { recursive: true });
+  const deb = await kernelDeb(cacheDir);
+  const key = await contentKey('ubuntu-like', deb.name, await readFile(BUSYBOX), await readFile(`${HOST_LIBDIR}/libc.so.6`));
+  const dir = await cached(cacheDir, `ubuntu-like-${key}`, (out) => buildUbuntuLike(out, deb.path, deb.version));
+  return { disk: path.join(dir, 'disk.qcow2'), kernelVersion: deb.version };
+}
+
 /** Writes the overlay prefix (libdemo v2, sim-hello overlay variant) into dir, DESTDIR-style. */
 export async function buildFixturePrefix(dir: string): Promise<void> {
   await requireTools();
@@ -369,6 +389,42 @@ async function makeFedoraSubvolumes(btrfsFile: string, tree: string, kernel: str
     '-drive', `file=${btrfsFile},format=raw,if=virtio`,
   ], { env: { PATH: toolPath() }, stdin: 'ignore', timeout: 600_000, reject: false, all: false });
   if (!stdout.includes('SIM-SUBVOLUMES-DONE')) throw new Error(`making the btrfs subvolumes failed:\n${stdout.slice(-3000)}`);
+}
+
+async function buildUbuntuLike(out: string, deb: string, kernelVersion: string): Promise<void> {
+  const tree = path.join(out, 'tree');
+  const work = path.join(out, 'work');
+  await makeSkeleton(tree);
+  await installBusybox(tree);
+  await installGlibc(tree);
+  await installFixturePrograms(tree, path.join(work, 'build'));
+  await installKernel(tree, deb, kernelVersion, path.join(work, 'kernel'));
+  // Every module zstd-compressed, as Ubuntu ships them, and the index regenerated for the new names.
+  const modulesDir = path.join(tree, 'usr/lib/modules', kernelVersion);
+  const modules = (await readdir(modulesDir, { recursive: true })).filter((f) => f.endsWith('.ko')).map((f) => path.join(modulesDir, f));
+  await run('zstd', ['-q', '--rm', ...modules]);
+  await run('depmod', ['-b', tree, kernelVersion]);
+  await run('ldconfig', ['-r', tree]);
+  const boot = path.join(work, 'boot');
+  await rename(path.join(tree, 'boot'), boot);
+  await mkdir(path.join(tree, 'boot'), { mode: 0o755 });
+
+  const disk = path.join(out, 'disk.raw');
+  await writeFile(disk, '');
+  await truncate(disk, (1 + ESP_MIB + FEDORA_BOOT_MIB + EXT4_MIB + 1) * 1024 * 1024);
+  await run('sfdisk', ['--quiet', disk], [
+    'label: gpt',
+    `size=${ESP_MIB}MiB, type=C12A7328-F81F-11D2-BA4B-00A0C93EC93B, name="UEFI"`,
+    `size=${FEDORA_BOOT_MIB}MiB, type=BC13C2FF-59E6-4262-A352-B275FD6F7172, name="BOOT"`,
+    'type=0FC63DAF-8483-4772-8E79-3D69D8477DE4, name="cloudimg-rootfs"',
+  ].join('\n') + '\n');
+  const [esp, bootPart, rootPart] = await partitions(disk);
+  await run('mkfs.vfat', ['-F', '16', '-n', 'UEFI', '--offset', String(esp!.start), disk, String((esp!.size * 512) / 1024)]);
+  await run('mmd', ['-i', `${disk}@@${esp!.start * 512}`, '::/EFI', '::/EFI/ubuntu']);
+  await makeExt4(disk, boot, `${(bootPart!.size * 512) / 1024}k`, bootPart!.start * 512);
+  await makeExt4(disk, tree, `${(rootPart!.size * 512) / 1024}k`, rootPart!.start * 512);
+  await run('qemu-img', ['convert', '-f', 'raw', '-O', 'qcow2', disk, path.join(out, 'disk.qcow2')]);
+  await Promise.all([disk, tree, work].map((p) => rm(p, { recursive: true, force: true })));
 }
 
 async function copyInto(from: string, to: string, offset: number): Promise<void> {

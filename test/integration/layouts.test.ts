@@ -1,23 +1,26 @@
 /**
  * Disk layouts beyond sim's own: a Fedora-41-like disk (ESP, ext4 /boot with BLS entries, btrfs
  * root in the subvolume `root`, beside `home`, no default subvolume) imports — kernel from the boot entry, modules from the btrfs root, rootflags kept — and
- * boots with sim's initramfs and an overlay that wins.
+ * boots with sim's initramfs and an overlay that wins; so does an Ubuntu-24.04-like one (kernel
+ * on a separate /boot without boot entries, zstd-compressed modules).
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { buildFedoraLikeImage, buildFixturePrefix, FEDORA_LIKE_ROOTFLAGS, type FedoraLikeImage } from '../helpers/fixture-image.js';
+import { buildFedoraLikeImage, buildFixturePrefix, buildUbuntuLikeImage, FEDORA_LIKE_ROOTFLAGS, type FedoraLikeImage, type UbuntuLikeImage } from '../helpers/fixture-image.js';
 import { freshEnv, sim, type SimEnv } from '../helpers/sim.js';
 import { listImages } from '../../src/index.js';
 
 let fedora: FedoraLikeImage;
+let ubuntu: UbuntuLikeImage;
 let env: SimEnv;
 let prefix: string;
 
 test.before(async () => {
   fedora = await buildFedoraLikeImage();
+  ubuntu = await buildUbuntuLikeImage();
   env = await freshEnv();
   prefix = await mkdtemp(path.join(os.tmpdir(), 'sim-prefix-'));
   await buildFixturePrefix(prefix);
@@ -44,6 +47,22 @@ test("it boots with sim's initramfs mounting the btrfs subvolume root, and the o
   assert.is(run.exitCode, 0, String(run.stderr));
   // The root is the btrfs subvolume `root`, mounted as the boot entry's rootflags say.
   assert.match(run.stdout, /^libdemo version 2\nhello from the overlay\nbtrfs \S*subvol=\/root\S*$/);
+});
+
+test('an Ubuntu-like disk (kernel at the top of an XBOOTLDR /boot, .ko.zst modules) imports and boots with the overlay', async () => {
+  let started = Date.now();
+  const add = await sim(['image', 'add', ubuntu.disk, '--name', 'ubuntu-like'], env);
+  assert.is(add.exitCode, 0, String(add.stderr));
+  console.log(`  import: ${Date.now() - started} ms`);
+  assert.match(String(add.stderr), /vmlinuz-.* on a boot partition/);
+  const meta = (await listImages(env)).find((m) => m.names.includes('ubuntu-like'));
+  assert.equal(meta?.root, { partition: 3, offset: meta!.root.offset, fstype: 'ext4' });
+  started = Date.now();
+  // busybox insmod cannot read zstd: the initramfs got the modules decompressed at import.
+  const run = await sim(['boot', '--image', 'ubuntu-like', '--overlay', prefix, '--', 'sh', '-c', 'demo-app; sim-hello; ls /usr/lib/modules/*/kernel/fs/ext4'], env);
+  console.log(`  boot: ${Date.now() - started} ms`);
+  assert.is(run.exitCode, 0, String(run.stderr));
+  assert.is(run.stdout, 'libdemo version 2\nhello from the overlay\next4.ko.zst');
 });
 
 test.run();

@@ -31,6 +31,8 @@ test('unreadable layouts get one sentence naming what was found', async () => {
   const gnome = await expectSimError(() => chooseLayout([part(1, GPT_ESP, 'vfat'), part(2, GPT_USR_X86_64, 'erofs')], 'g'), 'IMAGE_UNSUPPORTED_LAYOUT');
   assert.match(gnome.message, /no root partition/);
   await expectSimError(() => chooseLayout([part(1, GPT_ESP, 'vfat')], 'e'), 'IMAGE_NO_ROOT');
+  const zeros = await expectSimError(() => chooseLayout([{ number: 0, start: 0, size: 4096, type: '' }], 'zeros.raw'), 'IMAGE_NO_ROOT');
+  assert.match(zeros.message, /^No root filesystem was found in zeros\.raw\.$/);
 });
 
 test('describePartitions names kinds and filesystems', () => {
