@@ -37,6 +37,9 @@ const TOOLS: [string, string, string, boolean][] = [
   ['debugfs', '-V', 'reads kernels out of images', false],
   ['sfdisk', '--version', 'finds the root partition of images', false],
   ['setpriv', '--version', 'stops QEMU when sim is killed', true],
+  ['btrfs', '--version', 'reads images whose root is btrfs (Fedora)', true],
+  ['mdir', '--version', 'reads EFI partitions of images', true],
+  ['zstd', '--version', 'decompresses .ko.zst kernel modules (Ubuntu)', true],
   ['mke2fs', '-V', 'writes filesystems for `sim image build`', true],
   ['mmdebstrap', '--version', 'installs Debian for `sim image build`', true],
 ];
