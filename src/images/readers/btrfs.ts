@@ -80,7 +80,10 @@ export class BtrfsFs implements FsReader {
   private async treeId(image: string): Promise<number> {
     if (this.tree !== undefined) return this.tree;
     if (!this.subvolume) return (this.tree = BTRFS_FS_TREE);
-    const { stdout } = await run('btrfs', ['inspect-internal', 'dump-tree', '-t', 'root', image]);
+    const { stdout, exitCode, stderr } = await run('btrfs', ['inspect-internal', 'dump-tree', '-t', 'root', image], { allowFailure: true });
+    if (exitCode !== 0) {
+      throw new SimError('IMAGE_UNREADABLE', `The btrfs root filesystem's subvolumes could not be listed (${stderr.trim().split('\n').pop() ?? `exit status ${exitCode}`}).`, 'Check that the image is not damaged (btrfs check on a copy), then import it again.');
+    }
     const id = parseRootRefs(stdout).get(this.subvolume);
     if (id === undefined) {
       throw new SimError('IMAGE_UNSUPPORTED_FS', `The btrfs root filesystem has no subvolume '${this.subvolume}' (its subvolumes: ${[...parseRootRefs(stdout).keys()].join(', ') || 'none'}).`, 'Check the rootflags=subvol= option of the image\'s boot entry; sim reads subvolumes directly below the top level.');
@@ -96,7 +99,11 @@ export class BtrfsFs implements FsReader {
     const image = await this.image();
     const tree = await this.treeId(image);
     await mkdir(this.files, { recursive: true });
-    await run('btrfs', ['restore', '-S', '-o', '-r', String(tree), '--path-regex', restoreRegex(paths, withChildren), image, this.files]);
+    const result = await run('btrfs', ['restore', '-S', '-o', '-r', String(tree), '--path-regex', restoreRegex(paths, withChildren), image, this.files], { allowFailure: true });
+    if (result.exitCode !== 0) {
+      const why = result.stderr.trim().split('\n').pop() ?? `exit status ${result.exitCode}`;
+      throw new SimError('IMAGE_UNREADABLE', `The btrfs root filesystem could not be read (btrfs restore: ${why}).`, 'Check that the image is not damaged (btrfs check on a copy), then import it again.');
+    }
   }
 
   private local(file: string): string {
