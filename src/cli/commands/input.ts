@@ -18,7 +18,7 @@ export const inputCommand: CommandModule<GlobalArgs, InputArgs> = {
     y
       .usage(`$0 input [name] [--click X,Y] [--key CHORD]... [--type TEXT]\n\n${describe} (in that order: click, keys, text).\nExamples: --key super (the overview), --key ctrl-alt-t, --type 'hello\\n', --click 640,400 --button right`)
       .positional('name', { type: 'string', describe: 'Simulator name (default: the only one running)', coerce: checked('NAME', simulatorName) })
-      .option('key', { alias: 'keys', type: 'string', array: true, nargs: 1, describe: 'A key or chord to press, like super, ret, esc, ctrl-alt-f2 (repeat for more)', coerce: checkedEach('--key', keyChord) })
+      .option('key', { type: 'string', array: true, nargs: 1, describe: 'A key or chord to press, like super, ret, esc, ctrl-alt-f2 (repeat for more)', coerce: checkedEach('--key', keyChord) })
       .option('type', { type: 'string', describe: 'Text to type (US keyboard layout; \\n is Enter)', coerce: checked('--type', typedText) })
       .option('click', { type: 'string', describe: 'Click at X,Y (pixels from the top left of the screen)', coerce: checked('--click', screenPoint) })
       .option('button', { type: 'string', describe: 'The button for --click: left (default), right or middle', coerce: checked('--button', mouseButton) }),
