@@ -14,6 +14,20 @@ import { sim } from './sim.js';
  */
 export const SHELL_COLOURS = 1000;
 
+/**
+ * Whether the overview is on screen: its dark grey background shows left of the workspace
+ * (on the desktop the wallpaper reaches the screen's edge). Points in the left margin, from the
+ * top bar's height down, as fractions of the screen.
+ */
+export function overviewShown(image: DecodedPng): boolean {
+  const points = [0.02, 0.06, 0.1].flatMap((fx) => [0.3, 0.5, 0.7].map((fy) => [Math.floor(fx * image.width), Math.floor(fy * image.height)] as const));
+  return points.every(([x, y]) => {
+    const at = (y * image.width + x) * image.channels;
+    const [r, g, b] = image.channels >= 3 ? [image.pixels[at]!, image.pixels[at + 1]!, image.pixels[at + 2]!] : [image.pixels[at]!, image.pixels[at]!, image.pixels[at]!];
+    return Math.max(r, g, b) < 70 && Math.abs(r - g) < 12 && Math.abs(g - b) < 12;
+  });
+}
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export class Screen {
