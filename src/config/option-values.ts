@@ -105,6 +105,9 @@ export const resolution = parsedBy(parseResolution, 'WIDTHxHEIGHT between 320x20
 
 export const vncListen = parsedBy(parseVncListen, 'a loopback address and port from 5900, like 127.0.0.1:5901 (or just the port)');
 
+/** What `sim demo` rebuilds. */
+export const demoComponent = z.enum(['glib', 'gnome-shell'], { error: 'glib or gnome-shell' });
+
 /** A key or a chord of keys for `sim input --key`: super, ret, ctrl-alt-f2. */
 export const keyChord = parsedBy(parseChord, 'a key or keys joined by "-", like super, ret, ctrl-alt-f2 (names: ctrl, alt, shift, super, esc, tab, spc, f1-f12, a-z, 0-9, left, pgup...)');
 
