@@ -14,8 +14,9 @@ run_packages=(
   qemu-system-x86 qemu-utils busybox-static e2fsprogs fdisk util-linux kmod xz-utils cpio
   mmdebstrap uidmap ca-certificates meson ninja-build gcc libc6-dev
 )
-# The tests also build the fixtures with every supported build system and lint the guest scripts.
-test_packages=(make pkgconf cmake autoconf automake shellcheck)
+# The tests also build the fixtures with every supported build system and lint the guest scripts;
+# the merge-mode fixture (fixtures/gnome-app) is a GLib/GIO program.
+test_packages=(make pkgconf cmake autoconf automake shellcheck libglib2.0-dev)
 # The demo builds Debian's own GLib. "a|b": the first one the archive has (distutils is gone in 13).
 demo_packages=(dpkg-dev pkgconf libffi-dev libpcre2-dev zlib1g-dev "python3-distutils|python3-setuptools")
 

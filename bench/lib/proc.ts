@@ -75,6 +75,10 @@ export interface SimRun {
   qemuPeakKiB?: number;
   /** CPU time QEMU used (sampled, so up to one interval short): less sensitive to other load than wall time. */
   qemuCpuMs?: number;
+  /** Merge mode's triggers: name -> ms the guest reported (`trigger` events). */
+  triggers: Record<string, number>;
+  /** The overlay mode the guest used (the overlay-mounted phase's detail). */
+  overlayMode?: string;
 }
 
 /** `sim boot --json ARGS`: phase arrival times, the guest's output, peak memory. */
@@ -85,6 +89,8 @@ export async function runSim(args: string[], env: NodeJS.ProcessEnv, timeoutMs =
   const done = exited(child);
   sampler.watch('launcher', child.pid);
   const phases: Record<string, number> = {};
+  const triggers: Record<string, number> = {};
+  let overlayMode: string | undefined;
   let stdout = '';
   let stderr = '';
   let pending = '';
@@ -96,7 +102,7 @@ export async function runSim(args: string[], env: NodeJS.ProcessEnv, timeoutMs =
     while ((nl = pending.indexOf('\n')) >= 0) {
       const line = pending.slice(0, nl);
       pending = pending.slice(nl + 1);
-      let event: { type?: string; phase?: string; data?: string; stream?: string; detail?: { pid?: number }; message?: string; hint?: string; details?: string[] };
+      let event: { type?: string; phase?: string; data?: string; stream?: string; detail?: { pid?: number; mode?: string }; message?: string; hint?: string; details?: string[]; name?: string; ms?: number };
       try {
         event = JSON.parse(line);
       } catch {
@@ -105,6 +111,9 @@ export async function runSim(args: string[], env: NodeJS.ProcessEnv, timeoutMs =
       if (event.type === 'phase' && event.phase) {
         phases[event.phase] ??= now;
         if (event.phase === 'qemu-started') sampler.watch('qemu', event.detail?.pid);
+        if (event.phase === 'overlay-mounted') overlayMode = event.detail?.mode;
+      } else if (event.type === 'trigger') {
+        if (event.name && event.ms !== undefined) triggers[event.name] = (triggers[event.name] ?? 0) + event.ms;
       } else if (event.type === 'output') {
         if (event.stream === 'stdout') stdout += event.data ?? '';
         else stderr += event.data ?? '';
@@ -120,7 +129,7 @@ export async function runSim(args: string[], env: NodeJS.ProcessEnv, timeoutMs =
   clearTimeout(timer);
   const peaks = await sampler.stop();
   if (errors.length) stderr += errors.join('\n');
-  return { exitCode, phases, exitMs, stdout, stderr, launcherPeakKiB: peaks.launcher, qemuPeakKiB: peaks.qemu, qemuCpuMs: sampler.cpu.get('qemu') };
+  return { exitCode, phases, exitMs, stdout, stderr, launcherPeakKiB: peaks.launcher, qemuPeakKiB: peaks.qemu, qemuCpuMs: sampler.cpu.get('qemu'), triggers, overlayMode };
 }
 
 /** Wall time of a short command, in ms. */

@@ -14,6 +14,7 @@ import { baseInitramfs, writeSessionInitrd } from '../initramfs/build.js';
 import { imageDir, imageFile, resolveImage, verifyImage } from '../images/store.js';
 import { bootContributions, checkBootValues, planBoot, type BootPlan, type BootRequest } from './plan.js';
 import { combine, lostModuleWarnings } from './contribution.js';
+import type { OverlayMode } from './overlay-mode.js';
 import { probeAccelerator } from '../qemu/accel.js';
 import { accelDetails, accelLine } from '../qemu/accel-summary.js';
 import { findQboot } from '../qemu/firmware.js';
@@ -41,6 +42,8 @@ export interface BootOptions {
   resolution?: string;
   /** VNC on a loopback TCP port ("127.0.0.1:5901") instead of a private unix socket. */
   vncListen?: string;
+  /** How the overlay wins: merge (default: layered over /usr, /etc...) or path (linker cache and PATH only). */
+  overlayMode?: OverlayMode;
   events?: EventSink;
   signal?: AbortSignal;
   /** Hook for image provisioning (e.g. build the default image when missing). */
@@ -117,6 +120,7 @@ export async function prepareBoot(ctx: SimContext, options: BootOptions & { deta
 
   const request: BootRequest = {
     overlay,
+    overlayMode: options.overlayMode,
     command: options.command?.length ? options.command : undefined,
     mode: options.noInit ? 'direct' : 'init',
     init: options.init,

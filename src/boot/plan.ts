@@ -9,9 +9,10 @@ import type { ImageMeta } from '../images/meta.js';
 import { sessionDisplay, type DisplayChoice, type DisplayPlan } from '../display/options.js';
 import { displayContribution } from '../display/contribution.js';
 import { combine, type BootContribution, type CombinedContribution } from './contribution.js';
+import { overlayModeContribution, type OverlayMode } from './overlay-mode.js';
 import type { z } from 'zod';
 import { SimError } from '../core/errors.js';
-import { accepted, cpuCount, guestProgram, kernelArg, memoryMiB, timeoutSeconds } from '../config/option-values.js';
+import { accepted, cpuCount, guestProgram, kernelArg, memoryMiB, overlayMode, timeoutSeconds } from '../config/option-values.js';
 import { overlayBindirs, overlayLibdirs, type GuestConfig } from '../initramfs/guest-config.js';
 
 export type Accel = 'kvm' | 'tcg';
@@ -19,6 +20,8 @@ export type Accel = 'kvm' | 'tcg';
 export interface BootRequest {
   /** Absolute path of the overlay prefix, when there is one. */
   overlay?: string;
+  /** How the prefix wins (src/boot/overlay-mode.ts); absent: merge. */
+  overlayMode?: OverlayMode;
   /** Command to run in the guest; absent for an interactive boot. */
   command?: string[];
   /** init: the image's own init (systemd...); direct: run the command right after switch_root. */
@@ -104,12 +107,13 @@ export function checkKernelArg(arg: string): string {
  * The numbers and words of a request from the library API, checked as the CLI checks them
  * (src/config/option-values.ts) so that nothing a caller passed reaches QEMU unchecked.
  */
-export function checkBootValues(values: { memoryMiB?: number; cpus?: number; timeoutMs?: number; init?: string; kernelArgs?: readonly string[] }): void {
+export function checkBootValues(values: { memoryMiB?: number; cpus?: number; timeoutMs?: number; init?: string; kernelArgs?: readonly string[]; overlayMode?: string }): void {
   const checks: [string, unknown, z.ZodType][] = [
     ['memoryMiB', values.memoryMiB, memoryMiB],
     ['cpus', values.cpus, cpuCount],
     ['timeoutMs', values.timeoutMs === undefined ? undefined : values.timeoutMs / 1000, timeoutSeconds],
     ['init', values.init, guestProgram],
+    ['overlayMode', values.overlayMode, overlayMode],
   ];
   for (const [name, value, schema] of checks) {
     const result = value === undefined ? undefined : schema.safeParse(value);
@@ -124,7 +128,7 @@ export function checkBootValues(values: { memoryMiB?: number; cpus?: number; tim
  * is plugged into the boot.
  */
 export function bootContributions(request: BootRequest, sessionDir: string): BootContribution[] {
-  return [displayContribution(sessionDisplay(request.display, sessionDir))];
+  return [displayContribution(sessionDisplay(request.display, sessionDir)), overlayModeContribution(request.overlayMode, Boolean(request.overlay))];
 }
 
 export function planBoot(input: {

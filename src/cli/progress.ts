@@ -105,6 +105,10 @@ export function createHumanRenderer(stream: Stream = process.stderr, options: Hu
       case 'log':
         if (event.level === 'debug' && !options.verbose) return;
         return line(event.level === 'warn' ? `warning: ${event.message}` : event.message);
+      case 'trigger':
+        // A missing tool is also a warning line; the timings are detail for --verbose.
+        if (!options.verbose) return;
+        return line(`  trigger ${event.name}: ${event.status}${event.ms !== undefined ? ` (${formatDuration(event.ms)})` : ''}${event.tool ? ` (${event.tool})` : ''}`);
       case 'build-output':
         // Build output streams so that a failing compile is visible as it happens.
         return line(`  [${event.module}] ${event.line}`);

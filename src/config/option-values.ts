@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { DISPLAY_BACKENDS, parseResolution, parseVncListen } from '../display/options.js';
 import { MOUSE_BUTTONS, chordsForText, parseChord, parsePoint } from '../display/input.js';
 import { isSimError } from '../core/errors.js';
+import { OVERLAY_MODES } from '../boot/overlay-mode.js';
 
 const SIZE = /^(\d+(?:\.\d+)?)([KMGT])?$/i;
 const UNIT_POWER = { K: 1, M: 2, G: 3, T: 4 } as const;
@@ -80,6 +81,12 @@ export const packageList = z
 
 /** A host path; checked for existence where it is used. */
 export const hostPath = z.string().min(1, 'a path');
+
+/** --overlay-mode: how the prefix wins (src/boot/overlay-mode.ts). */
+export const overlayMode = z
+  .string()
+  .transform((text) => text.trim().toLowerCase())
+  .pipe(z.enum(OVERLAY_MODES, { error: `one of ${OVERLAY_MODES.join(', ')}` }));
 
 export const rebootPolicy = z.enum(['auto', 'always', 'never'], { error: 'auto, always or never' });
 

@@ -8,7 +8,8 @@ import { statSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { SimError } from '../core/errors.js';
-import { imageRef, moduleName } from './option-values.js';
+import { imageRef, moduleName, overlayMode } from './option-values.js';
+import type { OverlayMode } from '../boot/overlay-mode.js';
 
 export const CONFIG_FILE = 'sim.json';
 export const buildSystems = ['meson', 'cmake', 'autotools', 'make', 'commands'] as const;
@@ -41,6 +42,8 @@ const moduleSchema = z
 export const projectFileSchema = z.strictObject({
   prefix: z.string().min(1).optional(),
   image: imageRef.optional(),
+  /** How the prefix wins in the guest: merge (default) or path. */
+  overlayMode: overlayMode.optional(),
   modules: z.record(moduleName, moduleSchema),
 });
 export type ProjectFile = z.infer<typeof projectFileSchema>;
@@ -67,6 +70,8 @@ export interface Project {
   /** Build directories live in <buildRoot>/<module> (default .sim/build). */
   buildRoot: string;
   image?: string;
+  /** sim.json's overlayMode; --overlay-mode wins over it. */
+  overlayMode?: OverlayMode;
   /** In file order. */
   modules: Record<string, ModuleSpec>;
 }
@@ -149,7 +154,7 @@ export async function loadProject(opts: { cwd?: string; configPath?: string } = 
       ...(m.restart && { restart: m.restart }),
     };
   }
-  return { configPath, root, prefix, buildRoot: path.join(root, '.sim', 'build'), ...(file.image && { image: file.image }), modules };
+  return { configPath, root, prefix, buildRoot: path.join(root, '.sim', 'build'), ...(file.image && { image: file.image }), ...(file.overlayMode && { overlayMode: file.overlayMode }), modules };
 }
 
 /**

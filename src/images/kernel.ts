@@ -8,6 +8,7 @@ import { gunzipSync } from 'node:zlib';
 import { SimError } from '../core/errors.js';
 import { emit, type EventSink } from '../core/events.js';
 import { displayModules } from '../display/contribution.js';
+import { mergeModules } from '../boot/overlay-mode.js';
 import { parseModuleIndex, requiredModules, resolveModules, withDependents, withoutModules } from '../initramfs/modules.js';
 import { runBinary } from '../core/process.js';
 import { programHeaders, PT_NOTE } from '../core/elf.js';
@@ -91,9 +92,9 @@ export async function extractKernel(fs: ExtFs, location: KernelLocation, fstype:
     throw new SimError('KERNEL_NO_MODULES', `Kernel ${location.version} in ${label} has no modules.dep or modules.builtin.`, `Run 'depmod ${location.version}' inside the image, then import it again.`);
   }
   const parsed = parseModuleIndex({ dep: dep ?? '', softdep: await read('modules.softdep'), alias: await read('modules.alias'), builtin });
-  // The display modules too, when the kernel has them: a boot with a screen loads them.
-  const { load, missing } = resolveModules(parsed, requiredModules(fstype), displayModules);
-  // What a boot cannot do without; the display modules and their own needs are optional.
+  // The display and overlayfs modules too, when the kernel has them: the boots that use them load them.
+  const { load, missing } = resolveModules(parsed, requiredModules(fstype), [...displayModules, ...mergeModules]);
+  // What a boot cannot do without; the optional modules and their own needs are not.
   const required = new Set(resolveModules(parsed, requiredModules(fstype)).load.map((m) => m.name));
   if (missing.length) {
     throw new SimError('KERNEL_NO_MODULES', `Kernel ${location.version} in ${label} lacks modules sim needs: ${missing.join(', ')}.`, 'Use a kernel with virtio, virtio-blk, virtio-console, 9p and the root filesystem as modules or built in (Debian and Fedora kernels have them).');

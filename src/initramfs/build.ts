@@ -3,7 +3,7 @@
  * kernel modules in load order), cached by a key over its inputs, plus a tiny per-boot archive
  * with the guest config appended to it.
  */
-import { readFile, stat, writeFile } from 'node:fs/promises';
+import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { writeFileAtomic } from '../core/atomic.js';
 import type { ImageMeta } from '../images/meta.js';
@@ -18,9 +18,9 @@ import { renderCommand, renderGuestConfig, type GuestConfig } from './guest-conf
 import { parseModuleIndex, requiredModules, resolveModules, splitRequests, type ModuleRequest, type ModuleToLoad } from './modules.js';
 
 /** Bump when the layout of the base archive changes. */
-const FORMAT = 1;
+const FORMAT = 2;
 
-const DIRECTORIES = ['bin', 'dev', 'etc', 'proc', 'run', 'sbin', 'sim', 'sim/modules', 'sys', 'sysroot', 'tmp', 'usr', 'usr/bin', 'usr/sbin'];
+const DIRECTORIES = ['bin', 'dev', 'etc', 'proc', 'run', 'sbin', 'sim', 'sim/lib', 'sim/modules', 'sys', 'sysroot', 'tmp', 'usr', 'usr/bin', 'usr/sbin'];
 
 async function loadModuleList(ctx: SimContext, image: ImageMeta, requests: readonly ModuleRequest[]): Promise<{ load: ModuleToLoad[]; unavailable: string[] }> {
   const dir = imageFile(ctx, image, image.kernel.modulesDir);
@@ -40,16 +40,37 @@ async function loadModuleList(ctx: SimContext, image: ImageMeta, requests: reado
 }
 
 /** Entries of the base archive. Pure over its inputs. */
-export function baseEntries(inputs: { init: Buffer; agent: Buffer; busybox: Buffer; modules: { file: string; soft: boolean; data: Buffer }[] }): CpioEntry[] {
+export function baseEntries(inputs: GuestScripts & { busybox: Buffer; modules: { file: string; soft: boolean; data: Buffer }[] }): CpioEntry[] {
   const entries: CpioEntry[] = DIRECTORIES.map((name) => ({ type: 'directory', name }));
   entries.push({ type: 'character-device', name: 'dev/console', major: 5, minor: 1 });
   entries.push({ type: 'file', name: 'bin/busybox', mode: 0o755, data: inputs.busybox });
   entries.push({ type: 'file', name: 'init', mode: 0o755, data: inputs.init });
   entries.push({ type: 'file', name: 'sim/agent', mode: 0o755, data: inputs.agent });
+  if (inputs.refresh) entries.push({ type: 'file', name: 'sim/refresh', mode: 0o755, data: inputs.refresh });
+  for (const [name, data] of inputs.lib ?? []) entries.push({ type: 'file', name: `sim/lib/${name}`, mode: 0o644, data });
   for (const m of inputs.modules) entries.push({ type: 'file', name: `sim/modules/${m.file}`, data: m.data });
   const list = inputs.modules.map((m) => `${m.file} ${m.soft ? 'soft' : 'hard'}\n`).join('');
   entries.push({ type: 'file', name: 'sim/modules.list', data: Buffer.from(list) });
   return entries;
+}
+
+/** The guest side (guest/): the busybox /init, the agent, the hot-reload refresh and the function files they source. */
+export interface GuestScripts {
+  init: Buffer;
+  agent: Buffer;
+  refresh?: Buffer;
+  /** guest/lib/*.sh by file name, in name order. */
+  lib?: [string, Buffer][];
+}
+
+export async function readGuestScripts(dir: string = guestScriptsDir): Promise<Required<GuestScripts>> {
+  const names = (await readdir(path.join(dir, 'lib'))).filter((n) => n.endsWith('.sh')).sort();
+  return {
+    init: await readFile(path.join(dir, 'init')),
+    agent: await readFile(path.join(dir, 'agent')),
+    refresh: await readFile(path.join(dir, 'refresh')),
+    lib: await Promise.all(names.map(async (n): Promise<[string, Buffer]> => [n, await readFile(path.join(dir, 'lib', n))])),
+  };
 }
 
 export interface BaseInitramfs {
@@ -65,11 +86,10 @@ export interface BaseInitramfs {
 export async function baseInitramfs(ctx: SimContext, image: ImageMeta, options: { modules?: readonly ModuleRequest[] } = {}): Promise<BaseInitramfs> {
   const busyboxPath = await findStaticBusybox(ctx.env);
   const bb = await stat(busyboxPath);
-  const init = await readFile(path.join(guestScriptsDir, 'init'));
-  const agent = await readFile(path.join(guestScriptsDir, 'agent'));
+  const scripts = await readGuestScripts();
   const { load: modules, unavailable } = await loadModuleList(ctx, image, options.modules ?? []);
   // The image is immutable and content-keyed, so its id stands for its modules' bytes.
-  const key = sha256(JSON.stringify({ FORMAT, image: image.id, busybox: [bb.size, bb.mtimeMs, bb.ino], init: sha256(init), agent: sha256(agent), modules }));
+  const key = sha256(JSON.stringify({ FORMAT, image: image.id, busybox: [bb.size, bb.mtimeMs, bb.ino], init: sha256(scripts.init), agent: sha256(scripts.agent), refresh: sha256(scripts.refresh), lib: scripts.lib.map(([n, d]) => [n, sha256(d)]), modules }));
   const target = path.join(ctx.dirs.initramfs, `${key}.cpio`);
   const names = modules.map((m) => m.name);
   if (await stat(target).then(() => true, () => false)) return { path: target, key, cached: true, modules: names, unavailable };
@@ -79,7 +99,7 @@ export async function baseInitramfs(ctx: SimContext, image: ImageMeta, options: 
   const files = await Promise.all(
     modules.map(async (m, i) => ({ file: `${String(i).padStart(width, '0')}-${m.name}.ko`, soft: m.soft, data: await readFile(path.join(modulesDir, m.path)) })),
   );
-  const archive = await packNewc(baseEntries({ init, agent, busybox: await readFile(busyboxPath), modules: files }));
+  const archive = await packNewc(baseEntries({ ...scripts, busybox: await readFile(busyboxPath), modules: files }));
   await writeFileAtomic(target, archive);
   return { path: target, key, cached: false, modules: names, unavailable };
 }

@@ -6,6 +6,8 @@
 import type { BuildModulesResult } from '../builders/index.js';
 import type { SimContext } from '../core/context.js';
 import { emit, type EventSink } from '../core/events.js';
+import { lineSplitter, parseControlLine } from '../qemu/channel.js';
+import { refreshCommand } from './refresh.js';
 import type { Project } from '../config/project.js';
 import { execInSimulator, rebootSimulator } from '../simulators/start.js';
 import type { SimulatorState } from '../simulators/registry.js';
@@ -35,8 +37,22 @@ export function planReload(project: Project, built: BuildModulesResult, policy: 
   return { reboot, restarts: reboot ? [] : restarts };
 }
 
+/** The refresh prints `trigger ...` lines (the guest protocol's words) and warnings: events, not the command's output. */
+function refreshEvents(events: EventSink | undefined): EventSink {
+  const lines = { stdout: lineSplitter((line) => report(line, 'stdout')), stderr: lineSplitter((line) => report(line, 'stderr')) };
+  const report = (line: string, stream: 'stdout' | 'stderr') => {
+    const message = parseControlLine(line);
+    if (message.kind === 'trigger') emit(events, { type: 'trigger', name: message.name, status: message.status, ...(message.ms !== undefined ? { ms: message.ms } : {}), ...(message.tool ? { tool: message.tool } : {}) });
+    else if (line.trim()) emit(events, { type: 'log', level: stream === 'stderr' ? 'warn' : 'debug', message: `refresh: ${line}` });
+  };
+  return (event) => {
+    if (event.type === 'output') lines[event.stream].push(Buffer.from(event.data));
+    else events?.(event);
+  };
+}
+
 /** Apply a reload plan to a running simulator. */
-export async function reloadSimulator(ctx: SimContext, sim: SimulatorState, plan: ReloadPlan, options: { events?: EventSink }): Promise<void> {
+export async function reloadSimulator(ctx: SimContext, sim: SimulatorState, plan: ReloadPlan, options: { events?: EventSink; refresh?: readonly string[] }): Promise<void> {
   if (plan.reboot) {
     emit(options.events, { type: 'progress', task: 'reload', message: `rebooting ${sim.name} in place` });
     const ms = await rebootSimulator(ctx, sim.name);
@@ -44,6 +60,10 @@ export async function reloadSimulator(ctx: SimContext, sim: SimulatorState, plan
     emit(options.events, { type: 'phase', phase: 'guest-ready', ms, detail: { reboot: true, pid: sim.pid } });
     return;
   }
+  // The guest drops its cached lookups of the share and refreshes the caches the rebuilt files
+  // feed (schemas, units...: `refresh`, from refreshSteps) before anything restarts.
+  const refresh = await execInSimulator(ctx, sim.name, refreshCommand(options.refresh ?? []), { events: refreshEvents(options.events) });
+  if (refresh !== 0) emit(options.events, { type: 'log', level: 'warn', message: `the guest's refresh after the rebuild exited with ${refresh} in ${sim.name}` });
   for (const argv of plan.restarts) {
     emit(options.events, { type: 'progress', task: 'reload', message: `restarting: ${argv.join(' ')}` });
     const status = await execInSimulator(ctx, sim.name, argv, { events: options.events });

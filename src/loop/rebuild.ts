@@ -7,6 +7,7 @@ import { buildModules, type BuildModulesResult } from '../builders/index.js';
 import type { ImageMeta } from '../images/meta.js';
 import type { SimContext } from '../core/context.js';
 import { stopwatch, type EventSink } from '../core/events.js';
+import { refreshSteps } from './refresh.js';
 import { planReload, reloadSimulator, type RebootPolicy } from './hot-reload.js';
 import { listSimulators } from '../simulators/registry.js';
 import { execInSimulator } from '../simulators/start.js';
@@ -59,10 +60,11 @@ export async function rebuildAndBoot(ctx: SimContext, options: RebuildAndBootOpt
   const built = { ...(await buildModules(options.modules, { project, libdir: image.libdir, events: options.events })), image };
   const running = (await listSimulators(ctx)).find((s) => s.status === 'running' && s.overlay === built.prefix);
   if (running) {
-    await reloadSimulator(ctx, running, planReload(project, built, options.reboot ?? 'auto'), options);
+    const changed = built.results.flatMap((r) => [...r.changedFiles, ...r.removedFiles]);
+    await reloadSimulator(ctx, running, planReload(project, built, options.reboot ?? 'auto'), { ...options, refresh: refreshSteps(changed) });
     const exitCode = options.command?.length ? await execInSimulator(ctx, running.name, options.command, options) : 0;
     return { exitCode, accel: running.accel, image: running.image, totalMs: elapsed(), build: built, reloaded: running.name };
   }
-  const result = await boot(ctx, { ...options, image: built.image.id, overlay: built.prefix });
+  const result = await boot(ctx, { ...options, image: built.image.id, overlay: built.prefix, overlayMode: options.overlayMode ?? project.overlayMode });
   return { ...result, build: built };
 }

@@ -85,7 +85,8 @@ export class RingBuffer {
 /** Messages the guest sends on sim.ctl (GUEST_WORDS in ./protocol.ts). Pure. */
 export type ControlMessage =
   | { kind: 'initramfs' }
-  | { kind: 'overlay-mounted'; path: string }
+  | { kind: 'overlay-mounted'; path: string; mode?: string }
+  | { kind: 'trigger'; name: string; status: 'ok' | 'failed' | 'missing'; ms?: number; tool?: string }
   | { kind: 'switch-root' }
   | { kind: 'ready' }
   | { kind: 'command-started' }
@@ -103,7 +104,16 @@ export function parseControlLine(line: string): ControlMessage {
     case 'command-started':
       return { kind: word };
     case 'overlay-mounted':
-      return { kind: word, path: arg };
+      // "overlay-mounted PATH MODE"; guests before overlay modes sent only PATH.
+      return { kind: word, path: rest[0] ?? '', ...(rest[1] ? { mode: rest[1] } : {}) };
+    case 'trigger': {
+      // "trigger NAME ok|failed MS", or "trigger NAME missing TOOL".
+      const [name = '', status = '', value = ''] = rest;
+      if (status === 'missing') return { kind: 'trigger', name, status, tool: value };
+      if (status === 'ok' && /^\d+$/.test(value)) return { kind: 'trigger', name, status, ms: Number(value) };
+      // Anything else about a trigger is reported as its failure (with its time when there is one).
+      return { kind: 'trigger', name, status: 'failed', ...(/^\d+$/.test(value) ? { ms: Number(value) } : {}) };
+    }
     case 'exit': {
       // "exit STATUS" for the boot's command, "exit ID STATUS" for a `sim exec` request.
       if (/^\d+$/.test(arg)) return { kind: 'exit', status: Number(arg) };

@@ -11,6 +11,7 @@ import { qemuCommandLine } from './command-line.js';
 import { lineSplitter, parseControlLine, RingBuffer, SocketEndpoint } from './channel.js';
 import { MarkerSplitter } from '../simulators/marker.js';
 import { hostLine } from './protocol.js';
+import { overlayModeLine } from '../boot/overlay-mode.js';
 
 export interface LaunchOptions {
   events?: EventSink;
@@ -54,7 +55,12 @@ export async function launch(plan: BootPlan, options: LaunchOptions): Promise<La
         for (const file of options.deleteOnceRunning) void rm(file, { force: true });
         break;
       case 'overlay-mounted':
-        emit(events, { type: 'phase', phase: 'overlay-mounted', ms: elapsed(), detail: { path: message.path } });
+        emit(events, { type: 'phase', phase: 'overlay-mounted', ms: elapsed(), detail: { path: message.path, ...(message.mode ? { mode: message.mode } : {}) } });
+        if (message.mode) emit(events, { type: 'log', level: 'info', message: overlayModeLine(message.mode, plan.contributed.guestConfig.SIM_OVERLAY_MODE) });
+        break;
+      case 'trigger':
+        emit(events, { type: 'trigger', name: message.name, status: message.status, ...(message.ms !== undefined ? { ms: message.ms } : {}), ...(message.tool ? { tool: message.tool } : {}) });
+        if (message.status !== 'ok') emit(events, { type: 'log', level: 'warn', message: message.tool ? `the image has no ${message.tool}: the ${message.name} cache is not refreshed for the prefix` : `${message.name} failed in the guest (the console says why)` });
         break;
       case 'ready':
         ready = true;

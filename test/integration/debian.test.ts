@@ -111,7 +111,9 @@ it('with the prefix: the overlay wins for a service, the command and PATH; statu
     'echo "command-path=$PATH"',
     'exit 3',
   ].join('\n');
-  const run = await sim(['boot', '--json', '--overlay', prefix, '--', 'sh', '-c', script], {});
+  // Path mode: this test checks the linker cache and PATH by the prefix's own paths (merge mode, the
+  // default, is test/integration/merge.test.ts).
+  const run = await sim(['boot', '--json', '--overlay', prefix, '--overlay-mode', 'path', '--', 'sh', '-c', script], {});
   const events = parseEvents(String(run.stdout));
   const values = guestValues(events);
   const context = `${String(run.stderr)}\n${JSON.stringify(values, null, 2)}`;

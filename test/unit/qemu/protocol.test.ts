@@ -1,13 +1,17 @@
 // The guest scripts (initramfs/) and the host's table (src/qemu/protocol.ts) speak one protocol,
 // written down in docs/guest-protocol.md: these checks fail when one side adds or renames a word.
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parseControlLine } from '../../../src/qemu/channel.js';
 import { GUEST_PORTS, GUEST_WORDS, HOST_WORDS, STREAM_END } from '../../../src/qemu/protocol.js';
 
 const root = new URL('../../../', import.meta.url);
-const scripts = Promise.all(['guest/init', 'guest/agent'].map((f) => readFile(new URL(f, root), 'utf8'))).then((t) => t.join('\n'));
+/** Every guest script: the entries (init, agent, refresh) and the function files they source. */
+const scripts = readdir(new URL('guest/lib/', root))
+  .then((names) => ['guest/init', 'guest/agent', 'guest/refresh', ...names.filter((n) => n.endsWith('.sh')).map((n) => `guest/lib/${n}`)])
+  .then((files) => Promise.all(files.map((f) => readFile(new URL(f, root), 'utf8'))))
+  .then((t) => t.join('\n'));
 
 /** The first word of every line the scripts send on sim.ctl: `say WORD ...` and `echo "WORD ..." >&4`. */
 function sentWords(text: string): Set<string> {

@@ -1,0 +1,95 @@
+# shellcheck shell=dash
+# Merge mode: each top-level directory of the prefix is layered over the image's directory of
+# the same name with overlayfs: the share as the top (read-only) lower layer, the image's own
+# directory below it, and an upper layer on the tmpfs /run so that the guest can still write
+# there (those writes end with the boot; the share and the image's disk stay untouched). A file
+# of the prefix then is the file at that path for every process.
+# Needs SYSROOT, OVERLAY, SIM_LIBDIRS (overlay-path.sh's helpers for the linker cache and PATH).
+
+MERGE_STATE=/run/sim/merge
+# No redirects, index, xino or metacopy: those record lower-layer identities (file handles,
+# inode numbers) that a 9p lower replaced by rename on the host does not keep, and overlayfs
+# then refuses or serves the old file. Without them a lookup is by name, each time it is made.
+MERGE_OPTS=redirect_dir=off,index=off,xino=off,metacopy=off
+MERGED=
+
+# merge_dir REL: layer $OVERLAY/REL over /REL (or over what /REL links to: /lib -> usr/lib).
+merge_dir() {
+	rel=$1
+	case $rel in *[!A-Za-z0-9._+/-]*)
+		log "warning: the prefix's $rel is not layered (overlayfs options cannot name it)"
+		return 0 ;;
+	esac
+	target=/$rel
+	if [ -L "$SYSROOT$target" ]; then
+		target=$(chroot "$SYSROOT" /run/sim/busybox readlink -f "$target")
+		[ -d "$SYSROOT$target" ] || { log "warning: the prefix's $rel is not layered: /$rel in the image points nowhere"; return 0; }
+	fi
+	key=$(echo "${target#/}" | tr / _)
+	state=$SYSROOT$MERGE_STATE/$key
+	mkdir -p "$state/upper" "$state/work" "$SYSROOT$target" || return 1
+	mount -t overlay -o "lowerdir=$SYSROOT$OVERLAY/$rel:$SYSROOT$target,upperdir=$state/upper,workdir=$state/work,$MERGE_OPTS" "sim-$key" "$SYSROOT$target" || return 1
+	MERGED="$MERGED $target"
+}
+
+# Libraries the image keeps in glibc-hwcaps/ directories beat a plain copy of the same name:
+# hide the image's copy (a whiteout in the upper layer) for each library the prefix has.
+hide_hwcaps() {
+	for d in $SIM_LIBDIRS; do
+		[ -d "$SYSROOT$OVERLAY/$d" ] || continue
+		for h in "$SYSROOT/$d"/glibc-hwcaps/*/; do
+			[ -d "$h" ] || continue
+			for lib in "$SYSROOT$OVERLAY/$d"/*.so*; do
+				[ -e "$h${lib##*/}" ] && rm -f "$h${lib##*/}"
+			done
+		done
+	done
+}
+
+# merge_mode: 0 when the prefix is layered; 1 when nothing could be (the caller falls back to
+# path mode, with nothing mounted).
+merge_mode() {
+	grep -qw overlay /proc/filesystems || { log "warning: the kernel has no overlayfs"; return 1; }
+	share=$SYSROOT$OVERLAY
+	# usr first: /lib, /bin... of a merged-/usr image link into it and stack on top.
+	for top in "$share/usr" "$share"/*; do
+		[ -d "$top" ] && [ ! -L "$top" ] || continue
+		name=${top##*/}
+		case " $MERGED_TOPS " in *" $name "*) continue ;; esac
+		MERGED_TOPS="${MERGED_TOPS:-} $name"
+		case $name in
+		run | proc | sys | dev | tmp | boot | lost+found)
+			log "warning: the prefix's $name/ is not layered (it belongs to the running system)" ;;
+		var)
+			# /var is the system's own state: only the prefix's var/lib/NAME trees are layered.
+			for d in "$top"/lib/*; do
+				[ -d "$d" ] && ! [ -L "$d" ] && { merge_dir "var/lib/${d##*/}" || log "warning: could not layer the prefix's var/lib/${d##*/}"; }
+			done ;;
+		*)
+			if ! merge_dir "$name"; then
+				[ -z "$MERGED" ] && return 1
+				log "warning: could not layer the prefix's $name/"
+			fi ;;
+		esac
+	done
+	hide_hwcaps
+
+	# Prefixes installed elsewhere (/usr/local, /opt/NAME) work at their own paths: their
+	# libdirs go first in the linker cache and /opt/NAME/bin into PATH.
+	libdirs=
+	for d in $SIM_LIBDIRS; do
+		[ -d "$share/$d" ] && libdirs="$libdirs /$d"
+	done
+	multiarch=${SIM_LIBDIRS%% *}
+	for o in "$share"/opt/*; do
+		[ -d "$o" ] || continue
+		for l in lib lib64 "${multiarch#usr/}"; do
+			[ -d "$o/$l" ] && libdirs="$libdirs /opt/${o##*/}/$l"
+		done
+		[ -d "$o/bin" ] && OVPATH="$OVPATH${OVPATH:+:}/opt/${o##*/}/bin"
+	done
+	# shellcheck disable=SC2086 # a word list
+	write_ldconf $libdirs
+	write_path_lists
+	return 0
+}
