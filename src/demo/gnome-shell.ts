@@ -5,9 +5,8 @@
  * (<cache>/demo/gnome-shell/sim.json: the gnome image, one meson module with Debian's options,
  * restarted by restarting GDM, which logs the user in again with the rebuilt shell).
  *
- * Then `sim boot --detach --image gnome --overlay <its prefix> --memory 2G` boots the gnome image
- * with it, and `sim rebuild-and-boot --config <that sim.json> gnome-shell` rebuilds it and
- * restarts GDM in that simulator. gnome-shell finds its private
+ * Then `sim rebuild-and-boot --config <that sim.json> gnome-shell --detach --memory 2G --display gtk`
+ * builds it into the prefix and boots the gnome image with it. gnome-shell finds its private
  * libraries (libshell-12.so, which holds the JavaScript, libst-12.so) and typelibs through its
  * RUNPATH in /usr/lib/x86_64-linux-gnu/gnome-shell, so the rebuilt ones win only where the prefix
  * is layered over /usr (the merge overlay mode), not through the linker cache.
@@ -174,10 +173,9 @@ export async function runGnomeShellDemo(ctx: SimContext, options: { events?: Eve
 
 /** What to run next. Pure. */
 export function nextGnomeShellSteps(result: Pick<GnomeShellProject, 'configPath' | 'source'>): string[] {
-  const prefix = path.join(path.dirname(result.configPath), 'prefix');
   return [
     `gnome-shell's source: ${result.source.path} (js/ui/panel.js: the top bar says '${ACTIVITIES_MARKER}')`,
-    `Boot the GNOME image with it: sim boot --detach --name gnome-shell --image ${GNOME_SHELL_IMAGE} --overlay ${prefix} --memory 2G --display gtk`,
-    `After a change: sim rebuild-and-boot --config ${result.configPath} gnome-shell — it rebuilds and restarts GDM in that simulator, and the session comes back with the rebuilt shell.`,
+    `Boot the GNOME image with it: sim rebuild-and-boot --config ${result.configPath} gnome-shell --detach --memory 2G --display gtk`,
+    'After a change, the same command rebuilds and restarts GDM in the running simulator: the session comes back with the rebuilt shell.',
   ];
 }

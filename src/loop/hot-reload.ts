@@ -22,16 +22,6 @@ export interface ReloadPlan {
 
 const isLibrary = (file: string) => /\.so(\.\d+)*$/.test(file);
 
-/**
- * Restart a unit with the guest's page cache dropped while it is stopped. A rebuilt file that the
- * old process had mapped (a private library like gnome-shell's libgnome-shell.so) can come back
- * over 9p as the same inode, and the new process would map the old pages: measured with a
- * rebuilt gnome-shell, which kept showing the previous build until the cache was dropped.
- */
-export function restartUnit(unit: string): string[] {
-  return ['/bin/sh', '-c', 'systemctl stop -- "$1"; echo 1 > /proc/sys/vm/drop_caches; exec systemctl start -- "$1"', 'sim-restart', unit];
-}
-
 /** What to do for a rebuild. Pure. */
 export function planReload(project: Project, built: BuildModulesResult, policy: RebootPolicy): ReloadPlan {
   let reboot = policy === 'always';
@@ -41,7 +31,7 @@ export function planReload(project: Project, built: BuildModulesResult, policy: 
     const module = project.modules[result.module];
     const kind = module?.kind ?? (result.changedFiles.some(isLibrary) ? 'library' : 'app');
     if (kind === 'library' && policy === 'auto') reboot = true;
-    if (module?.restart?.unit) restarts.push(restartUnit(module.restart.unit));
+    if (module?.restart?.unit) restarts.push(['systemctl', 'restart', module.restart.unit]);
     if (module?.restart?.process) restarts.push(['killall', '-q', module.restart.process]);
   }
   return { reboot, restarts: reboot ? [] : restarts };
@@ -75,7 +65,7 @@ export async function reloadSimulator(ctx: SimContext, sim: SimulatorState, plan
   const refresh = await execInSimulator(ctx, sim.name, refreshCommand(options.refresh ?? []), { events: refreshEvents(options.events) });
   if (refresh !== 0) emit(options.events, { type: 'log', level: 'warn', message: `the guest's refresh after the rebuild exited with ${refresh} in ${sim.name}` });
   for (const argv of plan.restarts) {
-    emit(options.events, { type: 'progress', task: 'reload', message: `restarting: ${argv[3] === 'sim-restart' ? `systemctl restart ${argv[4]} (page cache dropped)` : argv.join(' ')}` });
+    emit(options.events, { type: 'progress', task: 'reload', message: `restarting: ${argv.join(' ')}` });
     const status = await execInSimulator(ctx, sim.name, argv, { events: options.events });
     if (status !== 0) emit(options.events, { type: 'log', level: 'warn', message: `'${argv.join(' ')}' exited with ${status} in ${sim.name}` });
   }

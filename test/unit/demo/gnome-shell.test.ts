@@ -29,9 +29,7 @@ test("the project: the gnome image, a meson app module restarted with GDM, Debia
   assert.is(module?.kind, 'app');
   assert.equal(module?.restart, { unit: 'gdm.service' });
   for (const option of ['-Dtests=false', '-Dsystemd=true', '--wrap-mode=nodownload']) assert.ok(GNOME_SHELL_MESON_OPTIONS.includes(option), option);
-  const steps = nextGnomeShellSteps({ configPath: '/c/sim.json', source: { ...source, path: '/c/src' } }).join('\n');
-  assert.match(steps, /sim boot --detach --name gnome-shell --image gnome --overlay \/c\/prefix --memory 2G/);
-  assert.match(steps, /sim rebuild-and-boot --config \/c\/sim.json gnome-shell/);
+  assert.match(nextGnomeShellSteps({ configPath: '/c/sim.json', source: { ...source, path: '/c/src' } }).join('\n'), /sim rebuild-and-boot --config \/c\/sim.json gnome-shell --detach --memory 2G/);
 });
 
 test('build dependencies name Debian packages', () => {
