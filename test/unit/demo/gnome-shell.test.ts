@@ -20,16 +20,18 @@ test('the top bar says it was rebuilt; a file without the line is refused', () =
   assert.is(GNOME_SHELL_SOURCE.package, 'gnome-shell');
 });
 
-test("the project: the gnome image, a meson app module restarted with GDM, Debian's options", () => {
+test("the project: the gnome image, a meson library module (a rebuild reboots), Debian's options", () => {
   const source = { package: 'gnome-shell', version: '43.9-0+deb12u2', dir: 'src/gnome-shell-43.9-0+deb12u2' };
   const file = parseProjectFile(JSON.stringify(gnomeShellProjectFile(source)), '/c/demo/gnome-shell/sim.json');
   assert.is(file.image, 'gnome');
   const module = file.modules['gnome-shell'];
   assert.is(module?.buildSystem, 'meson');
-  assert.is(module?.kind, 'app');
-  assert.equal(module?.restart, { unit: 'gdm.service' });
+  assert.is(module?.kind, 'library', 'a rebuild reboots: the running shell maps its private libraries');
+  assert.is(module?.restart, undefined);
   for (const option of ['-Dtests=false', '-Dsystemd=true', '--wrap-mode=nodownload']) assert.ok(GNOME_SHELL_MESON_OPTIONS.includes(option), option);
-  assert.match(nextGnomeShellSteps({ configPath: '/c/sim.json', source: { ...source, path: '/c/src' } }).join('\n'), /sim rebuild-and-boot --config \/c\/sim.json gnome-shell --detach --memory 2G/);
+  const steps = nextGnomeShellSteps({ configPath: '/c/sim.json', source: { ...source, path: '/c/src' } }).join('\n');
+  assert.match(steps, /sim boot --detach --name gnome-shell --image gnome --overlay \/c\/prefix --memory 2G/);
+  assert.match(steps, /sim rebuild-and-boot --config \/c\/sim.json gnome-shell/);
 });
 
 test('build dependencies name Debian packages', () => {
