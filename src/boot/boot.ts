@@ -5,7 +5,8 @@
 import { rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { ImageMeta } from '../images/meta.js';
+import { reimportAdvice, type ImageMeta } from '../images/meta.js';
+import { recipesDir } from '../core/paths.js';
 import { resolveDisplay } from '../display/probe.js';
 import type { SimContext } from '../core/context.js';
 import { isSimError, SimError } from '../core/errors.js';
@@ -138,7 +139,7 @@ export async function prepareBoot(ctx: SimContext, options: BootOptions & { deta
   // The contributions' modules go into the cached base archive; their sockets wait for the session directory.
   const { initramfsModules } = combine(bootContributions(request, '/'));
   const initramfs = await baseInitramfs(ctx, image, { modules: initramfsModules });
-  for (const message of lostModuleWarnings(initramfs.unavailable, initramfsModules)) emit(events, { type: 'log', level: 'warn', message });
+  for (const message of lostModuleWarnings(initramfs.unavailable, initramfsModules, reimportAdvice(image, recipesDir))) emit(events, { type: 'log', level: 'warn', message });
   emit(events, { type: 'phase', phase: 'initramfs-ready', ms: elapsed(), detail: { cached: initramfs.cached, key: initramfs.key, modules: initramfs.modules } });
 
   // Plan once with a placeholder to catch usage errors before anything is created.

@@ -113,12 +113,13 @@ export function combine(contributions: readonly BootContribution[]): CombinedCon
  * The warnings for optional modules the image's kernel lacks, one per consequence, e.g. "the
  * image's stored kernel has no virtio_gpu: the screen may stay in text mode (...)". Pure.
  */
-export function lostModuleWarnings(unavailable: readonly string[], requests: readonly ModuleRequest[]): string[] {
+export function lostModuleWarnings(unavailable: readonly string[], requests: readonly ModuleRequest[], advice?: string): string[] {
+  const keep = advice ? `to keep these modules, ${advice}` : 'import the image again to keep these modules';
   const byLoss = new Map<string, string[]>();
   for (const name of unavailable) {
     const request = requests.find((r) => r.name.replaceAll('-', '_') === name.replaceAll('-', '_'));
     const lost = request?.optional?.lost ?? 'the boot goes on without them';
     byLoss.set(lost, [...(byLoss.get(lost) ?? []), name]);
   }
-  return [...byLoss].map(([lost, names]) => `the image's stored kernel has no ${names.join(', ')}: ${lost} (import the image again to keep these modules)`);
+  return [...byLoss].map(([lost, names]) => `the image's stored kernel has no ${names.join(', ')}: ${lost} (${keep})`);
 }

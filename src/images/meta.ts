@@ -1,4 +1,5 @@
 /** zod schemas for the metadata sim stores and the files users write. */
+import path from 'node:path';
 import { z } from 'zod';
 import { SimError } from '../core/errors.js';
 
@@ -46,4 +47,18 @@ export function parseOrThrow<T>(schema: z.ZodType<T>, value: unknown, what: stri
   const result = schema.safeParse(value);
   if (!result.success) throw new SimError(code, `${what} is invalid: ${describeZodError(result.error)}.`, hint);
   return result.data;
+}
+
+/**
+ * How a user gets a stored image again, with what sim keeps at import today (e.g. kernel
+ * modules added since): the command for its source. Pure.
+ */
+export function reimportAdvice(meta: Pick<ImageMeta, 'names' | 'source' | 'id'>, recipesDir: string): string {
+  const name = meta.names[0] ?? meta.id.slice(0, 12);
+  if (meta.source.kind === 'recipe') {
+    const shipped = path.dirname(meta.source.path) === recipesDir;
+    const recipe = shipped ? path.basename(meta.source.path, '.json') : meta.source.path;
+    return `rebuild the image: sim image build ${recipe}${meta.names[0] && meta.names[0] !== recipe ? ` --name ${meta.names[0]}` : ''} --force`;
+  }
+  return `import the image again: sim image rm ${name}, then sim image add ${meta.source.path}${meta.names[0] ? ` --name ${meta.names[0]}` : ''}`;
 }

@@ -2,6 +2,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { combine, lostModuleWarnings, type BootContribution } from '../../../src/boot/contribution.js';
+import { reimportAdvice } from '../../../src/images/meta.js';
 import { SimError } from '../../../src/core/errors.js';
 
 const lost = (text: string) => ({ lost: text });
@@ -73,6 +74,18 @@ test('warnings for optional modules the kernel lacks: one per consequence', () =
   assert.equal(lostModuleWarnings([], requests), []);
   assert.equal(lostModuleWarnings(['virtio_gpu'], requests), ["the image's stored kernel has no virtio_gpu: the screen may stay in text mode (import the image again to keep these modules)"]);
   assert.equal(lostModuleWarnings(['virtio_gpu', 'overlay'], requests).length, 2);
+});
+
+
+test('the lost-module warning tells how to get the image again, by where it came from', () => {
+  const requests = [{ name: 'overlay', optional: { lost: 'merge mode falls back to path mode' } }];
+  const recipe = reimportAdvice({ id: 'a'.repeat(64), names: ['debian'], source: { kind: 'recipe', path: '/pkg/images/debian.json', format: 'qcow2' } }, '/pkg/images');
+  assert.is(recipe, 'rebuild the image: sim image build debian --force');
+  assert.equal(lostModuleWarnings(['overlay'], requests, recipe), ["the image's stored kernel has no overlay: merge mode falls back to path mode (to keep these modules, rebuild the image: sim image build debian --force)"]);
+  const own = reimportAdvice({ id: 'a'.repeat(64), names: ['mine'], source: { kind: 'recipe', path: '/home/u/os.json', format: 'qcow2' } }, '/pkg/images');
+  assert.is(own, 'rebuild the image: sim image build /home/u/os.json --name mine --force');
+  const file = reimportAdvice({ id: 'b'.repeat(64), names: ['fedora'], source: { kind: 'file', path: '/data/f.qcow2', format: 'qcow2' } }, '/pkg/images');
+  assert.is(file, 'import the image again: sim image rm fedora, then sim image add /data/f.qcow2 --name fedora');
 });
 
 test.run();
