@@ -5,6 +5,7 @@
  *
  *   BENCH_RUNS=5            runs per figure
  *   BENCH_ONLY=boot,9p      sections: session, initramfs, launcher, boot, merge, rebuild, 9p, fastpath
+ *                           (and gnome, only when named: the GNOME session, minutes per boot)
  *   BENCH_IMAGE_BUILD=1     also time the whole recipe build (mmdebstrap; needs the network)
  *   BENCH_KEEP=1            keep the temporary workspace
  *
@@ -22,6 +23,7 @@ import { evaluateTargets, formatTargets } from './lib/targets.js';
 import { createWorkspace } from './lib/workspace.js';
 import { bootSection } from './sections/boot.js';
 import { fastPathSection } from './sections/fastpath.js';
+import { gnomeSection } from './sections/gnome.js';
 import { initramfsSection } from './sections/initramfs.js';
 import { launcherSection } from './sections/launcher.js';
 import { mergeSection } from './sections/merge.js';
@@ -29,7 +31,9 @@ import { ninePSection } from './sections/ninep.js';
 import { rebuildSection } from './sections/rebuild.js';
 import { sessionSection } from './sections/session.js';
 
-const SECTIONS = ['session', 'initramfs', 'launcher', 'boot', 'merge', 'rebuild', '9p', 'fastpath'] as const;
+const SECTIONS = ['session', 'initramfs', 'launcher', 'boot', 'merge', 'rebuild', '9p', 'fastpath', 'gnome'] as const;
+/** Run only when BENCH_ONLY names them. */
+const OPT_IN: readonly string[] = ['gnome'];
 type Section = (typeof SECTIONS)[number];
 
 const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
@@ -50,7 +54,7 @@ async function hostInfo(): Promise<Record<string, unknown>> {
 
 async function main(): Promise<void> {
   const runs = positiveInt(process.env.BENCH_RUNS, 3);
-  const only = process.env.BENCH_ONLY ? process.env.BENCH_ONLY.split(',').map((s) => s.trim()) : [...SECTIONS];
+  const only = process.env.BENCH_ONLY ? process.env.BENCH_ONLY.split(',').map((s) => s.trim()) : SECTIONS.filter((s) => !OPT_IN.includes(s));
   for (const s of only) if (!SECTIONS.includes(s as Section)) throw new Error(`unknown section '${s}' in BENCH_ONLY (known: ${SECTIONS.join(', ')})`);
   const want = (s: Section) => only.includes(s);
   const started = Date.now();
@@ -85,6 +89,7 @@ async function main(): Promise<void> {
     if (initrd) await timed('rebuild', 'rebuild-the-image alternative', () => rebuildSection(ws, results, runs, initrd, accels.at(-1)!));
     await timed('9p', '9p overlay', () => ninePSection(ws, results, runs));
     await timed('fastpath', 'fast-path variants', () => fastPathSection(ws, results, runs));
+    await timed('gnome', 'the GNOME session: boot to the shell on screen', () => gnomeSection(ws, results, runs, log));
   } finally {
     if (process.env.BENCH_KEEP !== '1') await ws.cleanup();
     else log(`workspace kept in ${ws.root}`);

@@ -11,6 +11,8 @@ import { contextFrom, resolveContext, type ContextOptions } from './core/context
 import type { EventSink } from './core/events.js';
 import * as doctorImpl from './doctor/doctor.js';
 import * as screenshotImpl from './display/screenshot.js';
+import * as inputImpl from './display/send-input.js';
+import type { InputRequest } from './display/input.js';
 import * as buildImpl from './images/build.js';
 import * as defaultImpl from './images/default.js';
 import type { ImageMeta } from './images/meta.js';
@@ -26,6 +28,8 @@ export { type RebuildAndBootResult } from './loop/rebuild.js';
 export { planReload, type RebootPolicy } from './loop/hot-reload.js';
 export { simulatorStateSchema, type SimulatorState } from './simulators/registry.js';
 export { type ScreenshotResult } from './display/screenshot.js';
+export { type InputResult } from './display/send-input.js';
+export { inputSteps, parseChord, type InputRequest, type InputStep, type MouseButton } from './display/input.js';
 export { loadRecipe, recipeSchema, type Recipe } from './images/recipe.js';
 export { DEFAULT_IMAGE } from './images/default.js';
 export { loadProject, projectFileSchema, type Project, type ModuleSpec } from './config/project.js';
@@ -93,6 +97,11 @@ export type ScreenshotOptions = screenshotImpl.ScreenshotOptions & ContextOption
 
 export function screenshot(name: string | undefined, options: ScreenshotOptions = {}): Promise<screenshotImpl.ScreenshotResult> {
   return screenshotImpl.screenshot(contextFrom(options), name, options);
+}
+
+/** Press keys, type text or click on a running simulator's screen (click first, then keys, then text). */
+export function sendInput(name: string | undefined, input: InputRequest, options: ContextOptions = {}): Promise<inputImpl.InputResult> {
+  return inputImpl.sendInput(contextFrom(options), name, input);
 }
 
 // --- the image store -------------------------------------------------------------------------

@@ -6,6 +6,7 @@ import { runCommand } from './commands/context.js';
 import { demoCommand } from './commands/demo.js';
 import { doctorCommand } from './commands/doctor.js';
 import { imageCommand } from './commands/image.js';
+import { inputCommand } from './commands/input.js';
 import { screenshotCommand } from './commands/screenshot.js';
 import { consoleCommand, execCommand, lsCommand, stopCommand } from './commands/simulators.js';
 import { usageError } from './usage.js';
@@ -21,6 +22,7 @@ export const commands = [
   consoleCommand,
   stopCommand,
   screenshotCommand,
+  inputCommand,
   demoCommand,
   doctorCommand,
 ] as CommandModule[];

@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import { DISPLAY_BACKENDS, parseResolution, parseVncListen } from '../display/options.js';
+import { MOUSE_BUTTONS, chordsForText, parseChord, parsePoint } from '../display/input.js';
 import { isSimError } from '../core/errors.js';
 import { OVERLAY_MODES } from '../boot/overlay-mode.js';
 
@@ -110,6 +111,23 @@ function parsedBy(parse: (text: string) => unknown, message: string) {
 export const resolution = parsedBy(parseResolution, 'WIDTHxHEIGHT between 320x200 and 8192x8192, like 1280x800');
 
 export const vncListen = parsedBy(parseVncListen, 'a loopback address and port from 5900, like 127.0.0.1:5901 (or just the port)');
+
+/** What `sim demo` rebuilds. */
+export const demoComponent = z.enum(['glib', 'gnome-shell'], { error: 'glib or gnome-shell' });
+
+/** A key or a chord of keys for `sim input --key`: super, ret, ctrl-alt-f2. */
+export const keyChord = parsedBy(parseChord, 'a key or keys joined by "-", like super, ret, ctrl-alt-f2 (names: ctrl, alt, shift, super, esc, tab, spc, f1-f12, a-z, 0-9, left, pgup...)');
+
+/** Text for `sim input --type`: what a US keyboard types. */
+export const typedText = parsedBy(chordsForText, 'text a US keyboard types (printable ASCII, newline, tab)').refine((text) => text.length > 0 && text.length <= 4096, 'text of 1 to 4096 characters');
+
+/** A screen pixel for `sim input --click`: X,Y from the top left. */
+export const screenPoint = z
+  .string()
+  .refine((text) => parsePoint(text) !== undefined, 'a screen position X,Y in pixels from the top left, like 640,400')
+  .transform((text) => parsePoint(text)!);
+
+export const mouseButton = z.enum(MOUSE_BUTTONS, { error: MOUSE_BUTTONS.join(', ') });
 
 /** The first issue's message: what the value should have been. */
 export function accepted(error: z.ZodError): string {

@@ -173,7 +173,7 @@ export function patchGioVersion(source: string, debianVersion: string): string |
 const sourceStateSchema = z.object({ package: z.string(), version: z.string(), dir: z.string() });
 export type DemoSource = z.infer<typeof sourceStateSchema>;
 
-async function readSourceState(dir: string): Promise<DemoSource | undefined> {
+export async function readSourceState(dir: string): Promise<DemoSource | undefined> {
   const text = await readFile(path.join(dir, 'source.json'), 'utf8').catch(() => undefined);
   const parsed = text ? sourceStateSchema.safeParse(JSON.parse(text)) : undefined;
   if (!parsed?.success) return undefined;
@@ -181,12 +181,37 @@ async function readSourceState(dir: string): Promise<DemoSource | undefined> {
   return isDir ? parsed.data : undefined;
 }
 
-function progress(events: EventSink | undefined, message: string, done?: boolean): void {
+export function progress(events: EventSink | undefined, message: string, done?: boolean): void {
   emit(events, { type: 'progress', task: 'demo', message, ...(done ? { done } : {}) });
 }
 
-/** apt-get update + apt-get source with a private state dir, then the patch; published atomically. */
-async function fetchSource(dir: string, recipe: Recipe, events: EventSink | undefined, env: NodeJS.ProcessEnv): Promise<DemoSource> {
+/** A Debian source package to fetch, and the one visible change made to it. */
+export interface SourceSpec {
+  /** Debian's source package. */
+  package: string;
+  /** For messages: "GLib". */
+  label: string;
+  /** The file changed, relative to the unpacked tree. */
+  file: string;
+  /** The change; undefined when the file is not what it expects. Pure. */
+  patch: (text: string, debianVersion: string) => string | undefined;
+  /** Said when the patch does not apply. */
+  mismatchHint: string;
+}
+
+export const GLIB_SOURCE: SourceSpec = {
+  package: DEMO_SOURCE_PACKAGE,
+  label: 'GLib',
+  file: path.join('gio', 'gio-tool.c'),
+  patch: patchGioVersion,
+  mismatchHint: 'The demo expects the GLib 2.7x sources of Debian 12; check the suite in images/debian.json.',
+};
+
+/**
+ * apt-get update + apt-get source with a private state dir, then the patch; published atomically
+ * as `dir/src/PACKAGE-VERSION` with `dir/source.json` naming it. A second call finds it there.
+ */
+export async function fetchSource(dir: string, recipe: Recipe, spec: SourceSpec, events: EventSink | undefined, env: NodeJS.ProcessEnv): Promise<DemoSource> {
   return withLock(path.join(dir, '.source.lock'), async () => {
     const again = await readSourceState(dir);
     if (again) return again;
@@ -198,30 +223,28 @@ async function fetchSource(dir: string, recipe: Recipe, events: EventSink | unde
     const apt = privateAptOptions(aptDir, process.getuid?.() === 0);
     const aptEnv = { ...env, LC_ALL: 'C' };
 
-    progress(events, `GLib source: reading Debian's source index for ${recipe.suite} (private apt state in ${aptDir})`);
+    progress(events, `${spec.label} source: reading Debian's source index for ${recipe.suite} (private apt state in ${aptDir})`);
     await run('apt-get', [...apt, 'update'], { env: aptEnv });
     const work = await mkdtemp(path.join(dir, '.fetch-'));
     try {
-      progress(events, `GLib source: apt-get source ${DEMO_SOURCE_PACKAGE}`);
-      await run('apt-get', [...apt, '--only-source', 'source', DEMO_SOURCE_PACKAGE], { cwd: work, env: aptEnv });
+      progress(events, `${spec.label} source: apt-get source ${spec.package}`);
+      await run('apt-get', [...apt, '--only-source', 'source', spec.package], { cwd: work, env: aptEnv });
       const entries = await readdir(work, { withFileTypes: true });
-      const dsc = entries.find((e) => e.isFile() && e.name.startsWith(`${DEMO_SOURCE_PACKAGE}_`) && e.name.endsWith('.dsc'));
+      const dsc = entries.find((e) => e.isFile() && e.name.startsWith(`${spec.package}_`) && e.name.endsWith('.dsc'));
       const tree = entries.find((e) => e.isDirectory());
-      if (!dsc || !tree) throw new SimError('TOOL_FAILED', `apt-get source ${DEMO_SOURCE_PACKAGE} left no unpacked source tree.`, 'Run again with --verbose to see the commands; is dpkg-dev installed?');
-      const version = dsc.name.slice(DEMO_SOURCE_PACKAGE.length + 1, -'.dsc'.length);
+      if (!dsc || !tree) throw new SimError('TOOL_FAILED', `apt-get source ${spec.package} left no unpacked source tree.`, 'Run again with --verbose to see the commands; is dpkg-dev installed?');
+      const version = dsc.name.slice(spec.package.length + 1, -'.dsc'.length);
 
-      const gioTool = path.join(work, tree.name, 'gio', 'gio-tool.c');
-      const patched = patchGioVersion(await readFile(gioTool, 'utf8'), version);
-      if (!patched) {
-        throw new SimError('TOOL_FAILED', `${DEMO_SOURCE_PACKAGE} ${version} has no 'gio version' line the demo knows how to change.`, 'The demo expects the GLib 2.7x sources of Debian 12; check the suite in images/debian.json.');
-      }
-      await writeFileAtomic(gioTool, patched);
+      const changed = path.join(work, tree.name, spec.file);
+      const patched = spec.patch(await readFile(changed, 'utf8'), version);
+      if (!patched) throw new SimError('TOOL_FAILED', `${spec.package} ${version}: ${spec.file} is not what the demo knows how to change.`, spec.mismatchHint);
+      await writeFileAtomic(changed, patched);
 
-      const relative = path.join('src', `${DEMO_SOURCE_PACKAGE}-${version}`);
+      const relative = path.join('src', `${spec.package}-${version}`);
       await mkdir(path.join(dir, 'src'), { recursive: true });
       await rm(path.join(dir, relative), { recursive: true, force: true });
       await rename(path.join(work, tree.name), path.join(dir, relative));
-      const state: DemoSource = { package: DEMO_SOURCE_PACKAGE, version, dir: relative };
+      const state: DemoSource = { package: spec.package, version, dir: relative };
       await writeJsonAtomic(path.join(dir, 'source.json'), state);
       return state;
     } finally {
@@ -295,7 +318,7 @@ export async function runDemo(ctx: SimContext, options: DemoOptions = {}): Promi
   signal?.throwIfAborted();
 
   const recipe = (await loadRecipe(DEFAULT_IMAGE)).recipe;
-  const source = known ?? (await fetchSource(dir, recipe, events, ctx.env));
+  const source = known ?? (await fetchSource(dir, recipe, GLIB_SOURCE, events, ctx.env));
   const sourcePath = path.join(dir, source.dir);
   const configPath = await writeProjectFile(dir, source);
   const project = await loadProject({ configPath });

@@ -94,3 +94,18 @@ export function countColours(image: DecodedPng, limit = 1024): number {
   }
   return seen.size;
 }
+
+/** The fraction of pixels that differ between two images of the same size and format (0 to 1). */
+export function changedFraction(a: DecodedPng, b: DecodedPng): number {
+  if (a.width !== b.width || a.height !== b.height || a.channels !== b.channels) return 1;
+  let changed = 0;
+  for (let i = 0; i < a.pixels.length; i += a.channels) {
+    for (let c = 0; c < a.channels; c++) {
+      if (a.pixels[i + c] !== b.pixels[i + c]) {
+        changed++;
+        break;
+      }
+    }
+  }
+  return changed / (a.width * a.height);
+}

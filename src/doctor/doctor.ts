@@ -13,6 +13,8 @@ import { hostFacts, planRootRunner } from '../images/userns.js';
 import type { SimContext } from '../core/context.js';
 import { run, SYSTEM_DIRS, toolPackages, which } from '../core/process.js';
 import { probeAccelerator } from '../qemu/accel.js';
+import { missingRequirements } from '../demo/demo.js';
+import { GNOME_SHELL_REQUIREMENTS } from '../demo/gnome-shell.js';
 
 export interface DoctorCheck {
   name: string;
@@ -146,6 +148,15 @@ async function checkAccel(ctx: SimContext, qemu: string | undefined, events?: Ev
   }
 }
 
+/** Can `sim demo gnome-shell` build gnome-shell here? Its build dependencies, by Debian package. */
+async function checkGnomeShellBuild(env: NodeJS.ProcessEnv): Promise<DoctorCheck> {
+  const missing = await missingRequirements(['build'], env, GNOME_SHELL_REQUIREMENTS);
+  const packages = [...new Set(missing.map((r) => r.pkg))];
+  const name = 'gnome-shell build';
+  if (!packages.length) return { name, ok: true, detail: `the build dependencies of gnome-shell are installed (sim demo gnome-shell)`, optional: true };
+  return { name, ok: false, detail: `${packages.length} of gnome-shell's build dependencies are missing (only sim demo gnome-shell needs them)`, fix: `apt-get install --no-install-recommends ${packages.join(' ')}`, optional: true };
+}
+
 export async function doctor(ctx: SimContext, options: { events?: EventSink } = {}): Promise<DoctorReport> {
   const env = ctx.env;
   const qemu = await which('qemu-system-x86_64', env);
@@ -156,6 +167,7 @@ export async function doctor(ctx: SimContext, options: { events?: EventSink } = 
     checkCache(ctx),
     checkImageBuildUser(),
     checkAccel(ctx, qemu, options.events),
+    checkGnomeShellBuild(env),
   ]);
   return { ok: checks.every((c) => c.ok || c.optional), checks };
 }

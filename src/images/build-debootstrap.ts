@@ -29,6 +29,9 @@ for d in "$1"/usr/lib/modules/*/; do
   [ -d "$d" ] || continue
   [ -s "$d/modules.dep" ] || chroot "$1" depmod "$(basename "$d")"
 done
+# A recipe's *.gschema.override changes GSettings defaults only once the schemas are compiled.
+schemas=/usr/share/glib-2.0/schemas compile=/usr/lib/x86_64-linux-gnu/glib-2.0/glib-compile-schemas
+if [ -x "$1$compile" ] && ls "$1$schemas"/*.gschema.override >/dev/null 2>&1; then chroot "$1" "$compile" "$schemas"; fi
 if [ -s "$1/${PASSWORD_FILE}" ]; then chroot "$1" chpasswd < "$1/${PASSWORD_FILE}"; else chroot "$1" passwd --quiet --delete root; fi
 rm -f "$1/${PASSWORD_FILE}" "$1/etc/resolv.conf" "$1/etc/dpkg/dpkg.cfg.d/99mmdebstrap" "$1/etc/apt/apt.conf.d/99mmdebstrap"`;
 

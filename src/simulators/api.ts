@@ -13,7 +13,9 @@ export type ApiRequest =
   | { op: 'stop'; timeoutMs?: number }
   | { op: 'reboot'; timeoutMs?: number }
   | { op: 'console' }
-  | { op: 'qmp'; command: string; arguments?: Record<string, unknown> };
+  | { op: 'qmp'; command: string; arguments?: Record<string, unknown> }
+  /** Keys and pointer for the screen, as made by inputSteps() (src/display/input.ts). */
+  | { op: 'input'; steps: import('../display/input.js').InputStep[] };
 
 export type ApiReply =
   | { type: 'event'; event: import('../core/events.js').SimEvent }
@@ -23,6 +25,7 @@ export type ApiReply =
   | { type: 'stopped' }
   | { type: 'console-attached' }
   | { type: 'qmp-result'; result: unknown }
+  | { type: 'input-done'; steps: number }
   | { type: 'error'; code: string; message: string; hint: string };
 
 export function apiSocket(dir: string): string {

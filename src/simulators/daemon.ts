@@ -207,6 +207,20 @@ export async function runDaemon(dir: string): Promise<void> {
         client.end();
         return;
       }
+      case 'input': {
+        // Only the two input commands: this op is for front ends that should not hold the monitor.
+        const commands = req.steps.filter((step) => 'command' in step);
+        if (commands.some((step) => step.command !== 'send-key' && step.command !== 'input-send-event')) {
+          throw new Error('the input op takes only send-key and input-send-event steps');
+        }
+        for (const step of req.steps) {
+          if ('command' in step) await (await monitor()).execute(step.command, step.arguments);
+          else await new Promise((resolve) => setTimeout(resolve, Math.min(Math.max(step.pauseMs, 0), 10_000)));
+        }
+        send(client, { type: 'input-done', steps: req.steps.length });
+        client.end();
+        return;
+      }
       case 'stop': {
         stopWaiters.push(client);
         // ACPI power-off first (a clean shutdown), then QEMU is told to quit, then killed.
