@@ -61,6 +61,10 @@ hand_over() {
 	INIT=${SIM_INIT:-/sbin/init}
 	target=$(chroot "$SYSROOT" /run/sim/busybox readlink -f "$INIT")
 	[ -n "$target" ] && [ -e "$SYSROOT$target" ] || fail "the image has no init at $INIT"
+	# Said before the agent can start: a virtio port takes one opener at a time, and a
+	# background agent saying "ready" at the same moment would get EBUSY and the host would
+	# wait for a word that never comes.
+	say "switch-root"
 	if [ "${target##*/}" = systemd ]; then
 		systemd_agent_unit
 	else
@@ -69,6 +73,5 @@ hand_over() {
 		chroot "$SYSROOT" /run/sim/busybox sh /run/sim/agent background &
 		wait_for '[ -e "$RUN/agent-started" ]' || fail "the guest agent did not start"
 	fi
-	say "switch-root"
 	exec switch_root "$SYSROOT" "$INIT"
 }
