@@ -257,14 +257,21 @@ async function buildPrefix(out: string): Promise<void> {
 // ---------------------------------------------------------------------------------------------
 // The image tree
 
-async function buildImage(out: string, deb: string, kernelVersion: string, deleteModules: readonly string[]): Promise<void> {
+/** The tree every fixture layout starts from: skeleton, busybox, glibc, the fixture programs, the kernel. */
+async function populateTree(out: string, deb: string, kernelVersion: string, extraModulePaths?: readonly string[]): Promise<string> {
   const tree = path.join(out, 'tree');
   const work = path.join(out, 'work');
   await makeSkeleton(tree);
   await installBusybox(tree);
   await installGlibc(tree);
   await installFixturePrograms(tree, path.join(work, 'build'));
-  await installKernel(tree, deb, kernelVersion, path.join(work, 'kernel'));
+  await installKernel(tree, deb, kernelVersion, path.join(work, 'kernel'), extraModulePaths);
+  return tree;
+}
+
+async function buildImage(out: string, deb: string, kernelVersion: string, deleteModules: readonly string[]): Promise<void> {
+  const tree = await populateTree(out, deb, kernelVersion);
+  const work = path.join(out, 'work');
   await deleteModuleFiles(path.join(tree, 'usr/lib/modules', kernelVersion), deleteModules);
   await run('ldconfig', ['-r', tree]); // writes <tree>/etc/ld.so.cache
   await makeExt4(path.join(out, 'root.ext4'), tree, EXT4_MIB);
@@ -280,13 +287,8 @@ const FEDORA_BOOT_MIB = 64;
 const FEDORA_ROOT_MIB = 256;
 
 async function buildFedoraLike(out: string, deb: string, kernelVersion: string, options: string): Promise<void> {
-  const tree = path.join(out, 'tree');
+  const tree = await populateTree(out, deb, kernelVersion, ['fs/btrfs']);
   const work = path.join(out, 'work');
-  await makeSkeleton(tree);
-  await installBusybox(tree);
-  await installGlibc(tree);
-  await installFixturePrograms(tree, path.join(work, 'build'));
-  await installKernel(tree, deb, kernelVersion, path.join(work, 'kernel'), ['fs/btrfs']);
   await run('ldconfig', ['-r', tree]);
   // /boot is its own partition: its files move there, and the root keeps an empty mount point.
   const boot = path.join(work, 'boot');
@@ -392,13 +394,8 @@ async function makeFedoraSubvolumes(btrfsFile: string, tree: string, kernel: str
 }
 
 async function buildUbuntuLike(out: string, deb: string, kernelVersion: string): Promise<void> {
-  const tree = path.join(out, 'tree');
+  const tree = await populateTree(out, deb, kernelVersion);
   const work = path.join(out, 'work');
-  await makeSkeleton(tree);
-  await installBusybox(tree);
-  await installGlibc(tree);
-  await installFixturePrograms(tree, path.join(work, 'build'));
-  await installKernel(tree, deb, kernelVersion, path.join(work, 'kernel'));
   // Every module zstd-compressed, as Ubuntu ships them, and the index regenerated for the new names.
   const modulesDir = path.join(tree, 'usr/lib/modules', kernelVersion);
   const modules = (await readdir(modulesDir, { recursive: true })).filter((f) => f.endsWith('.ko')).map((f) => path.join(modulesDir, f));
