@@ -52,6 +52,26 @@ UNIT
 	fi
 }
 
+# init_target INIT: where the image's init really is in the new root (it fails when there is none).
+init_target() {
+	target=$(chroot "$SYSROOT" /run/sim/busybox readlink -f "$1")
+	[ -n "$target" ] && [ -e "$SYSROOT$target" ] || fail "the image has no init at $1"
+	echo "$target"
+}
+
+# start_agent TARGET: the agent starts as a systemd unit when the init (TARGET) is systemd, else
+# beside it, already inside the new root.
+start_agent() {
+	if [ "${1##*/}" = systemd ]; then
+		systemd_agent_unit
+	else
+		# Wait until it is in there: switch_root empties this initramfs and moves the root away
+		# from under it.
+		chroot "$SYSROOT" /run/sim/busybox sh /run/sim/agent background &
+		wait_for '[ -e "$RUN/agent-started" ]' || fail "the guest agent did not start"
+	fi
+}
+
 # hand_over: exec the image's init (or, in direct mode, the agent) in the new root.
 hand_over() {
 	if [ "$SIM_MODE" = direct ]; then
@@ -59,19 +79,11 @@ hand_over() {
 		exec switch_root "$SYSROOT" /run/sim/busybox sh /run/sim/agent direct
 	fi
 	INIT=${SIM_INIT:-/sbin/init}
-	target=$(chroot "$SYSROOT" /run/sim/busybox readlink -f "$INIT")
-	[ -n "$target" ] && [ -e "$SYSROOT$target" ] || fail "the image has no init at $INIT"
+	target=$(init_target "$INIT") || exit 1
 	# Said before the agent can start: a virtio port takes one opener at a time, and a
 	# background agent saying "ready" at the same moment would get EBUSY and the host would
 	# wait for a word that never comes.
 	say "switch-root"
-	if [ "${target##*/}" = systemd ]; then
-		systemd_agent_unit
-	else
-		# Another init: the agent starts beside it, already inside the new root. Wait until it
-		# is in there: switch_root empties this initramfs and moves the root away from under it.
-		chroot "$SYSROOT" /run/sim/busybox sh /run/sim/agent background &
-		wait_for '[ -e "$RUN/agent-started" ]' || fail "the guest agent did not start"
-	fi
+	start_agent "$target"
 	exec switch_root "$SYSROOT" "$INIT"
 }
