@@ -17,6 +17,8 @@ export interface Located {
   kernel: KernelLocation;
   /** The boot entry's options, as the image's boot loader would pass them. */
   cmdline?: string;
+  /** The boot entry's initrd files (paths on the kernel's filesystem), as its boot loader would load them. */
+  entryInitrds?: string[];
   /** Where the kernel was found, for messages: "BLS entry X on partition 2". */
   source: string;
   close(): Promise<void>;
@@ -102,10 +104,11 @@ export async function locateBoot(raw: string, layout: DiskLayout, scratch: strin
       throw new SimError('IMAGE_NO_KERNEL', `The boot entry ${entry.id} in ${label} names kernel ${entry.linux} without a version sim can tell.`, 'Add a `version` line to the entry, or name the kernel vmlinuz-VERSION.');
     }
     // GRUB's blscfg writes /vmlinuz-x when /boot is separate, /boot/vmlinuz-x when it is not.
-    const kernelPath = prefix && !entry.linux.startsWith(`${prefix}/`) ? path.posix.join(prefix, entry.linux) : entry.linux;
+    const onKernelFs = (file: string) => (prefix && !file.startsWith(`${prefix}/`) ? path.posix.join(prefix, file) : file);
+    const kernelPath = onKernelFs(entry.linux);
     for (const modulesDir of [`/usr/lib/modules/${version}`, `/lib/modules/${version}`]) {
       if (await rootFs.isDirectory(modulesDir)) {
-        return { root, rootFs, kernel: { version, kernel: kernelPath, modulesDir, kernelFs: fs }, cmdline: entry.options, source: `boot entry ${entry.id} on ${where}`, close };
+        return { root, rootFs, kernel: { version, kernel: kernelPath, modulesDir, kernelFs: fs }, cmdline: entry.options, entryInitrds: entry.initrd.map(onKernelFs), source: `boot entry ${entry.id} on ${where}`, close };
       }
     }
     throw new SimError('KERNEL_NO_MODULES', `Kernel ${version} (boot entry ${entry.id} on ${where} of ${label}) has no module directory on the root (/usr/lib/modules/${version}${rootflags ? `, root mounted with ${rootflags}` : ''}).`, 'Install the kernel package completely, including its modules, in the image.');

@@ -32,6 +32,23 @@ export const imageMetaSchema = z.object({
     modulesDir: z.string(),
     /** The options of the image's boot entry (BLS), as its boot loader would pass them. */
     cmdline: z.string().optional(),
+    /**
+     * The image's own initrd for this kernel, kept for `--initrd image` (src/images/initrd.ts):
+     * its kind and what the hook archive needs to know of its contents. Absent: the image has
+     * none, or was imported before sim kept it.
+     */
+    initrd: z
+      .object({
+        file: z.string(),
+        /** Where it was found in the image, for messages. */
+        source: z.string(),
+        kind: z.enum(['initramfs-tools', 'systemd', 'unknown']),
+        compression: z.array(z.string()),
+        initBottomOrder: z.string().optional(),
+        paths: z.record(z.string(), z.enum(['file', 'directory', 'symlink', 'other'])),
+        detail: z.string().optional(),
+      })
+      .optional(),
   }),
   /** Multiarch libdir of the image relative to /, e.g. usr/lib/x86_64-linux-gnu or usr/lib64. */
   libdir: z.string(),

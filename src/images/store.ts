@@ -16,6 +16,7 @@ import { run } from '../core/process.js';
 import { sha256File } from './hash.js';
 import { extractKernel, extractVmlinux, findLibdir } from './kernel.js';
 import { locateBoot } from './locate.js';
+import { keepInitrd } from './initrd.js';
 import { chooseLayout, inspectDisk } from './partitions.js';
 
 export function imageDir(ctx: SimContext, meta: Pick<ImageMeta, 'id'>): string {
@@ -178,10 +179,12 @@ async function importInto(source: string, id: string, dir: string, options: Impo
     const { root, rootFs: fs, kernel: kernelLocation } = located;
     let extracted: { kernel: string; modulesDir: string };
     let libdir: string;
+    let initrd: ImageMeta['kernel']['initrd'];
     try {
       emit(events, { type: 'progress', task: 'image-import', message: `extracting kernel and modules (${located.source}; root ${root.fstype}${root.options ? ` ${root.options}` : ''})` });
       extracted = await extractKernel(fs, kernelLocation, root.fstype, path.join(work, 'kernel'), label, events);
       libdir = await findLibdir(fs);
+      initrd = await keepInitrd(fs, kernelLocation, path.join(work, 'kernel'), path.join(work, 'scratch'), located.entryInitrds, events);
     } finally {
       await located.close();
       await rm(path.join(work, 'scratch'), { recursive: true, force: true });
@@ -208,6 +211,7 @@ async function importInto(source: string, id: string, dir: string, options: Impo
         vmlinux: hasVmlinux ? path.join('kernel', 'vmlinux') : undefined,
         modulesDir: path.join('kernel', extracted.modulesDir),
         ...(located.cmdline !== undefined ? { cmdline: located.cmdline } : {}),
+        ...(initrd ? { initrd } : {}),
       },
       libdir,
       addedAt: new Date().toISOString(),
