@@ -24,6 +24,7 @@ import * as startImpl from './simulators/start.js';
 
 export { DEFAULT_TIMEOUT_MS, type BootResult } from './boot/boot.js';
 export { OVERLAY_MODES, DEFAULT_OVERLAY_MODE, type OverlayMode } from './boot/overlay-mode.js';
+export { INITRD_CHOICES, DEFAULT_INITRD, type InitrdChoice } from './boot/initrd-choice.js';
 export { type RebuildAndBootResult } from './loop/rebuild.js';
 export { planReload, type RebootPolicy } from './loop/hot-reload.js';
 export { simulatorStateSchema, type SimulatorState } from './simulators/registry.js';

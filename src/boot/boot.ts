@@ -11,7 +11,9 @@ import { resolveDisplay } from '../display/probe.js';
 import type { SimContext } from '../core/context.js';
 import { isSimError, SimError } from '../core/errors.js';
 import { emit, stopwatch, type EventSink } from '../core/events.js';
-import { baseInitramfs, writeSessionInitrd } from '../initramfs/build.js';
+import { writeSessionInitrd } from '../initramfs/build.js';
+import { bootArchives } from '../initramfs/image-hook.js';
+import { DEFAULT_INITRD, type InitrdChoice } from './initrd-choice.js';
 import { imageDir, imageFile, resolveImage, verifyImage } from '../images/store.js';
 import { bootContributions, checkBootValues, planBoot, type BootPlan, type BootRequest } from './plan.js';
 import { combine, lostModuleWarnings } from './contribution.js';
@@ -45,6 +47,8 @@ export interface BootOptions {
   vncListen?: string;
   /** How the overlay wins: merge (default: layered over /usr, /etc...) or path (linker cache and PATH only). */
   overlayMode?: OverlayMode;
+  /** Which initrd boots: sim's own (default) or the image's own with sim's hook appended (src/boot/image-initrd.ts). */
+  initrd?: InitrdChoice;
   events?: EventSink;
   signal?: AbortSignal;
   /** Hook for image provisioning (e.g. build the default image when missing). */
@@ -122,6 +126,7 @@ export async function prepareBoot(ctx: SimContext, options: BootOptions & { deta
   const request: BootRequest = {
     overlay,
     overlayMode: options.overlayMode,
+    initrd: options.initrd,
     command: options.command?.length ? options.command : undefined,
     mode: options.noInit ? 'direct' : 'init',
     init: options.init,
@@ -137,16 +142,17 @@ export async function prepareBoot(ctx: SimContext, options: BootOptions & { deta
   };
 
   // The contributions' modules go into the cached base archive; their sockets wait for the session directory.
-  const { initramfsModules } = combine(bootContributions(request, '/'));
-  const initramfs = await baseInitramfs(ctx, image, { modules: initramfsModules });
+  // (Combining also refuses, before any work, an --initrd image the image cannot give.)
+  const { initramfsModules } = combine(bootContributions(request, '/', image));
+  const { archives, built: initramfs } = await bootArchives(ctx, image, request.initrd, { modules: initramfsModules });
   for (const message of lostModuleWarnings(initramfs.unavailable, initramfsModules, reimportAdvice(image, recipesDir))) emit(events, { type: 'log', level: 'warn', message });
-  emit(events, { type: 'phase', phase: 'initramfs-ready', ms: elapsed(), detail: { cached: initramfs.cached, key: initramfs.key, modules: initramfs.modules } });
+  emit(events, { type: 'phase', phase: 'initramfs-ready', ms: elapsed(), detail: { cached: initramfs.cached, key: initramfs.key, modules: initramfs.modules, initrd: request.initrd ?? DEFAULT_INITRD } });
 
   // Plan once with a placeholder to catch usage errors before anything is created.
   planBoot({ request, image, imageDir: imageDir(ctx, image), accel: accel.accel, sessionDir: '/' });
   const sessionDir = await makeSessionDir();
   const plan = planBoot({ request, image, imageDir: imageDir(ctx, image), accel: accel.accel, sessionDir });
-  await writeSessionInitrd(initramfs.path, plan.guest, plan.files.initrd);
+  await writeSessionInitrd(archives, plan.guest, plan.files.initrd);
   await createSessionDisk(plan.baseDisk, plan.files.disk).catch((error: unknown) => blameRot(ctx, image, error));
   // What the contributions say about themselves: a field each in the event, a line each for a person.
   emit(events, { type: 'phase', phase: 'session-ready', ms: elapsed(), detail: { dir: sessionDir, ...plan.contributed.details } });

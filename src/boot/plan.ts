@@ -10,9 +10,10 @@ import { sessionDisplay, type DisplayChoice, type DisplayPlan } from '../display
 import { displayContribution } from '../display/contribution.js';
 import { combine, type BootContribution, type CombinedContribution } from './contribution.js';
 import { overlayModeContribution, type OverlayMode } from './overlay-mode.js';
+import { DEFAULT_INITRD, initrdContribution, type InitrdChoice } from './image-initrd.js';
 import type { z } from 'zod';
 import { SimError } from '../core/errors.js';
-import { accepted, cpuCount, guestProgram, kernelArg, memoryMiB, overlayMode, timeoutSeconds } from '../config/option-values.js';
+import { accepted, cpuCount, guestProgram, initrdChoice, kernelArg, memoryMiB, overlayMode, timeoutSeconds } from '../config/option-values.js';
 import { overlayBindirs, overlayLibdirs, type GuestConfig } from '../initramfs/guest-config.js';
 
 export type Accel = 'kvm' | 'tcg';
@@ -22,6 +23,8 @@ export interface BootRequest {
   overlay?: string;
   /** How the prefix wins (src/boot/overlay-mode.ts); absent: merge. */
   overlayMode?: OverlayMode;
+  /** Which initrd boots (src/boot/image-initrd.ts): sim's own (absent, the default) or the image's with sim's hook. */
+  initrd?: InitrdChoice;
   /** Command to run in the guest; absent for an interactive boot. */
   command?: string[];
   /** init: the image's own init (systemd...); direct: run the command right after switch_root. */
@@ -75,6 +78,8 @@ export interface BootPlan {
   display?: DisplayPlan;
   /** -bios file; absent: QEMU's default (SeaBIOS). */
   bios?: string;
+  /** Which initrd boots: sim's own initramfs, or the image's own with sim's hook appended. */
+  initrd: InitrdChoice;
 }
 
 export const OVERLAY_TAG = 'simoverlay';
@@ -107,13 +112,14 @@ export function checkKernelArg(arg: string): string {
  * The numbers and words of a request from the library API, checked as the CLI checks them
  * (src/config/option-values.ts) so that nothing a caller passed reaches QEMU unchecked.
  */
-export function checkBootValues(values: { memoryMiB?: number; cpus?: number; timeoutMs?: number; init?: string; kernelArgs?: readonly string[]; overlayMode?: string }): void {
+export function checkBootValues(values: { memoryMiB?: number; cpus?: number; timeoutMs?: number; init?: string; kernelArgs?: readonly string[]; overlayMode?: string; initrd?: string }): void {
   const checks: [string, unknown, z.ZodType][] = [
     ['memoryMiB', values.memoryMiB, memoryMiB],
     ['cpus', values.cpus, cpuCount],
     ['timeoutMs', values.timeoutMs === undefined ? undefined : values.timeoutMs / 1000, timeoutSeconds],
     ['init', values.init, guestProgram],
     ['overlayMode', values.overlayMode, overlayMode],
+    ['initrd', values.initrd, initrdChoice],
   ];
   for (const [name, value, schema] of checks) {
     const result = value === undefined ? undefined : schema.safeParse(value);
@@ -124,11 +130,15 @@ export function checkBootValues(values: { memoryMiB?: number; cpus?: number; tim
 
 /**
  * What each capability adds to this boot, in the order they combine (src/boot/contribution.ts
- * says how). Pure; the session directory places their sockets. The one place a new capability
+ * says how). Pure; the session directory places their sockets, the image says what its own initrd is. The one place a new capability
  * is plugged into the boot.
  */
-export function bootContributions(request: BootRequest, sessionDir: string): BootContribution[] {
-  return [displayContribution(sessionDisplay(request.display, sessionDir)), overlayModeContribution(request.overlayMode, Boolean(request.overlay))];
+export function bootContributions(request: BootRequest, sessionDir: string, image: ImageMeta): BootContribution[] {
+  return [
+    displayContribution(sessionDisplay(request.display, sessionDir)),
+    overlayModeContribution(request.overlayMode, Boolean(request.overlay)),
+    initrdContribution(request.initrd, image, { init: request.init, direct: request.mode === 'direct' }),
+  ];
 }
 
 export function planBoot(input: {
@@ -148,7 +158,7 @@ export function planBoot(input: {
   }
   const kernel = path.join(imageDir, request.fastKernel && image.kernel.vmlinux ? image.kernel.vmlinux : image.kernel.file);
   const rootDevice = image.root.partition ? `/dev/vda${image.root.partition}` : '/dev/vda';
-  const contributed = combine(bootContributions(request, input.sessionDir));
+  const contributed = combine(bootContributions(request, input.sessionDir, image));
   const display = sessionDisplay(request.display, input.sessionDir);
   const append = [
     // The contributions' words come first: the last console= (the one /dev/console is) stays
@@ -184,6 +194,7 @@ export function planBoot(input: {
     ...(display ? { display } : {}),
     // qboot, unless a contribution needs another firmware (QEMU's default, SeaBIOS, has no -bios).
     ...(request.bios && (contributed.firmware ?? 'qboot') === 'qboot' ? { bios: request.bios } : {}),
+    initrd: request.initrd ?? DEFAULT_INITRD,
     guest: {
       rootDevice,
       fstype: image.root.fstype,

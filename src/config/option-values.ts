@@ -10,6 +10,7 @@ import { DISPLAY_BACKENDS, parseResolution, parseVncListen } from '../display/op
 import { MOUSE_BUTTONS, chordsForText, parseChord, parsePoint } from '../display/input.js';
 import { isSimError } from '../core/errors.js';
 import { OVERLAY_MODES } from '../boot/overlay-mode.js';
+import { INITRD_CHOICES } from '../boot/initrd-choice.js';
 
 const SIZE = /^(\d+(?:\.\d+)?)([KMGT])?$/i;
 const UNIT_POWER = { K: 1, M: 2, G: 3, T: 4 } as const;
@@ -87,6 +88,12 @@ export const overlayMode = z
   .string()
   .transform((text) => text.trim().toLowerCase())
   .pipe(z.enum(OVERLAY_MODES, { error: `one of ${OVERLAY_MODES.join(', ')}` }));
+
+/** --initrd: which initrd boots (src/boot/image-initrd.ts). */
+export const initrdChoice = z
+  .string()
+  .transform((text) => text.trim().toLowerCase())
+  .pipe(z.enum(INITRD_CHOICES, { error: `one of ${INITRD_CHOICES.join(', ')}` }));
 
 export const rebootPolicy = z.enum(['auto', 'always', 'never'], { error: 'auto, always or never' });
 

@@ -8,8 +8,9 @@ import { statSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { SimError } from '../core/errors.js';
-import { imageRef, moduleName, overlayMode } from './option-values.js';
+import { imageRef, initrdChoice, moduleName, overlayMode } from './option-values.js';
 import type { OverlayMode } from '../boot/overlay-mode.js';
+import type { InitrdChoice } from '../boot/initrd-choice.js';
 
 export const CONFIG_FILE = 'sim.json';
 export const buildSystems = ['meson', 'cmake', 'autotools', 'make', 'commands'] as const;
@@ -44,6 +45,8 @@ export const projectFileSchema = z.strictObject({
   image: imageRef.optional(),
   /** How the prefix wins in the guest: merge (default) or path. */
   overlayMode: overlayMode.optional(),
+  /** Which initrd boots: sim (default) or image. */
+  initrd: initrdChoice.optional(),
   modules: z.record(moduleName, moduleSchema),
 });
 export type ProjectFile = z.infer<typeof projectFileSchema>;
@@ -72,6 +75,8 @@ export interface Project {
   image?: string;
   /** sim.json's overlayMode; --overlay-mode wins over it. */
   overlayMode?: OverlayMode;
+  /** sim.json's initrd; --initrd wins over it. */
+  initrd?: InitrdChoice;
   /** In file order. */
   modules: Record<string, ModuleSpec>;
 }
@@ -154,7 +159,7 @@ export async function loadProject(opts: { cwd?: string; configPath?: string } = 
       ...(m.restart && { restart: m.restart }),
     };
   }
-  return { configPath, root, prefix, buildRoot: path.join(root, '.sim', 'build'), ...(file.image && { image: file.image }), ...(file.overlayMode && { overlayMode: file.overlayMode }), modules };
+  return { configPath, root, prefix, buildRoot: path.join(root, '.sim', 'build'), ...(file.image && { image: file.image }), ...(file.overlayMode && { overlayMode: file.overlayMode }), ...(file.initrd && { initrd: file.initrd }), modules };
 }
 
 /**

@@ -36,6 +36,8 @@ export type ErrorCode =
   | 'IMAGE_CORRUPTED'
   | 'IMAGE_UNSUPPORTED_FS'
   | 'IMAGE_UNSUPPORTED_LAYOUT'
+  | 'IMAGE_NO_INITRD'
+  | 'IMAGE_INITRD_UNSUPPORTED'
   | 'KERNEL_NO_MODULES'
   | 'OVERLAY_NOT_FOUND'
   | 'OVERLAY_NOT_DIRECTORY'
@@ -67,6 +69,8 @@ const exitCodes: Record<ErrorCode, number> = {
   IMAGE_CORRUPTED: ExitCode.image,
   IMAGE_UNSUPPORTED_FS: ExitCode.image,
   IMAGE_UNSUPPORTED_LAYOUT: ExitCode.image,
+  IMAGE_NO_INITRD: ExitCode.image,
+  IMAGE_INITRD_UNSUPPORTED: ExitCode.image,
   KERNEL_NO_MODULES: ExitCode.image,
   OVERLAY_NOT_FOUND: ExitCode.usage,
   OVERLAY_NOT_DIRECTORY: ExitCode.usage,

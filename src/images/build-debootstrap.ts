@@ -35,6 +35,21 @@ if [ -x "$1$compile" ] && ls "$1$schemas"/*.gschema.override >/dev/null 2>&1; th
 if [ -s "$1/${PASSWORD_FILE}" ]; then chroot "$1" chpasswd < "$1/${PASSWORD_FILE}"; else chroot "$1" passwd --quiet --delete root; fi
 rm -f "$1/${PASSWORD_FILE}" "$1/etc/resolv.conf" "$1/etc/dpkg/dpkg.cfg.d/99mmdebstrap" "$1/etc/apt/apt.conf.d/99mmdebstrap"`;
 
+/**
+ * With `initrd` in the recipe: each kernel's initrd, by the image's own tool, unless one was made
+ * already (dracut's kernel hook is not diverted).
+ */
+const MAKE_INITRD = `set -e
+for d in "$1"/usr/lib/modules/*/; do
+  [ -d "$d" ] || continue
+  v=$(basename "$d")
+  [ -s "$1/boot/initrd.img-$v" ] && continue
+  if [ -x "$1/usr/sbin/update-initramfs" ]; then chroot "$1" update-initramfs -c -k "$v"
+  elif [ -x "$1/usr/bin/dracut" ]; then chroot "$1" dracut --force "/boot/initrd.img-$v" "$v"
+  else echo "E: the recipe asks for an initrd but installs neither initramfs-tools nor dracut" >&2; exit 1
+  fi
+done`;
+
 /** mmdebstrap's argument list for a recipe, run with cwd = the build directory. Pure. */
 export function mmdebstrapArgs(recipe: Recipe): string[] {
   const args = [
@@ -49,6 +64,7 @@ export function mmdebstrapArgs(recipe: Recipe): string[] {
   ];
   if (recipe.packages.length) args.push(`--include=${recipe.packages.join(',')}`);
   args.push(`--essential-hook=${DISABLE_INITRAMFS}`, `--customize-hook=tar-in ${FILES_TAR} /`, `--customize-hook=${FINISH}`);
+  if (recipe.initrd) args.push(`--customize-hook=${MAKE_INITRD}`);
   args.push(recipe.suite, TREE_DIR);
   if (recipe.mirror) args.push(recipe.mirror);
   return args;

@@ -22,7 +22,7 @@ const FORMAT = 2;
 
 const DIRECTORIES = ['bin', 'dev', 'etc', 'proc', 'run', 'sbin', 'sim', 'sim/lib', 'sim/modules', 'sys', 'sysroot', 'tmp', 'usr', 'usr/bin', 'usr/sbin'];
 
-async function loadModuleList(ctx: SimContext, image: ImageMeta, requests: readonly ModuleRequest[]): Promise<{ load: ModuleToLoad[]; unavailable: string[] }> {
+export async function loadModuleList(ctx: SimContext, image: ImageMeta, requests: readonly ModuleRequest[]): Promise<{ load: ModuleToLoad[]; unavailable: string[] }> {
   const dir = imageFile(ctx, image, image.kernel.modulesDir);
   const read = (name: string) => readFile(path.join(dir, name), 'utf8').catch(() => undefined);
   const index = parseModuleIndex({ dep: (await read('modules.dep')) ?? '', softdep: await read('modules.softdep'), alias: await read('modules.alias'), builtin: await read('modules.builtin') });
@@ -37,6 +37,13 @@ async function loadModuleList(ctx: SimContext, image: ImageMeta, requests: reado
   const optional = extra.optional.map((n) => n.replaceAll('-', '_'));
   const dropped = load.filter((m, i) => !stored[i] && optional.includes(m.name)).map((m) => m.name);
   return { load: kept, unavailable: [...unavailable, ...dropped] };
+}
+
+/** The modules' files, named NN-name.ko in load order (what guest/lib/modules.sh loads). */
+export async function readModuleFiles(ctx: SimContext, image: ImageMeta, modules: readonly ModuleToLoad[]): Promise<{ file: string; soft: boolean; data: Buffer }[]> {
+  const modulesDir = imageFile(ctx, image, image.kernel.modulesDir);
+  const width = String(modules.length).length;
+  return Promise.all(modules.map(async (m, i) => ({ file: `${String(i).padStart(width, '0')}-${m.name}.ko`, soft: m.soft, data: await readFile(path.join(modulesDir, m.path)) })));
 }
 
 /** Entries of the base archive. Pure over its inputs. */
@@ -59,6 +66,8 @@ export interface GuestScripts {
   init: Buffer;
   agent: Buffer;
   refresh?: Buffer;
+  /** The hook in the image's own initrd (--initrd image); not part of sim's own initramfs. */
+  initrdHook?: Buffer;
   /** guest/lib/*.sh by file name, in name order. */
   lib?: [string, Buffer][];
 }
@@ -69,6 +78,7 @@ export async function readGuestScripts(dir: string = guestScriptsDir): Promise<R
     init: await readFile(path.join(dir, 'init')),
     agent: await readFile(path.join(dir, 'agent')),
     refresh: await readFile(path.join(dir, 'refresh')),
+    initrdHook: await readFile(path.join(dir, 'initrd-hook')),
     lib: await Promise.all(names.map(async (n): Promise<[string, Buffer]> => [n, await readFile(path.join(dir, 'lib', n))])),
   };
 }
@@ -94,11 +104,7 @@ export async function baseInitramfs(ctx: SimContext, image: ImageMeta, options: 
   const names = modules.map((m) => m.name);
   if (await stat(target).then(() => true, () => false)) return { path: target, key, cached: true, modules: names, unavailable };
 
-  const modulesDir = imageFile(ctx, image, image.kernel.modulesDir);
-  const width = String(modules.length).length;
-  const files = await Promise.all(
-    modules.map(async (m, i) => ({ file: `${String(i).padStart(width, '0')}-${m.name}.ko`, soft: m.soft, data: await readFile(path.join(modulesDir, m.path)) })),
-  );
+  const files = await readModuleFiles(ctx, image, modules);
   const archive = await packNewc(baseEntries({ ...scripts, busybox: await readFile(busyboxPath), modules: files }));
   await writeFileAtomic(target, archive);
   return { path: target, key, cached: false, modules: names, unavailable };
@@ -114,7 +120,7 @@ export async function configArchive(config: GuestConfig): Promise<Buffer> {
   return packNewc(entries);
 }
 
-/** Write base + config as one initrd file for QEMU's -initrd. */
-export async function writeSessionInitrd(base: string, config: GuestConfig, dest: string): Promise<void> {
-  await writeFile(dest, concatArchives([await readFile(base), await configArchive(config)]));
+/** Write the archives (sim's base, or the image's initrd and sim's hook) + config as one initrd file for QEMU's -initrd. */
+export async function writeSessionInitrd(archives: readonly string[], config: GuestConfig, dest: string): Promise<void> {
+  await writeFile(dest, concatArchives([...(await Promise.all(archives.map((a) => readFile(a)))), await configArchive(config)]));
 }

@@ -65,6 +65,6 @@ export async function rebuildAndBoot(ctx: SimContext, options: RebuildAndBootOpt
     const exitCode = options.command?.length ? await execInSimulator(ctx, running.name, options.command, options) : 0;
     return { exitCode, accel: running.accel, image: running.image, totalMs: elapsed(), build: built, reloaded: running.name };
   }
-  const result = await boot(ctx, { ...options, image: built.image.id, overlay: built.prefix, overlayMode: options.overlayMode ?? project.overlayMode });
+  const result = await boot(ctx, { ...options, image: built.image.id, overlay: built.prefix, overlayMode: options.overlayMode ?? project.overlayMode, initrd: options.initrd ?? project.initrd });
   return { ...result, build: built };
 }

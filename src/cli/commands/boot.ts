@@ -3,8 +3,9 @@ import { boot, DEFAULT_TIMEOUT_MS } from '../../boot/boot.js';
 import { DEFAULT_IMAGE, resolveOrBuildImage } from '../../images/default.js';
 import { SimError } from '../../core/errors.js';
 import { startSimulator } from '../../simulators/start.js';
-import { cpuCount, displayBackend, guestProgram, hostPath, imageRef, kernelArg, memoryMiB, overlayMode, resolution, simulatorName, timeoutSeconds, vncListen } from '../../config/option-values.js';
+import { cpuCount, displayBackend, guestProgram, hostPath, imageRef, initrdChoice, kernelArg, memoryMiB, overlayMode, resolution, simulatorName, timeoutSeconds, vncListen } from '../../config/option-values.js';
 import type { OverlayMode } from '../../boot/overlay-mode.js';
+import type { InitrdChoice } from '../../boot/initrd-choice.js';
 import { runCommand, type GlobalArgs } from './context.js';
 import { checked, checkedEach } from '../option-value.js';
 
@@ -12,6 +13,7 @@ export interface BootArgs extends GlobalArgs {
   image?: string;
   overlay?: string;
   'overlay-mode'?: OverlayMode;
+  initrd?: InitrdChoice;
   'no-init'?: boolean;
   init?: string;
   memory: number;
@@ -39,6 +41,7 @@ export function bootOptions<T>(yargs: Argv<T>, defaults: { image?: string } = { 
     })
     .option('overlay', { alias: 'o', type: 'string', describe: 'Host prefix (DESTDIR-style, e.g. ./prefix/usr/...) to layer over the image', coerce: checked('--overlay', hostPath) })
     .option('overlay-mode', { type: 'string', describe: "How the overlay wins: merge (default: layered over the image's /usr, /etc and other directories) or path (linker cache and PATH only)", coerce: checked('--overlay-mode', overlayMode) })
+    .option('initrd', { type: 'string', describe: "Initrd: sim (default: sim's own busybox initramfs) or image (the image's own initramfs-tools or systemd initrd, with sim's hook appended)", coerce: checked('--initrd', initrdChoice) })
     .option('no-init', { type: 'boolean', describe: "Run the command right after switch_root, without booting the image's init (fast; for tests)" })
     .option('init', { type: 'string', describe: 'Init program in the image to hand over to (default /sbin/init)', coerce: checked('--init', guestProgram) })
     .option('memory', { alias: 'm', type: 'string', default: '1024', describe: 'Guest memory: MiB (2048) or with a unit (512M, 2G)', coerce: checked('--memory', memoryMiB) })
@@ -57,6 +60,7 @@ export function bootRequestFrom(args: BootArgs) {
     image: args.image ?? DEFAULT_IMAGE,
     overlay: args.overlay,
     overlayMode: args['overlay-mode'],
+    initrd: args.initrd,
     command: command.length ? command : undefined,
     noInit: args['no-init'],
     init: args.init,
