@@ -15,16 +15,18 @@ const PASSWORD_FILE = 'root/.sim-root-password';
 
 /**
  * sim brings its own initramfs: keep the kernel's postinst from spending ~20 s generating one.
- * update-initramfs is diverted to /bin/true while packages install and restored afterwards.
+ * update-initramfs (initramfs-tools) and dracut (whose kernel hook and package trigger call it
+ * directly, each generating one) are diverted to /bin/true while packages install and restored
+ * afterwards; a recipe that wants the image's own initrd gets it made once, by MAKE_INITRD.
  */
-const DISABLE_INITRAMFS = [
-  'chroot "$1" dpkg-divert --quiet --local --rename --divert /usr/sbin/update-initramfs.sim-disabled --add /usr/sbin/update-initramfs',
-  'ln -s /bin/true "$1/usr/sbin/update-initramfs"',
-].join(' && ');
+const INITRD_TOOLS = ['/usr/sbin/update-initramfs', '/usr/bin/dracut'];
+const DISABLE_INITRAMFS = INITRD_TOOLS.flatMap((tool) => [
+  `chroot "$1" dpkg-divert --quiet --local --rename --divert ${tool}.sim-disabled --add ${tool}`,
+  `ln -s /bin/true "$1${tool}"`,
+]).join(' && ');
 
 const FINISH = `set -e
-rm -f "$1/usr/sbin/update-initramfs"
-chroot "$1" dpkg-divert --quiet --local --rename --remove /usr/sbin/update-initramfs
+${INITRD_TOOLS.map((tool) => `rm -f "$1${tool}"\nchroot "$1" dpkg-divert --quiet --local --rename --remove ${tool}`).join('\n')}
 for d in "$1"/usr/lib/modules/*/; do
   [ -d "$d" ] || continue
   [ -s "$d/modules.dep" ] || chroot "$1" depmod "$(basename "$d")"
@@ -35,15 +37,11 @@ if [ -x "$1$compile" ] && ls "$1$schemas"/*.gschema.override >/dev/null 2>&1; th
 if [ -s "$1/${PASSWORD_FILE}" ]; then chroot "$1" chpasswd < "$1/${PASSWORD_FILE}"; else chroot "$1" passwd --quiet --delete root; fi
 rm -f "$1/${PASSWORD_FILE}" "$1/etc/resolv.conf" "$1/etc/dpkg/dpkg.cfg.d/99mmdebstrap" "$1/etc/apt/apt.conf.d/99mmdebstrap"`;
 
-/**
- * With `initrd` in the recipe: each kernel's initrd, by the image's own tool, unless one was made
- * already (dracut's kernel hook is not diverted).
- */
+/** With `initrd` in the recipe: each kernel's initrd, by the image's own tool, once. */
 const MAKE_INITRD = `set -e
 for d in "$1"/usr/lib/modules/*/; do
   [ -d "$d" ] || continue
   v=$(basename "$d")
-  [ -s "$1/boot/initrd.img-$v" ] && continue
   if [ -x "$1/usr/sbin/update-initramfs" ]; then chroot "$1" update-initramfs -c -k "$v"
   elif [ -x "$1/usr/bin/dracut" ]; then chroot "$1" dracut --force "/boot/initrd.img-$v" "$v"
   else echo "E: the recipe asks for an initrd but installs neither initramfs-tools nor dracut" >&2; exit 1
