@@ -41,8 +41,11 @@ export async function gnomeShellBuildSkipReason(): Promise<string | undefined> {
   return reason;
 }
 
-/** Fetches (once) and patches the source; writes a sim.json and an empty prefix for this run. */
-export async function gnomeShellRun(cacheDir = fixtureCacheDir()): Promise<GnomeShellRun> {
+/**
+ * Fetches (once) and patches the source; writes a sim.json and an empty prefix for this run.
+ * `modules`: more modules for the same prefix (an app the test rebuilds too).
+ */
+export async function gnomeShellRun(cacheDir = fixtureCacheDir(), modules: Record<string, unknown> = {}): Promise<GnomeShellRun> {
   const { recipe, key: recipeKey } = await loadRecipe(GNOME_SHELL_IMAGE);
   const key = createHash('sha256')
     .update(JSON.stringify({ recipeKey, options: GNOME_SHELL_MESON_OPTIONS, marker: ACTIVITIES_MARKER, patch: patchActivitiesLabel.toString() }))
@@ -55,7 +58,8 @@ export async function gnomeShellRun(cacheDir = fixtureCacheDir()): Promise<Gnome
   const prefix = path.join(runDir, 'prefix');
   await mkdir(prefix);
   const configPath = path.join(dir, `sim-${path.basename(runDir)}.json`);
-  await writeFile(configPath, `${JSON.stringify({ ...gnomeShellProjectFile(source), prefix }, null, 2)}\n`);
+  const file = gnomeShellProjectFile(source);
+  await writeFile(configPath, `${JSON.stringify({ ...file, prefix, modules: { ...(file.modules as Record<string, unknown>), ...modules } }, null, 2)}\n`);
   return {
     configPath,
     prefix,

@@ -26,11 +26,13 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { ImageMeta } from '../../src/images/meta.js';
 import { missingRequirements } from '../../src/demo/demo.js';
-import { changedFraction, type DecodedPng } from '../../src/display/png.js';
+import { changedFraction, countColours, type DecodedPng } from '../../src/display/png.js';
 import { buildImage, findImage } from '../../src/index.js';
 import { loadRecipe } from '../../src/images/recipe.js';
 import { activitiesLabelEnd, overviewShown, Screen, SHELL_COLOURS, topBarChange } from '../helpers/gnome-session.js';
 import { gnomeShellBuildSkipReason, gnomeShellRun, type GnomeShellRun } from '../helpers/gnome-shell-project.js';
+import { APP_ID, APP_MARKER, APP_MODULE, appModule, missingAppPackages } from '../helpers/gnome-app-project.js';
+import { fixtureCacheDir } from '../helpers/fixture-image.js';
 import { parseEvents, sim } from '../helpers/sim.js';
 
 const IMAGE = 'gnome';
@@ -39,6 +41,11 @@ const SIMULATOR = `gnome-test-${process.pid}`;
 const SHELL_DEADLINE_MS = 8 * 60_000;
 /** `sim rebuild-and-boot`: a cold gnome-shell build (about a minute here, several on a loaded host), then a reboot in place. */
 const REBUILD_DEADLINE_MS = 40 * 60_000;
+/**
+ * The rebuilt app test (Files, started by D-Bus activation) is opt-in: its build (about two
+ * minutes here, 21 more packages) does not fit CI's time budget beside gnome-shell's.
+ */
+const APP_TEST = process.env.SIM_TEST_GNOME_APP === '1';
 /** gnome-shell's private libraries and typelibs, relative to the image's libdir. */
 const SHELL_PRIVATE_DIR = 'gnome-shell';
 
@@ -129,7 +136,11 @@ test('setup: the GNOME image (built once, keyed by its recipe) and a gnome-shell
   // In CI a missing build dependency throws; a host that cannot build Debian 12's gnome-shell skips.
   shellSkip = await gnomeShellBuildSkipReason();
   if (shellSkip) console.warn(`skipping the rebuilt gnome-shell test: ${shellSkip}`);
-  else project = await gnomeShellRun();
+  else {
+    const missingApp = APP_TEST ? await missingAppPackages() : [];
+    if (missingApp.length) throw new Error(`SIM_TEST_GNOME_APP=1: the app's build needs: apt-get install --no-install-recommends ${missingApp.join(' ')}`);
+    project = await gnomeShellRun(fixtureCacheDir(), APP_TEST ? await appModule(fixtureCacheDir()) : {});
+  }
 });
 
 it('boots to the GNOME shell on screen; Super and a click on Activities toggle the overview', async () => {
@@ -200,6 +211,48 @@ it('a rebuilt gnome-shell: rebuild-and-boot into the session shows its Activitie
     assert.is(mappedHash, prefixHash, `${file}: the file gnome-shell maps is the prefix's`);
     assert.is(pathHash, prefixHash, `${file}: the guest's file at that path is the prefix's`);
   }
+});
+
+it('a rebuilt GNOME app (Files): rebuild-and-boot into the session, started by D-Bus activation, runs the rebuilt binary', async () => {
+  if (!APP_TEST) {
+    console.log('  (the rebuilt app test is opt-in: SIM_TEST_GNOME_APP=1)');
+    return;
+  }
+  if (shellSkip || !project) return;
+  const { screen } = await bootSession();
+
+  // An app module: rebuilt into the prefix, the guest refreshes its lookups; no reboot.
+  const rebuild = await sim(['rebuild-and-boot', '--config', project.configPath, APP_MODULE, '--json'], env(), { timeout: REBUILD_DEADLINE_MS });
+  const output = `${String(rebuild.stdout).slice(-4000)}${String(rebuild.stderr).slice(-2000)}`;
+  assert.is(rebuild.exitCode, 0, output);
+  assert.not.ok(parseEvents(String(rebuild.stdout)).some((e) => e.type === 'progress' && e.task === 'reload' && /rebooting/.test(e.message)), `an app needs no reboot\n${output}`);
+
+  // GNOME's way: the session bus activates org.gnome.Nautilus (its service file runs
+  // /usr/bin/nautilus --gapplication-service); `gapplication launch` asks it as the session's user.
+  // The session survived the app's rebuild (its refresh in the guest) and shows the shell.
+  const before = await screen.settled();
+  assert.ok(countColours(before) >= SHELL_COLOURS, `the shell is on screen before the app starts (${countColours(before)} colours)\n${await diagnostics()}`);
+  await guest(
+    `uid=$(id -u sim); runuser -u sim -- env XDG_RUNTIME_DIR=/run/user/$uid DBUS_SESSION_BUS_ADDRESS=unix:path=/run/user/$uid/bus timeout 120 gapplication launch ${APP_ID} || true`,
+  );
+  const started = await guest(
+    `for i in $(seq 120); do pid=$(pgrep -u sim -x ${APP_MODULE} | head -n 1); [ -n "$pid" ] && break; sleep 1; done
+     [ -n "$pid" ] || { echo 'no ${APP_MODULE} runs as sim' >&2; exit 1; }
+     echo "exe $(sha256sum < /proc/$pid/exe | cut -d ' ' -f 1)"; echo "cmdline $(tr '\\0' ' ' < /proc/$pid/cmdline)"
+     grep -c '${APP_MARKER}' /proc/$pid/exe | sed 's/^/marker /'`,
+  );
+  const field = (name: string) => new RegExp(`^${name} (.*)$`, 'm').exec(started)?.[1]?.trim();
+  const prefixHash = createHash('sha256').update(await readFile(path.join(project.prefix, 'usr', 'bin', APP_MODULE))).digest('hex');
+  assert.is(field('exe'), prefixHash, `the running ${APP_MODULE} is the prefix's binary\n${started}`);
+  assert.match(field('cmdline') ?? '', /--gapplication-service/, 'started by D-Bus activation');
+  assert.ok(Number(field('marker')) > 0, `the running binary carries '${APP_MARKER}'`);
+
+  // Its window is on screen, in the session: the shell still draws (its top bar and colours), and the screen changed.
+  await new Promise((resolve) => setTimeout(resolve, 10_000));
+  const after = await screen.settled();
+  const colours = countColours(after);
+  assert.ok(colours >= SHELL_COLOURS && activitiesLabelEnd(after) > 0, `the session is still on screen with the app (${colours} colours)\n${await diagnostics()}`);
+  assert.ok(changedFraction(before, after) > 0.05, `the app's window changed the screen (${(changedFraction(before, after) * 100).toFixed(1)}%)\n${await diagnostics()}`);
 });
 
 test.after(async () => {
