@@ -1,6 +1,6 @@
 /**
  * Which image a boot uses: the one named, else the project's, else the default Debian image.
- * An image named like a recipe shipped in images/ (debian, gnome, kiosk) is built from it the
+ * An image named like a recipe shipped in images/ (debian, debian13, gnome, kiosk) is built from it the
  * first time it is asked for.
  */
 import type { ImageMeta } from './meta.js';

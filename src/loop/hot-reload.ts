@@ -16,8 +16,15 @@ export type RebootPolicy = 'auto' | 'always' | 'never';
 
 export interface ReloadPlan {
   reboot: boolean;
-  /** Commands run in the guest to restart applications. */
-  restarts: string[][];
+  /** systemd units stopped before the guest's refresh and started after it. */
+  stopUnits: string[];
+  /** Processes (by name) ended before the refresh; the command after `--` starts them again. */
+  killProcesses: string[];
+  /**
+   * When a process still maps a replaced file after the refresh (it, and anything started by
+   * that path until it exits, would run the previous build): reboot in place, or only warn.
+   */
+  whenInUse: 'reboot' | 'warn';
 }
 
 const isLibrary = (file: string) => /\.so(\.\d+)*$/.test(file);
@@ -25,24 +32,37 @@ const isLibrary = (file: string) => /\.so(\.\d+)*$/.test(file);
 /** What to do for a rebuild. Pure. */
 export function planReload(project: Project, built: BuildModulesResult, policy: RebootPolicy): ReloadPlan {
   let reboot = policy === 'always';
-  const restarts: string[][] = [];
+  const stopUnits: string[] = [];
+  const killProcesses: string[] = [];
   for (const result of built.results) {
     if (!result.changedFiles.length) continue;
     const module = project.modules[result.module];
     const kind = module?.kind ?? (result.changedFiles.some(isLibrary) ? 'library' : 'app');
     if (kind === 'library' && policy === 'auto') reboot = true;
-    if (module?.restart?.unit) restarts.push(['systemctl', 'restart', module.restart.unit]);
-    if (module?.restart?.process) restarts.push(['killall', '-q', module.restart.process]);
+    if (module?.restart?.unit) stopUnits.push(module.restart.unit);
+    if (module?.restart?.process) killProcesses.push(module.restart.process);
   }
-  return { reboot, restarts: reboot ? [] : restarts };
+  const whenInUse = policy === 'never' ? 'warn' : 'reboot';
+  return reboot ? { reboot, stopUnits: [], killProcesses: [], whenInUse } : { reboot, stopUnits, killProcesses, whenInUse };
 }
 
-/** The refresh prints `trigger ...` lines (the guest protocol's words) and warnings: events, not the command's output. */
-function refreshEvents(events: EventSink | undefined): EventSink {
+/** A process that kept a replaced file mapped (guest/refresh's `in-use` lines). */
+interface InUse {
+  pid: number;
+  command: string;
+  path: string;
+}
+
+/**
+ * The refresh prints `trigger ...` and `in-use ...` lines (the guest protocol's words) and
+ * warnings: events and findings, not the command's output.
+ */
+function refreshEvents(events: EventSink | undefined, inUse: InUse[]): EventSink {
   const lines = { stdout: lineSplitter((line) => report(line, 'stdout')), stderr: lineSplitter((line) => report(line, 'stderr')) };
   const report = (line: string, stream: 'stdout' | 'stderr') => {
     const message = parseControlLine(line);
     if (message.kind === 'trigger') emit(events, { type: 'trigger', name: message.name, status: message.status, ...(message.ms !== undefined ? { ms: message.ms } : {}), ...(message.tool ? { tool: message.tool } : {}) });
+    else if (message.kind === 'in-use') inUse.push({ pid: message.pid, command: message.command, path: message.path });
     else if (line.trim()) emit(events, { type: 'log', level: stream === 'stderr' ? 'warn' : 'debug', message: `refresh: ${line}` });
   };
   return (event) => {
@@ -51,23 +71,45 @@ function refreshEvents(events: EventSink | undefined): EventSink {
   };
 }
 
-/** Apply a reload plan to a running simulator. */
-export async function reloadSimulator(ctx: SimContext, sim: SimulatorState, plan: ReloadPlan, options: { events?: EventSink; refresh?: readonly string[] }): Promise<void> {
-  if (plan.reboot) {
-    emit(options.events, { type: 'progress', task: 'reload', message: `rebooting ${sim.name} in place` });
-    const ms = await rebootSimulator(ctx, sim.name);
-    emit(options.events, { type: 'progress', task: 'reload', message: `${sim.name} is ready again`, done: true });
-    emit(options.events, { type: 'phase', phase: 'guest-ready', ms, detail: { reboot: true, pid: sim.pid } });
-    return;
+/** "gnome-shell (pid 812) maps /usr/lib/x/libshell-12.so, ..." Pure. */
+export function describeInUse(inUse: readonly InUse[]): string {
+  const shown = inUse.slice(0, 3).map((u) => `${u.command} (pid ${u.pid}) maps ${u.path}`);
+  return `${shown.join('; ')}${inUse.length > 3 ? `; and ${inUse.length - 3} more` : ''}`;
+}
+
+async function rebootInPlace(ctx: SimContext, sim: SimulatorState, events: EventSink | undefined): Promise<void> {
+  emit(events, { type: 'progress', task: 'reload', message: `rebooting ${sim.name} in place` });
+  const ms = await rebootSimulator(ctx, sim.name);
+  emit(events, { type: 'progress', task: 'reload', message: `${sim.name} is ready again`, done: true });
+  emit(events, { type: 'phase', phase: 'guest-ready', ms, detail: { reboot: true, pid: sim.pid } });
+}
+
+/**
+ * Apply a reload plan to a running simulator: a reboot in place, or the guest's refresh (stop
+ * what restarts, drop the cached lookups of the share, refresh the caches the rebuilt files
+ * feed, start it again) — and a reboot after all when a process still maps a replaced file.
+ */
+export async function reloadSimulator(
+  ctx: SimContext,
+  sim: SimulatorState,
+  plan: ReloadPlan,
+  options: { events?: EventSink; refresh?: readonly string[]; changed?: readonly string[] },
+): Promise<void> {
+  const { events } = options;
+  if (plan.reboot) return rebootInPlace(ctx, sim, events);
+  const inUse: InUse[] = [];
+  const request = { steps: options.refresh ?? [], stop: plan.stopUnits, kill: plan.killProcesses, changed: options.changed ?? [] };
+  for (const unit of plan.stopUnits) emit(events, { type: 'progress', task: 'reload', message: `restarting ${unit}` });
+  for (const name of plan.killProcesses) emit(events, { type: 'progress', task: 'reload', message: `ending ${name}` });
+  const status = await execInSimulator(ctx, sim.name, refreshCommand(request), { events: refreshEvents(events, inUse) });
+  if (status !== 0) emit(events, { type: 'log', level: 'warn', message: `the guest's refresh after the rebuild exited with ${status} in ${sim.name}` });
+  if (inUse.length) {
+    const why = `${describeInUse(inUse)} from the previous build`;
+    if (plan.whenInUse === 'reboot') {
+      emit(events, { type: 'log', level: 'info', message: `${why}: rebooting in place so that the rebuilt files are the ones that run (name it in sim.json's restart.unit or restart.process to restart only it)` });
+      return rebootInPlace(ctx, sim, events);
+    }
+    emit(events, { type: 'log', level: 'warn', message: `${why}: it, and what starts from those paths until it exits, runs the previous build (--reboot never)` });
   }
-  // The guest drops its cached lookups of the share and refreshes the caches the rebuilt files
-  // feed (schemas, units...: `refresh`, from refreshSteps) before anything restarts.
-  const refresh = await execInSimulator(ctx, sim.name, refreshCommand(options.refresh ?? []), { events: refreshEvents(options.events) });
-  if (refresh !== 0) emit(options.events, { type: 'log', level: 'warn', message: `the guest's refresh after the rebuild exited with ${refresh} in ${sim.name}` });
-  for (const argv of plan.restarts) {
-    emit(options.events, { type: 'progress', task: 'reload', message: `restarting: ${argv.join(' ')}` });
-    const status = await execInSimulator(ctx, sim.name, argv, { events: options.events });
-    if (status !== 0) emit(options.events, { type: 'log', level: 'warn', message: `'${argv.join(' ')}' exited with ${status} in ${sim.name}` });
-  }
-  emit(options.events, { type: 'progress', task: 'reload', message: `${sim.name} updated in place`, done: true });
+  emit(events, { type: 'progress', task: 'reload', message: `${sim.name} updated in place`, done: true });
 }

@@ -61,7 +61,7 @@ export async function rebuildAndBoot(ctx: SimContext, options: RebuildAndBootOpt
   const running = (await listSimulators(ctx)).find((s) => s.status === 'running' && s.overlay === built.prefix);
   if (running) {
     const changed = built.results.flatMap((r) => [...r.changedFiles, ...r.removedFiles]);
-    await reloadSimulator(ctx, running, planReload(project, built, options.reboot ?? 'auto'), { ...options, refresh: refreshSteps(changed) });
+    await reloadSimulator(ctx, running, planReload(project, built, options.reboot ?? 'auto'), { ...options, refresh: refreshSteps(changed), changed });
     const exitCode = options.command?.length ? await execInSimulator(ctx, running.name, options.command, options) : 0;
     return { exitCode, accel: running.accel, image: running.image, totalMs: elapsed(), build: built, reloaded: running.name };
   }

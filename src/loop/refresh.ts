@@ -1,7 +1,8 @@
 /**
- * Which steps of the guest's hot-reload refresh (guest/refresh) a rebuild calls for: the
- * triggers whose inputs changed, and the daemons whose configuration did. Dropping the
- * kernel's cached lookups of the share is always done (it is cheap). Pure.
+ * The guest's hot-reload refresh (guest/refresh) for a rebuild: which steps it calls for (the
+ * triggers whose inputs changed, the daemons whose configuration did), what it stops and starts
+ * around dropping the kernel's cached lookups of the share (always done: it is cheap), and which
+ * replaced files it looks for in running processes' mappings. Pure.
  */
 
 /** Prefix-relative path patterns -> the refresh step they need (names as in guest/lib/triggers.sh). */
@@ -24,7 +25,38 @@ export function refreshSteps(files: readonly string[]): string[] {
   return [...steps];
 }
 
-/** The guest command: the refresh with the steps to run (none: only drop the cached lookups). */
-export function refreshCommand(steps: readonly string[]): string[] {
-  return ['/run/sim/busybox', 'sh', '/run/sim/refresh', ...(steps.length ? steps : ['none'])];
+/**
+ * Files a process maps rather than reads: programs, shared objects and modules, typelibs,
+ * GResource bundles. Only these can be stale in a running guest (see guest/refresh).
+ */
+const MAPPED = /(^|\/)(s?bin|libexec)\/|\.so(\.\d+)*$|\.typelib$|\.gresource$/;
+
+/** More replaced files than this are not all looked for (the command would grow too long). */
+export const MAX_CHANGED = 2000;
+
+export function mappedFiles(files: readonly string[]): string[] {
+  return files.filter((file) => MAPPED.test(file)).slice(0, MAX_CHANGED);
+}
+
+export interface RefreshRequest {
+  /** Trigger and daemon steps (refreshSteps); none: only the cached lookups are dropped. */
+  steps: readonly string[];
+  /** systemd units stopped before the lookups are dropped and started after the refresh. */
+  stop?: readonly string[];
+  /** Processes (by name) ended before the lookups are dropped. */
+  kill?: readonly string[];
+  /** Prefix-relative files the rebuild replaced: a process still mapping one is reported. */
+  changed?: readonly string[];
+}
+
+/** The guest command for a refresh. */
+export function refreshCommand(request: RefreshRequest): string[] {
+  const option = (name: string, values: readonly string[] = []) => values.flatMap((value) => [name, value]);
+  return [
+    '/run/sim/busybox', 'sh', '/run/sim/refresh',
+    ...option('--stop', request.stop),
+    ...option('--kill', request.kill),
+    ...option('--changed', mappedFiles(request.changed ?? [])),
+    ...(request.steps.length ? request.steps : ['none']),
+  ];
 }

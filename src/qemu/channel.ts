@@ -87,6 +87,7 @@ export type ControlMessage =
   | { kind: 'initramfs' }
   | { kind: 'overlay-mounted'; path: string; mode?: string }
   | { kind: 'trigger'; name: string; status: 'ok' | 'failed' | 'missing'; ms?: number; tool?: string }
+  | { kind: 'in-use'; pid: number; command: string; path: string }
   | { kind: 'switch-root' }
   | { kind: 'ready' }
   | { kind: 'command-started' }
@@ -113,6 +114,11 @@ export function parseControlLine(line: string): ControlMessage {
       if (status === 'ok' && /^\d+$/.test(value)) return { kind: 'trigger', name, status, ms: Number(value) };
       // Anything else about a trigger is reported as its failure (with its time when there is one).
       return { kind: 'trigger', name, status: 'failed', ...(/^\d+$/.test(value) ? { ms: Number(value) } : {}) };
+    }
+    case 'in-use': {
+      // "in-use PID COMM PATH": a process still maps a file the hot reload replaced.
+      const [pid = '', command = '', ...file] = rest;
+      return /^\d+$/.test(pid) ? { kind: word, pid: Number(pid), command, path: file.join(' ') } : { kind: 'unknown', line };
     }
     case 'exit': {
       // "exit STATUS" for the boot's command, "exit ID STATUS" for a `sim exec` request.

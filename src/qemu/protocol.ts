@@ -22,6 +22,7 @@ export const GUEST_WORDS = {
   initramfs: 'the initramfs runs (files the host handed over may be deleted)',
   'overlay-mounted': 'PATH MODE — the prefix is mounted there and wins in MODE (merge or path)',
   trigger: 'NAME ok|failed MS, or NAME missing TOOL — a cache refreshed for the prefix (merge mode), and how long it took',
+  'in-use': 'PID COMM PATH — hot reload: a process still maps a file the rebuild replaced (it keeps the previous build)',
   'switch-root': 'the initramfs hands over to the new root',
   ready: 'the guest is up: the agent runs',
   'command-started': "the boot's command starts",

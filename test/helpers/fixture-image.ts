@@ -2,7 +2,8 @@
 // for integration tests that boot real QEMU.
 //
 // The image is a merged-/usr tree: busybox init and shell, the host's glibc, Debian's kernel
-// with the modules an initramfs needs, libdemo v1 + demo-app, and sim-hello ("from the image").
+// with the modules an initramfs needs, libdemo v1 (also in glibc-hwcaps/) + demo-app, and
+// sim-hello ("from the image").
 // The prefix holds libdemo v2 and sim-hello ("from the overlay"), but not demo-app: the image's
 // demo-app must find the overlay's library through the dynamic linker's cache.
 //
@@ -35,9 +36,11 @@ export interface FixtureImage {
 }
 
 /** Bump when the layout produced here changes, to invalidate cached images. */
-const HELPER_VERSION = 5;
+const HELPER_VERSION = 6;
 
 const LIBDIR = 'usr/lib/x86_64-linux-gnu';
+/** Where the fixture image keeps a second copy of libdemo, relative to its libdir. */
+export const HWCAPS_DIR = 'glibc-hwcaps/x86-64-v2';
 const HOST_LIBDIR = '/lib/x86_64-linux-gnu';
 const BUSYBOX = '/bin/busybox';
 const FIXTURES = fileURLToPath(new URL('../../fixtures/', import.meta.url));
@@ -499,10 +502,14 @@ async function installGlibc(tree: string): Promise<void> {
   await installFile(await which('ldconfig'), path.join(tree, 'usr/sbin/ldconfig'), 0o755);
 }
 
-/** libdemo v1, demo-app and the image variant of sim-hello. */
+/**
+ * libdemo v1 (also in glibc-hwcaps/x86-64-v2/, where the dynamic linker prefers it on any CPU
+ * QEMU gives the guest, as images ship optimised builds), demo-app and the image's sim-hello.
+ */
 async function installFixturePrograms(tree: string, build: string): Promise<void> {
   const lib = await compileLibdemo(build, '1');
   await installFile(lib, path.join(tree, LIBDIR, 'libdemo.so.1'), 0o755);
+  await installFile(lib, path.join(tree, LIBDIR, HWCAPS_DIR, 'libdemo.so.1'), 0o755);
   await compileDemoApp(path.join(tree, 'usr/bin/demo-app'), build);
   await compileHello(path.join(tree, 'usr/bin/sim-hello'), 'hello from the image');
 }

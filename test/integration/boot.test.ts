@@ -8,7 +8,7 @@ import * as assert from 'uvu/assert';
 import { mkdir, mkdtemp, readFile, rm, writeFile, chmod, open } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { buildFixtureImage, buildFixturePrefix, type FixtureImage } from '../helpers/fixture-image.js';
+import { buildFixtureImage, buildFixturePrefix, HWCAPS_DIR, type FixtureImage } from '../helpers/fixture-image.js';
 import { isAlive } from '../../src/core/pids.js';
 import { freshEnv, parseEvents, sessionsLeft, sim, type SimEnv } from '../helpers/sim.js';
 import { boot, listImages } from '../../src/index.js';
@@ -51,6 +51,19 @@ test('without the overlay the image is unchanged', async () => {
   const run = await sim(['boot', '--image', 'demo', '--', 'sh', '-c', 'demo-app; sim-hello; ls /etc/ld.so.conf.d'], env);
   assert.is(run.exitCode, 0, String(run.stderr));
   assert.is(run.stdout, 'libdemo version 1\nhello from the image\nx86_64-linux-gnu.conf');
+});
+
+test('a library the image keeps in glibc-hwcaps/ loses to the prefix too (merge mode hides it)', async () => {
+  // The dynamic linker says which file it initialised: the image's hwcaps copy without the
+  // prefix (so the fixture's hwcaps directory is really used), the prefix's plain copy with it.
+  const loaded = async (args: string[]) => {
+    const run = await sim(['boot', '--image', 'demo', '--no-init', ...args, '--', 'sh', '-c', 'LD_DEBUG=libs demo-app 2>&1 | grep -E "calling init: .*libdemo|^libdemo version"'], env);
+    assert.is(run.exitCode, 0, String(run.stderr));
+    // Without the linker cache's help the path is spelled /lib/... (merged /usr: the same file).
+    return String(run.stdout).replace(/^\s*\d+:\s*/gm, '').replace(/^calling init: \/usr\/lib\//m, 'calling init: /lib/');
+  };
+  assert.is(await loaded([]), `calling init: /lib/x86_64-linux-gnu/${HWCAPS_DIR}/libdemo.so.1\nlibdemo version 1`);
+  assert.is(await loaded(['--overlay', prefix]), 'calling init: /lib/x86_64-linux-gnu/libdemo.so.1\nlibdemo version 2');
 });
 
 test("the guest command's exit status is sim's", async () => {

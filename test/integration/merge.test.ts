@@ -1,10 +1,13 @@
 /**
  * Merge mode (issue #11) on the real default Debian image under systemd, with a module shaped
  * like a GNOME application (fixtures/gnome-app, built with meson): a GSettings key added in this
- * build, a D-Bus-activatable service with an absolute Exec=, a systemd unit, a .desktop file
- * with an icon and a GIO module. Each must win with the prefix (merge, the default), also after
- * a hot reload; without the prefix the image is itself again; path mode keeps the old
- * behaviour. A file the host replaces by rename is what the running guest sees within a second.
+ * build, a D-Bus-activatable service with an absolute Exec=, systemd units, a .desktop file
+ * with an icon and a MIME type, a GIO module, a udev rule and a font. Each must win with the
+ * prefix (merge, the default), also after a hot reload; without the prefix the image is itself
+ * again; path mode keeps the old behaviour; the gnome image, which has the desktop's tools,
+ * refreshes their caches. A file the host replaces by rename is what the running guest sees
+ * within a second; a program a running process maps is restarted from the rebuilt file, or the
+ * guest reboots in place when something undeclared still maps it.
  */
 import { cp, mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -71,6 +74,16 @@ const CHECKS = [
   'echo "gio-cache=$(grep -c simfixture /usr/lib/x86_64-linux-gnu/gio/modules/giomodule.cache 2>/dev/null)"',
   'echo "schemas-cache-upper=$(ls /run/sim/merge/usr/upper/share/glib-2.0/schemas/gschemas.compiled 2>/dev/null)"',
   'echo "usr-fstype=$(stat -f -c %T /usr)"',
+  'echo "udev=$(udevadm info -q property /sys/class/net/lo | sed -n s/^SIM_FIXTURE=//p)"',
+].join('\n');
+
+/** The caches of the triggers an image with a desktop has the tools for, as key=value lines. */
+const DESKTOP_CHECKS = [
+  'echo "mime=$(grep -c application/x-sim-fixture /usr/share/mime/globs2)"',
+  'echo "mime-upper=$(ls /run/sim/merge/usr/upper/share/mime/globs2)"',
+  'echo "desktop-db=$(grep -c org.sim.GnomeApp.desktop /usr/share/applications/mimeinfo.cache)"',
+  'echo "icon-cache=$(grep -ac org.sim.GnomeApp /usr/share/icons/hicolor/icon-theme.cache)"',
+  'echo "font=$(fc-list : family | grep -c SimFixture)"',
 ].join('\n');
 
 async function buildModule(): Promise<void> {
@@ -87,7 +100,8 @@ test('setup: the default image and the GNOME-shaped module built with meson into
   imageId = (await resolveOrBuildImage(DEFAULT_IMAGE)).id;
   project = await mkdtemp(path.join(os.tmpdir(), 'sim-merge-'));
   await cp(FIXTURE, path.join(project, 'gnome-app'), { recursive: true });
-  await writeFile(path.join(project, 'sim.json'), JSON.stringify({ modules: { app: { source: 'gnome-app', kind: 'app' } } }));
+  // The long-running unit restarts on hot reload; nothing else is declared.
+  await writeFile(path.join(project, 'sim.json'), JSON.stringify({ modules: { app: { source: 'gnome-app', kind: 'app', restart: { unit: 'sim-gnome-app-daemon.service' } } } }));
   prefix = path.join(project, '.sim/prefix');
   await buildModule();
   // A file the image has too: the prefix's copy wins in merge mode, the image's without it.
@@ -118,6 +132,7 @@ it('merge (the default): every part of the module wins under systemd; caches lan
   assert.is(v['gio-cache'], '1', `gio-querymodules wrote the cache\n${context}`);
   assert.is(v['schemas-cache-upper'], '/run/sim/merge/usr/upper/share/glib-2.0/schemas/gschemas.compiled', context);
   assert.is(v['usr-fstype'], 'overlayfs', context);
+  assert.is(v.udev, 'rule-from-the-prefix', `udev applied the prefix's rule at coldplug\n${context}`);
 
   const triggers = events.filter((e): e is Extract<SimEvent, { type: 'trigger' }> => e.type === 'trigger');
   const byName = Object.fromEntries(triggers.map((t) => [t.name, t]));
@@ -143,6 +158,28 @@ it("without the prefix the image's own files are back", async () => {
   assert.not.ok(v['desktop-desktop'], context);
   assert.match(v.motd ?? '', /^This is a sim image/, context);
   assert.is(v['usr-fstype'], 'ext2/ext3', context);
+  assert.is(v.udev, '', context);
+});
+
+it('an image with a desktop (the gnome image): the desktop, MIME, icon and font caches are refreshed for the prefix', async () => {
+  const gnome = await resolveOrBuildImage('gnome');
+  const run = await sim(['boot', '--json', '--image', gnome.id, '--no-init', '--overlay', prefix, '--', 'sh', '-c', DESKTOP_CHECKS], {});
+  const events = parseEvents(String(run.stdout));
+  const v = values(stdoutOf(events));
+  const triggers = events.filter((e): e is Extract<SimEvent, { type: 'trigger' }> => e.type === 'trigger');
+  const context = `${String(run.stderr)}\n${JSON.stringify(v, null, 2)}\n${JSON.stringify(triggers)}`;
+  assert.is(run.exitCode, 0, context);
+  for (const name of ['ldconfig', 'gsettings-schemas', 'gio-modules', 'desktop-database', 'mime-database', 'icon-cache', 'fontconfig']) {
+    const trigger = triggers.find((t) => t.name === name);
+    assert.is(trigger?.status, 'ok', `${name}\n${context}`);
+    assert.type(trigger?.ms, 'number');
+  }
+  assert.is(v.mime, '1', `update-mime-database registered the prefix's type\n${context}`);
+  assert.is(v['mime-upper'], '/run/sim/merge/usr/upper/share/mime/globs2', `the MIME cache is written in the upper layer\n${context}`);
+  assert.is(v['desktop-db'], '1', `update-desktop-database listed the prefix's .desktop for its type\n${context}`);
+  assert.ok(Number(v['icon-cache']) >= 1, `gtk-update-icon-cache indexed the prefix's icon\n${context}`);
+  assert.ok(Number(v.font) >= 1, `fontconfig finds the prefix's font\n${context}`);
+  console.log(`      triggers (gnome image): ${triggers.map((t) => `${t.name} ${t.ms ?? '?'} ms`).join(', ')}`);
 });
 
 it("path mode keeps the old behaviour: the prefix's program through PATH, nothing merged", async () => {
@@ -182,6 +219,11 @@ it('live edits and hot reload: a replaced file within a second; a rebuilt module
   const start = await sim(['boot', '--detach', '--name', SIMULATOR, '--overlay', prefix], {});
   try {
     assert.is(start.exitCode, 0, String(start.stderr));
+    const guest = async (script: string) => values(String((await sim(['exec', SIMULATOR, '--', 'sh', '-c', script], {})).stdout));
+    // The long-running unit maps the program while it is rebuilt (the hot reload restarts it).
+    const daemon = 'systemctl start sim-gnome-app-daemon.service; sed "s/^/daemon-/" /run/sim-gnome-app.daemon; echo "boot=$(cat /proc/sys/kernel/random/boot_id)"';
+    const before = await guest(daemon);
+    assert.is(before['daemon-version'], '2.0', JSON.stringify(before));
     const read = async () => String((await sim(['exec', SIMULATOR, '--', 'grep', '^Name=', `/${DESKTOP}`], {})).stdout);
     assert.is(await read(), 'Name=Sim GNOME App');
 
@@ -221,6 +263,27 @@ it('live edits and hot reload: a replaced file within a second; a rebuilt module
     assert.is(v['module-module'], 'sim-fixture-module-3.0', context);
     assert.is(v['desktop-desktop'], `/${DESKTOP}`, context);
     assert.is(v.late, 'arrived', `a new file is seen after the refresh\n${context}`);
+    // The unit that mapped the previous build was stopped before the cached lookups were
+    // dropped and started after: it runs the rebuilt program, without a reboot.
+    const after = await guest('sed "s/^/daemon-/" /run/sim-gnome-app.daemon; echo "boot=$(cat /proc/sys/kernel/random/boot_id)"');
+    assert.is(after['daemon-version'], '3.0', `the restarted unit runs the rebuilt program\n${JSON.stringify(after)}\n${context}`);
+    assert.is(after.boot, before.boot, 'no reboot for an app module whose unit restarted');
+    assert.not.ok(events.some((e) => e.type === 'phase' && e.phase === 'guest-ready'), 'no reboot');
+
+    // Now the D-Bus service the checks activated (not named in sim.json) maps the program:
+    // after the next rebuild it would keep the previous build, so sim reboots in place.
+    assert.ok((await guest('pidof sim-gnome-app >/dev/null && echo "running=yes"')).running, 'the activated service runs');
+    await writeFile(meson, (await readFile(meson, 'utf8')).replace("version: '3.0'", "version: '4.0'"));
+    const again = await sim(['rebuild-and-boot', '--json', 'app', '--', 'sh', '-c', CHECKS], {}, { cwd: project });
+    const againEvents = parseEvents(String(again.stdout));
+    const w = values(stdoutOf(againEvents));
+    const againContext = `${String(again.stderr)}\n${JSON.stringify(w, null, 2)}`;
+    assert.is(again.exitCode, 0, againContext);
+    assert.ok(againEvents.some((e) => e.type === 'log' && /sim-gnome-app \(pid \d+\) maps \/usr\/bin\/sim-gnome-app.*rebooting in place/.test(e.message)), `sim says which process kept the previous build\n${againContext}`);
+    assert.ok(againEvents.some((e) => e.type === 'phase' && e.phase === 'guest-ready'), `the guest rebooted in place\n${againContext}`);
+    assert.is(w['dbus-version'], '4.0', againContext);
+    assert.is(w['unit-version'], '4.0', againContext);
+    assert.is((await guest('echo "boot=$(cat /proc/sys/kernel/random/boot_id)"')).boot === before.boot, false, 'a new boot');
   } finally {
     const stop = await sim(['stop', SIMULATOR], {});
     assert.is(stop.exitCode, 0, String(stop.stderr));

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { refreshCommand, refreshSteps } from '../../../src/loop/refresh.js';
+import { mappedFiles, MAX_CHANGED, refreshCommand, refreshSteps } from '../../../src/loop/refresh.js';
 
 test('a rebuild refreshes only what its changed files feed', () => {
   assert.equal(refreshSteps(['usr/bin/app']), []);
@@ -11,8 +11,19 @@ test('a rebuild refreshes only what its changed files feed', () => {
 });
 
 test('the guest command names the steps, or none (only the cached lookups are dropped)', () => {
-  assert.equal(refreshCommand(['ldconfig']), ['/run/sim/busybox', 'sh', '/run/sim/refresh', 'ldconfig']);
-  assert.equal(refreshCommand([]), ['/run/sim/busybox', 'sh', '/run/sim/refresh', 'none']);
+  assert.equal(refreshCommand({ steps: ['ldconfig'] }), ['/run/sim/busybox', 'sh', '/run/sim/refresh', 'ldconfig']);
+  assert.equal(refreshCommand({ steps: [] }), ['/run/sim/busybox', 'sh', '/run/sim/refresh', 'none']);
+});
+
+test('the guest command stops, ends and looks for what the rebuild replaced, before the steps', () => {
+  const argv = refreshCommand({ steps: ['systemd'], stop: ['app.service'], kill: ['app'], changed: ['usr/bin/app', 'usr/share/app/README'] });
+  assert.equal(argv.slice(3), ['--stop', 'app.service', '--kill', 'app', '--changed', 'usr/bin/app', 'systemd']);
+});
+
+test('only files a process maps are looked for: programs, shared objects, typelibs, resources', () => {
+  const files = ['usr/bin/app', 'usr/libexec/app-helper', 'usr/sbin/appd', 'usr/lib/x86_64-linux-gnu/libapp.so.1.2', 'usr/lib/x86_64-linux-gnu/girepository-1.0/App-1.typelib', 'usr/share/app/app.gresource', 'usr/share/app/style.css', 'usr/share/applications/app.desktop', 'usr/lib/x86_64-linux-gnu/libapp.a'];
+  assert.equal(mappedFiles(files), files.slice(0, 6));
+  assert.is(mappedFiles(Array.from({ length: MAX_CHANGED + 5 }, (_, i) => `usr/bin/p${i}`)).length, MAX_CHANGED);
 });
 
 test.run();

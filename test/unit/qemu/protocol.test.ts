@@ -29,10 +29,13 @@ test('every word the guest sends is in the host table, and every word in the tab
 
 test('the host understands every guest word', () => {
   for (const word of Object.keys(GUEST_WORDS)) {
-    const sample = word === 'exit' ? 'exit 0' : `${word} x`;
+    const samples: Record<string, string> = { exit: 'exit 0', 'in-use': 'in-use 7 app /usr/bin/app' };
+    const sample = samples[word] ?? `${word} x`;
     assert.is.not(parseControlLine(sample).kind, 'unknown', word);
   }
   assert.is(parseControlLine('no-such-word').kind, 'unknown');
+  assert.equal(parseControlLine('in-use 812 gnome-shell /usr/lib/My Dir/libshell-12.so'), { kind: 'in-use', pid: 812, command: 'gnome-shell', path: '/usr/lib/My Dir/libshell-12.so' });
+  assert.is(parseControlLine('in-use x y z').kind, 'unknown');
 });
 
 test('the ports the guest looks for are the ports the host creates', async () => {
