@@ -8,7 +8,7 @@
  * `sim rebuild-and-boot` is the developer's: build into the prefix, reboot the simulator.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fetchSource, missingRequirements } from '../../src/demo/demo.js';
 import { ACTIVITIES_MARKER, GNOME_SHELL_IMAGE, GNOME_SHELL_MESON_OPTIONS, GNOME_SHELL_HOST_REQUIREMENTS, GNOME_SHELL_SOURCE, gnomeShellProjectFile, patchActivitiesLabel } from '../../src/demo/gnome-shell.js';
@@ -41,6 +41,16 @@ export async function gnomeShellBuildSkipReason(): Promise<string | undefined> {
   return reason;
 }
 
+/** A run killed before its clean-up leaves its sim.json and prefix: removed a day later. */
+async function sweepOldRuns(dir: string): Promise<void> {
+  const dayAgo = Date.now() - 24 * 3600_000;
+  for (const name of await readdir(dir)) {
+    if (!/^(sim-)?run-/.test(name)) continue;
+    const old = await stat(path.join(dir, name)).then((s) => s.mtimeMs < dayAgo, () => false);
+    if (old) await rm(path.join(dir, name), { recursive: true, force: true });
+  }
+}
+
 /**
  * Fetches (once) and patches the source; writes a sim.json and an empty prefix for this run.
  * `modules`: more modules for the same prefix (an app the test rebuilds too).
@@ -54,6 +64,7 @@ export async function gnomeShellRun(cacheDir = fixtureCacheDir(), modules: Recor
   const dir = path.join(cacheDir, `gnome-shell-${key}`);
   await mkdir(dir, { recursive: true });
   const source = await fetchSource(dir, recipe, GNOME_SHELL_SOURCE, undefined, process.env);
+  await sweepOldRuns(dir);
   const runDir = await mkdtemp(path.join(dir, 'run-'));
   const prefix = path.join(runDir, 'prefix');
   await mkdir(prefix);
