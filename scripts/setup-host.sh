@@ -19,6 +19,20 @@ run_packages=(
 # the merge-mode fixture (fixtures/gnome-app) is a GLib/GIO program; the Fedora-like fixture has
 # an EFI partition (mkfs.fat).
 test_packages=(make pkgconf cmake autoconf automake shellcheck libglib2.0-dev dosfstools)
+# The GNOME test rebuilds the gnome image's gnome-shell (Debian 12's, fetched with apt-get source:
+# dpkg-dev) with the demo's meson options: the build dependencies those options need, no more
+# (GNOME_SHELL_REQUIREMENTS in src/demo/gnome-shell.ts, which `sim doctor` names; a unit test
+# keeps the two in agreement). It builds against the host's mutter 11, so only a Debian 12 host
+# can build it; elsewhere the test says so and skips that part.
+gnome_shell_packages=(
+  dpkg-dev gettext sassc gjs gobject-introspection libmutter-11-dev libgjs-dev
+  libgnome-desktop-3-dev libecal2.0-dev libedataserver1.2-dev libgcr-3-dev libgirepository1.0-dev
+  libgtk-4-dev libgtk-3-dev libibus-1.0-dev libpulse-dev libpolkit-agent-1-dev
+  libstartup-notification0-dev libsystemd-dev systemd gsettings-desktop-schemas-dev
+  libatk-bridge2.0-dev libxml2-dev libx11-dev
+)
+host_codename=$(sed -n 's/^VERSION_CODENAME=//p' /etc/os-release 2>/dev/null || true)
+if [ "$host_codename" = bookworm ]; then test_packages+=("${gnome_shell_packages[@]}"); fi
 # The demo builds Debian's own GLib. "a|b": the first one the archive has (distutils is gone in 13).
 demo_packages=(dpkg-dev pkgconf libffi-dev libpcre2-dev zlib1g-dev "python3-distutils|python3-setuptools")
 

@@ -14,7 +14,7 @@ import type { SimContext } from '../core/context.js';
 import { run, SYSTEM_DIRS, toolPackages, which } from '../core/process.js';
 import { probeAccelerator } from '../qemu/accel.js';
 import { missingRequirements } from '../demo/demo.js';
-import { GNOME_SHELL_REQUIREMENTS } from '../demo/gnome-shell.js';
+import { GNOME_SHELL_HOST_REQUIREMENTS } from '../demo/gnome-shell.js';
 
 export interface DoctorCheck {
   name: string;
@@ -150,7 +150,7 @@ async function checkAccel(ctx: SimContext, qemu: string | undefined, events?: Ev
 
 /** Can `sim demo gnome-shell` build gnome-shell here? Its build dependencies, by Debian package. */
 async function checkGnomeShellBuild(env: NodeJS.ProcessEnv): Promise<DoctorCheck> {
-  const missing = await missingRequirements(['build'], env, GNOME_SHELL_REQUIREMENTS);
+  const missing = await missingRequirements(['build'], env, GNOME_SHELL_HOST_REQUIREMENTS);
   const packages = [...new Set(missing.map((r) => r.pkg))];
   const name = 'gnome-shell build';
   if (!packages.length) return { name, ok: true, detail: `the build dependencies of gnome-shell are installed (sim demo gnome-shell)`, optional: true };

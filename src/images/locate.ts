@@ -1,6 +1,7 @@
 /**
  * Where an image's kernel, modules and boot options are: the newest Boot Loader Specification
- * entry on a boot partition (Fedora: ext4 /boot, or the ESP) or on the root's /boot, else the
+ * entry on a boot partition (Fedora: ext4 /boot, or the ESP), in a btrfs subvolume of its own
+ * (Fedora 44's /boot) or on the root's /boot, else the
  * newest /boot/vmlinuz-* (Debian). Modules always come from the root.
  */
 import path from 'node:path';
@@ -75,6 +76,18 @@ export async function locateBoot(raw: string, layout: DiskLayout, scratch: strin
     }
     // On the root itself (/boot not separate). A btrfs root is read at its top level first.
     const topLevel = open(raw, layout.root, scratch);
+    // A btrfs subvolume of its own (Fedora 44: `boot`, beside `root`), paths relative to it.
+    if (!found && topLevel instanceof BtrfsFs) {
+      for (const name of await topLevel.subvolumes()) {
+        const fs = topLevel.withSubvolume(name);
+        opened.push(fs);
+        const entry = newestEntry(await blsEntries(fs, '/loader/entries'));
+        if (entry) {
+          found = { entry, fs, where: `the btrfs subvolume ${name}`, prefix: '' };
+          break;
+        }
+      }
+    }
     if (!found) {
       const fs = topLevel;
       const entry = newestEntry(await blsEntries(fs, '/boot/loader/entries'));

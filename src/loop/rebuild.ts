@@ -40,7 +40,7 @@ export async function build(ctx: SimContext, modules: string[], options: Project
 export type RebuildAndBootOptions = ProjectOptions &
   Omit<BootOptions, 'image' | 'overlay' | 'resolve'> & {
     modules: string[];
-    /** When a simulator already runs with this prefix: reboot it for library changes (auto), always, or never. */
+    /** When a simulator already runs with this prefix: reboot it for library changes and files a running process still maps (auto), always, or never (only warn). */
     reboot?: RebootPolicy;
   };
 

@@ -23,6 +23,8 @@ import { execa } from 'execa';
 import { extractDeb, kernelDeb } from './debian-kernel.js';
 import { packNewc, type CpioEntry } from '../../src/initramfs/cpio.js';
 import { parseModuleIndex, resolveModules } from '../../src/initramfs/modules.js';
+import { probeAccelerator } from '../../src/qemu/accel.js';
+import { resolveContext } from '../../src/core/context.js';
 
 export interface FixtureImage {
   /** qcow2 disk with a GPT: partition 1 BIOS boot (1 MiB), partition 2 x86-64 root (ext4). */
@@ -134,14 +136,19 @@ export interface FedoraLikeImage {
  */
 export const FEDORA_LIKE_ROOTFLAGS = 'subvol=root';
 
-/** Builds (or finds in the cache) the Fedora-like fixture disk. */
-export async function buildFedoraLikeImage(cacheDir = fixtureCacheDir()): Promise<FedoraLikeImage> {
+/**
+ * Builds (or finds in the cache) the Fedora-like fixture disk: like Fedora 41-43, or with
+ * `bootSubvolume` like Fedora 44: no /boot partition, /boot is the btrfs subvolume `boot`
+ * (beside `root` and `home`) holding the kernel and the BLS entries.
+ */
+export async function buildFedoraLikeImage(cacheDir = fixtureCacheDir(), { bootSubvolume = false } = {}): Promise<FedoraLikeImage> {
   await requireTools([...REQUIRED_TOOLS, 'mkfs.btrfs', 'btrfs', 'mkfs.vfat', 'mcopy', 'mmd', 'qemu-system-x86_64', 'ldd']);
   await mkdir(cacheDir, { recursive: true });
   const deb = await kernelDeb(cacheDir);
   const options = `root=UUID=${FEDORA_ROOT_UUID} ro rootflags=${FEDORA_LIKE_ROOTFLAGS} console=ttyS0,115200n8`;
-  const key = await contentKey('fedora-like', deb.name, await readFile(BUSYBOX), await readFile(`${HOST_LIBDIR}/libc.so.6`), options);
-  const dir = await cached(cacheDir, `fedora-like-${key}`, (out) => buildFedoraLike(out, deb.path, deb.version, options));
+  const kind = bootSubvolume ? 'fedora44-like' : 'fedora-like';
+  const key = await contentKey(kind, deb.name, await readFile(BUSYBOX), await readFile(`${HOST_LIBDIR}/libc.so.6`), options);
+  const dir = await cached(cacheDir, `${kind}-${key}`, (out) => buildFedoraLike(out, deb.path, deb.version, options, bootSubvolume));
   return { disk: path.join(dir, 'disk.qcow2'), kernelVersion: deb.version, options };
 }
 
@@ -289,15 +296,19 @@ const ESP_MIB = 33;
 const FEDORA_BOOT_MIB = 64;
 const FEDORA_ROOT_MIB = 256;
 
-async function buildFedoraLike(out: string, deb: string, kernelVersion: string, options: string): Promise<void> {
+async function buildFedoraLike(out: string, deb: string, kernelVersion: string, options: string, bootSubvolume: boolean): Promise<void> {
   const tree = await populateTree(out, deb, kernelVersion, ['fs/btrfs']);
   const work = path.join(out, 'work');
   await run('ldconfig', ['-r', tree]);
-  // /boot is its own partition: its files move there, and the root keeps an empty mount point.
-  const boot = path.join(work, 'boot');
-  await rename(path.join(tree, 'boot'), boot);
-  await mkdir(path.join(tree, 'boot'), { mode: 0o755 });
+  // Fedora 41-43: /boot is its own partition: its files move there, and the root keeps an
+  // empty mount point. Fedora 44: they stay, and become the subvolume `boot` below.
+  const boot = bootSubvolume ? path.join(tree, 'boot') : path.join(work, 'boot');
+  if (!bootSubvolume) {
+    await rename(path.join(tree, 'boot'), boot);
+    await mkdir(path.join(tree, 'boot'), { mode: 0o755 });
+  }
   await mkdir(path.join(boot, 'loader/entries'), { recursive: true });
+  // Paths relative to the filesystem (or subvolume) that holds the entries, as BLS says.
   const entry = [
     `title Fedora-like sim fixture (${kernelVersion})`,
     `version ${kernelVersion}`,
@@ -309,15 +320,18 @@ async function buildFedoraLike(out: string, deb: string, kernelVersion: string, 
   await writeFile(path.join(boot, `loader/entries/0123456789abcdef-${kernelVersion}.conf`), entry);
   // A decoy: an older entry naming a kernel that is not there; the newest one must win.
   await writeFile(path.join(boot, 'loader/entries/0123456789abcdef-5.0.0-1.conf'), 'title old\nversion 5.0.0-1\nlinux /vmlinuz-5.0.0-1\noptions root=UUID=x ro\n');
+  const kernel = path.join(work, 'vmlinuz');
+  await mkdir(work, { recursive: true });
+  await copyFile(path.join(boot, `vmlinuz-${kernelVersion}`), kernel);
 
   const disk = path.join(out, 'disk.raw');
   await writeFile(disk, '');
-  await truncate(disk, (1 + ESP_MIB + FEDORA_BOOT_MIB + FEDORA_ROOT_MIB + 1) * 1024 * 1024);
+  await truncate(disk, (1 + ESP_MIB + (bootSubvolume ? 0 : FEDORA_BOOT_MIB) + FEDORA_ROOT_MIB + 1) * 1024 * 1024);
   const linux = '0FC63DAF-8483-4772-8E79-3D69D8477DE4';
   await run('sfdisk', ['--quiet', disk], [
     'label: gpt',
     `size=${ESP_MIB}MiB, type=C12A7328-F81F-11D2-BA4B-00A0C93EC93B, name="EFI System Partition"`,
-    `size=${FEDORA_BOOT_MIB}MiB, type=${linux}, name="boot"`,
+    ...(bootSubvolume ? [] : [`size=${FEDORA_BOOT_MIB}MiB, type=${linux}, name="boot"`]),
     `type=${linux}, name="root"`,
   ].join('\n') + '\n');
   const parts = await partitions(disk);
@@ -330,15 +344,17 @@ async function buildFedoraLike(out: string, deb: string, kernelVersion: string, 
   await run('mmd', [...mtools, '::/EFI', '::/EFI/BOOT']);
   await run('mcopy', [...mtools, placeholder, '::/EFI/BOOT/BOOTX64.EFI']);
   // /boot: ext4 at its offset.
-  const bootPart = parts[1]!;
-  await makeExt4(disk, boot, `${(bootPart.size * 512) / 1024}k`, bootPart.start * 512);
+  if (!bootSubvolume) {
+    const bootPart = parts[1]!;
+    await makeExt4(disk, boot, `${(bootPart.size * 512) / 1024}k`, bootPart.start * 512);
+  }
   // Root: btrfs made from the tree in a file of its own (mkfs.btrfs takes no offset), then copied in.
-  const rootPart = parts[2]!;
+  const rootPart = parts[parts.length - 1]!;
   const btrfs = path.join(work, 'root.btrfs');
   await writeFile(btrfs, '');
   await truncate(btrfs, rootPart.size * 512);
   await run('mkfs.btrfs', ['-q', '-f', '-L', 'fedora', '-U', FEDORA_ROOT_UUID, '-r', tree, btrfs]);
-  await makeFedoraSubvolumes(btrfs, tree, path.join(boot, `vmlinuz-${kernelVersion}`), kernelVersion, path.join(work, 'subvolumes'));
+  await makeFedoraSubvolumes(btrfs, tree, kernel, kernelVersion, path.join(work, 'subvolumes'), bootSubvolume);
   await copyInto(btrfs, disk, rootPart.start * 512);
   await run('qemu-img', ['convert', '-f', 'raw', '-O', 'qcow2', disk, path.join(out, 'disk.qcow2')]);
   await Promise.all([disk, tree, work].map((p) => rm(p, { recursive: true, force: true })));
@@ -348,9 +364,10 @@ async function buildFedoraLike(out: string, deb: string, kernelVersion: string, 
  * Debian 12's mkfs.btrfs (6.2) has no --subvol, and subvolumes cannot be made without mounting:
  * a throwaway QEMU guest (Debian's kernel, busybox and the host's btrfs program in an initramfs)
  * mounts the file and turns its top level into the subvolumes `root` (a snapshot of the tree)
- * and `home`, as Fedora lays them out. No root or loop devices on the host.
+ * and `home`, as Fedora lays them out (and `boot`, from the root's /boot, as Fedora 44 does). No
+ * root or loop devices on the host.
  */
-async function makeFedoraSubvolumes(btrfsFile: string, tree: string, kernel: string, version: string, work: string): Promise<void> {
+async function makeFedoraSubvolumes(btrfsFile: string, tree: string, kernel: string, version: string, work: string, bootSubvolume: boolean): Promise<void> {
   const modulesDir = path.join(tree, 'usr/lib/modules', version);
   const read = (name: string) => readFile(path.join(modulesDir, name), 'utf8').catch(() => '');
   const index = parseModuleIndex({ dep: await read('modules.dep'), softdep: await read('modules.softdep'), alias: await read('modules.alias'), builtin: await read('modules.builtin') });
@@ -380,6 +397,7 @@ async function makeFedoraSubvolumes(btrfsFile: string, tree: string, kernel: str
     'mv .new-root root',
     'btrfs subvolume create /mnt/home',
     'mkdir -p /mnt/root/home',
+    ...(bootSubvolume ? ['btrfs subvolume create /mnt/boot', 'cp -a /mnt/root/boot/. /mnt/boot/', 'rm -rf /mnt/root/boot/*'] : []),
     'cd /; umount /mnt; sync',
     'echo SIM-SUBVOLUMES-DONE',
     'poweroff -f',
@@ -388,8 +406,10 @@ async function makeFedoraSubvolumes(btrfsFile: string, tree: string, kernel: str
   await mkdir(work, { recursive: true });
   const initrd = path.join(work, 'initrd.cpio');
   await writeFile(initrd, await packNewc(entries));
+  // KVM only where sim's probe found it really boots kernels (here /dev/kvm hangs them).
+  const { accel } = await probeAccelerator(resolveContext(), { kernel });
   const { stdout } = await execa('qemu-system-x86_64', [
-    '-accel', 'kvm', '-accel', 'tcg', '-m', '512', '-nographic', '-no-reboot', '-nodefaults', '-serial', 'stdio',
+    '-accel', accel, '-m', '512', '-nographic', '-no-reboot', '-nodefaults', '-serial', 'stdio',
     '-kernel', kernel, '-initrd', initrd, '-append', 'console=ttyS0 panic=-1 oops=panic no_timer_check',
     '-drive', `file=${btrfsFile},format=raw,if=virtio`,
   ], { env: { PATH: toolPath() }, stdin: 'ignore', timeout: 600_000, reject: false, all: false });

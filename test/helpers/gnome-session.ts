@@ -28,6 +28,37 @@ export function overviewShown(image: DecodedPng): boolean {
   });
 }
 
+/** The top bar's height at scale 1 (GNOME 43: about 30 px), with a margin; the label's text sits inside. */
+const TOP_BAR_ROWS = 28;
+
+function pixel(image: DecodedPng, x: number, y: number): [number, number, number] {
+  const at = (y * image.width + x) * image.channels;
+  return image.channels >= 3 ? [image.pixels[at]!, image.pixels[at + 1]!, image.pixels[at + 2]!] : [image.pixels[at]!, image.pixels[at]!, image.pixels[at]!];
+}
+
+/**
+ * Where the Activities button's label ends: the rightmost column of the top bar's left third with
+ * a near-white pixel (the label's text; the bar and the button's highlight are dark grey), or -1.
+ * Nothing else is drawn there in the overview (the clock is centred, the app menu is empty).
+ */
+export function activitiesLabelEnd(image: DecodedPng): number {
+  for (let x = Math.floor(image.width / 3); x >= 0; x--) {
+    for (let y = 2; y < TOP_BAR_ROWS; y++) if (Math.min(...pixel(image, x, y)) > 190) return x;
+  }
+  return -1;
+}
+
+/** The fraction of the top bar's left quarter (where Activities is) that differs between two screens. */
+export function topBarChange(a: DecodedPng, b: DecodedPng): number {
+  if (a.width !== b.width || a.height !== b.height) return 1;
+  const width = Math.floor(a.width / 4);
+  let changed = 0;
+  for (let y = 0; y < TOP_BAR_ROWS; y++) {
+    for (let x = 0; x < width; x++) if (pixel(a, x, y).some((v, i) => v !== pixel(b, x, y)[i])) changed++;
+  }
+  return changed / (width * TOP_BAR_ROWS);
+}
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export class Screen {

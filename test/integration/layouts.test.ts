@@ -1,6 +1,7 @@
 /**
  * Disk layouts beyond sim's own: a Fedora-41-like disk (ESP, ext4 /boot with BLS entries, btrfs
- * root in the subvolume `root`, beside `home`, no default subvolume) imports — kernel from the boot entry, modules from the btrfs root, rootflags kept — and
+ * root in the subvolume `root`, beside `home`, no default subvolume) imports — kernel from the boot entry, modules from the btrfs root, rootflags kept — and so does a
+ * Fedora-44-like one (/boot is the btrfs subvolume `boot`, no /boot partition); each
  * boots with sim's initramfs and an overlay that wins; so does an Ubuntu-24.04-like one (kernel
  * on a separate /boot without boot entries, zstd-compressed modules).
  */
@@ -14,12 +15,15 @@ import { freshEnv, sim, type SimEnv } from '../helpers/sim.js';
 import { listImages } from '../../src/index.js';
 
 let fedora: FedoraLikeImage;
+let fedora44: FedoraLikeImage;
 let ubuntu: UbuntuLikeImage;
 let env: SimEnv;
 let prefix: string;
 
-test.before(async () => {
+// A test, not test.before: uvu reports a failing before hook as nothing at all.
+test('setup: the fixture disks (built once into the fixture cache) and the prefix', async () => {
   fedora = await buildFedoraLikeImage();
+  fedora44 = await buildFedoraLikeImage(undefined, { bootSubvolume: true });
   ubuntu = await buildUbuntuLikeImage();
   env = await freshEnv();
   prefix = await mkdtemp(path.join(os.tmpdir(), 'sim-prefix-'));
@@ -47,6 +51,19 @@ test("it boots with sim's initramfs mounting the btrfs subvolume root, and the o
   assert.is(run.exitCode, 0, String(run.stderr));
   // The root is the btrfs subvolume `root`, mounted as the boot entry's rootflags say.
   assert.match(run.stdout, /^libdemo version 2\nhello from the overlay\nbtrfs \S*subvol=\/root\S*$/);
+});
+
+test('a Fedora-44-like disk (no /boot partition: /boot is the btrfs subvolume `boot`) imports and boots with the overlay', async () => {
+  const add = await sim(['image', 'add', fedora44.disk, '--name', 'fedora44-like'], env);
+  assert.is(add.exitCode, 0, String(add.stderr));
+  assert.match(String(add.stderr), /boot entry 0123456789abcdef-.* on the btrfs subvolume boot/);
+  const meta = (await listImages(env)).find((m) => m.names.includes('fedora44-like'));
+  assert.equal(meta?.root, { partition: 2, offset: meta!.root.offset, fstype: 'btrfs', options: FEDORA_LIKE_ROOTFLAGS });
+  assert.is(meta?.kernel.version, fedora44.kernelVersion);
+  const run = await sim(['boot', '--image', 'fedora44-like', '--overlay', prefix, '--', 'sh', '-c', 'demo-app; sim-hello; ls /boot'], env);
+  assert.is(run.exitCode, 0, String(run.stderr));
+  // The root subvolume's /boot is an empty mount point: the kernel lives in the `boot` subvolume.
+  assert.is(run.stdout, 'libdemo version 2\nhello from the overlay');
 });
 
 test('an Ubuntu-like disk (kernel at the top of an XBOOTLDR /boot, .ko.zst modules) imports and boots with the overlay', async () => {

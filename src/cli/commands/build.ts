@@ -51,7 +51,7 @@ export const rebuildAndBootCommand: CommandModule<GlobalArgs, RebuildArgs> = {
     bootOptions(projectOptions(y.usage(`$0 rebuild-and-boot [modules..] [options] [-- command...]\n\n${rebuildDescription}`)), { image: undefined }).option('reboot', {
       choices: ['auto', 'always', 'never'] as const,
       default: 'auto' as const,
-      describe: 'With a detached simulator already serving this prefix: reboot it in place for library changes (auto), always, or never',
+      describe: 'With a detached simulator already serving this prefix: reboot it in place for library changes and for files a running process still maps (auto), always, or never (only warn)',
       coerce: checked('--reboot', rebootPolicy),
     }),
   handler: async (args) => {

@@ -77,16 +77,32 @@ export class BtrfsFs implements FsReader {
     return this.carved;
   }
 
-  private async treeId(image: string): Promise<number> {
+  private refs: Promise<Map<string, number>> | undefined;
+
+  /** The subvolumes directly below the top level, by name, with their tree ids. */
+  private async rootRefs(): Promise<Map<string, number>> {
+    this.refs ??= (async () => {
+      const { stdout, exitCode, stderr } = await run('btrfs', ['inspect-internal', 'dump-tree', '-t', 'root', await this.image()], { allowFailure: true });
+      if (exitCode !== 0) {
+        throw new SimError('IMAGE_UNREADABLE', `The btrfs root filesystem's subvolumes could not be listed (${stderr.trim().split('\n').pop() ?? `exit status ${exitCode}`}).`, 'Check that the image is not damaged (btrfs check on a copy), then import it again.');
+      }
+      return parseRootRefs(stdout);
+    })();
+    return this.refs;
+  }
+
+  /** Names of the subvolumes directly below the top level (Fedora: root, home; 44: boot too). */
+  async subvolumes(): Promise<string[]> {
+    return [...(await this.rootRefs()).keys()];
+  }
+
+  private async treeId(): Promise<number> {
     if (this.tree !== undefined) return this.tree;
     if (!this.subvolume) return (this.tree = BTRFS_FS_TREE);
-    const { stdout, exitCode, stderr } = await run('btrfs', ['inspect-internal', 'dump-tree', '-t', 'root', image], { allowFailure: true });
-    if (exitCode !== 0) {
-      throw new SimError('IMAGE_UNREADABLE', `The btrfs root filesystem's subvolumes could not be listed (${stderr.trim().split('\n').pop() ?? `exit status ${exitCode}`}).`, 'Check that the image is not damaged (btrfs check on a copy), then import it again.');
-    }
-    const id = parseRootRefs(stdout).get(this.subvolume);
+    const refs = await this.rootRefs();
+    const id = refs.get(this.subvolume);
     if (id === undefined) {
-      throw new SimError('IMAGE_UNSUPPORTED_FS', `The btrfs root filesystem has no subvolume '${this.subvolume}' (its subvolumes: ${[...parseRootRefs(stdout).keys()].join(', ') || 'none'}).`, 'Check the rootflags=subvol= option of the image\'s boot entry; sim reads subvolumes directly below the top level.');
+      throw new SimError('IMAGE_UNSUPPORTED_FS', `The btrfs root filesystem has no subvolume '${this.subvolume}' (its subvolumes: ${[...refs.keys()].join(', ') || 'none'}).`, 'Check the rootflags=subvol= option of the image\'s boot entry; sim reads subvolumes directly below the top level.');
     }
     return (this.tree = id);
   }
@@ -97,7 +113,7 @@ export class BtrfsFs implements FsReader {
 
   private async restore(paths: readonly string[], withChildren: readonly string[] = []): Promise<void> {
     const image = await this.image();
-    const tree = await this.treeId(image);
+    const tree = await this.treeId();
     await mkdir(this.files, { recursive: true });
     const result = await run('btrfs', ['restore', '-S', '-o', '-r', String(tree), '--path-regex', restoreRegex(paths, withChildren), image, this.files], { allowFailure: true });
     if (result.exitCode !== 0) {
@@ -146,6 +162,7 @@ export class BtrfsFs implements FsReader {
   withSubvolume(subvolume: string | undefined): BtrfsFs {
     const other = new BtrfsFs(this.raw, this.offset, this.size, `${this.scratch}-${subvolume ?? 'top'}`, subvolume);
     other.carved = this.image();
+    other.refs = this.refs;
     return other;
   }
 

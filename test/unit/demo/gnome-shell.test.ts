@@ -1,7 +1,8 @@
 // The gnome-shell demo's pure parts: the visible change, the project file, the build dependencies.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ACTIVITIES_MARKER, GNOME_SHELL_MESON_OPTIONS, GNOME_SHELL_REQUIREMENTS, GNOME_SHELL_SOURCE, gnomeShellProjectFile, nextGnomeShellSteps, patchActivitiesLabel } from '../../../src/demo/gnome-shell.js';
+import { readFile } from 'node:fs/promises';
+import { ACTIVITIES_MARKER, GNOME_SHELL_HOST_REQUIREMENTS, GNOME_SHELL_MESON_OPTIONS, GNOME_SHELL_REQUIREMENTS, GNOME_SHELL_SOURCE, gnomeShellProjectFile, nextGnomeShellSteps, patchActivitiesLabel } from '../../../src/demo/gnome-shell.js';
 import { parseProjectFile } from '../../../src/config/project.js';
 import { demoComponent } from '../../../src/config/option-values.js';
 
@@ -38,6 +39,23 @@ test('build dependencies name Debian packages', () => {
   const packages = new Set(GNOME_SHELL_REQUIREMENTS.map((r) => r.pkg));
   for (const pkg of ['libmutter-11-dev', 'libgjs-dev', 'sassc', 'meson']) assert.ok(packages.has(pkg), pkg);
   assert.ok(GNOME_SHELL_REQUIREMENTS.every((r) => r.need === 'build'));
+});
+
+test('the build needs no NetworkManager, extension tools, manuals or tests', () => {
+  for (const option of ['-Dnetworkmanager=false', '-Dextensions_app=false', '-Dextensions_tool=false', '-Dman=false', '-Dtests=false']) assert.ok(GNOME_SHELL_MESON_OPTIONS.includes(option), option);
+  const packages = new Set(GNOME_SHELL_REQUIREMENTS.map((r) => r.pkg));
+  for (const pkg of ['libnm-dev', 'libsecret-1-dev', 'libgnome-autoar-0-dev', 'libjson-glib-dev']) assert.not.ok(packages.has(pkg), pkg);
+});
+
+test("scripts/setup-host.sh installs for the tests what sim doctor names for the gnome-shell build", async () => {
+  const script = await readFile(new URL('../../../scripts/setup-host.sh', import.meta.url), 'utf8');
+  const array = (name: string) => (script.match(new RegExp(`^${name}=\\(([^)]*)\\)`, 'm'))?.[1] ?? '').split(/\s+/).filter(Boolean);
+  const listed = new Set([...array('run_packages'), ...array('test_packages'), ...array('gnome_shell_packages')]);
+  const needed = new Set(GNOME_SHELL_HOST_REQUIREMENTS.filter((r) => r.need === 'source' || r.need === 'build').map((r) => r.pkg));
+  needed.delete('apt');
+  needed.delete('debian-archive-keyring');
+  for (const pkg of needed) assert.ok(listed.has(pkg), `${pkg} is in scripts/setup-host.sh`);
+  for (const pkg of array('gnome_shell_packages')) assert.ok(needed.has(pkg), `${pkg} (setup-host.sh) is a gnome-shell requirement`);
 });
 
 test('sim demo takes glib or gnome-shell', () => {
