@@ -221,7 +221,8 @@ it('live edits and hot reload: a replaced file within a second; a rebuilt module
     assert.is(start.exitCode, 0, String(start.stderr));
     const guest = async (script: string) => values(String((await sim(['exec', SIMULATOR, '--', 'sh', '-c', script], {})).stdout));
     // The long-running unit maps the program while it is rebuilt (the hot reload restarts it).
-    const daemon = 'systemctl start sim-gnome-app-daemon.service; sed "s/^/daemon-/" /run/sim-gnome-app.daemon; echo "boot=$(cat /proc/sys/kernel/random/boot_id)"';
+    // (A simple unit's start returns before its program has written the file: wait for it.)
+    const daemon = 'systemctl start sim-gnome-app-daemon.service; for i in $(seq 100); do [ -s /run/sim-gnome-app.daemon ] && break; sleep 0.1; done; sed "s/^/daemon-/" /run/sim-gnome-app.daemon; echo "boot=$(cat /proc/sys/kernel/random/boot_id)"';
     const before = await guest(daemon);
     assert.is(before['daemon-version'], '2.0', JSON.stringify(before));
     const read = async () => String((await sim(['exec', SIMULATOR, '--', 'grep', '^Name=', `/${DESKTOP}`], {})).stdout);
@@ -265,7 +266,8 @@ it('live edits and hot reload: a replaced file within a second; a rebuilt module
     assert.is(v.late, 'arrived', `a new file is seen after the refresh\n${context}`);
     // The unit that mapped the previous build was stopped before the cached lookups were
     // dropped and started after: it runs the rebuilt program, without a reboot.
-    const after = await guest('sed "s/^/daemon-/" /run/sim-gnome-app.daemon; echo "boot=$(cat /proc/sys/kernel/random/boot_id)"');
+    // Up to 10 s for the restarted unit to write its file; a stale program writes 2.0 for ever.
+    const after = await guest('for i in $(seq 100); do grep -q "^version=3.0" /run/sim-gnome-app.daemon && break; sleep 0.1; done; sed "s/^/daemon-/" /run/sim-gnome-app.daemon; echo "boot=$(cat /proc/sys/kernel/random/boot_id)"');
     assert.is(after['daemon-version'], '3.0', `the restarted unit runs the rebuilt program\n${JSON.stringify(after)}\n${context}`);
     assert.is(after.boot, before.boot, 'no reboot for an app module whose unit restarted');
     assert.not.ok(events.some((e) => e.type === 'phase' && e.phase === 'guest-ready'), 'no reboot');
