@@ -4,7 +4,7 @@
  * bench/results/latest.json.
  *
  *   BENCH_RUNS=5            runs per figure
- *   BENCH_ONLY=boot,9p      sections: session, initramfs, launcher, boot, merge, rebuild, 9p, fastpath
+ *   BENCH_ONLY=boot,9p      sections: session, initramfs, launcher, boot, merge, layouts, rebuild, 9p, fastpath
  *                           (and gnome, only when named: the GNOME session, minutes per boot)
  *   BENCH_IMAGE_BUILD=1     also time the whole recipe build (mmdebstrap; needs the network)
  *   BENCH_KEEP=1            keep the temporary workspace
@@ -26,12 +26,13 @@ import { fastPathSection } from './sections/fastpath.js';
 import { gnomeSection } from './sections/gnome.js';
 import { initramfsSection } from './sections/initramfs.js';
 import { launcherSection } from './sections/launcher.js';
+import { layoutsSection } from './sections/layouts.js';
 import { mergeSection } from './sections/merge.js';
 import { ninePSection } from './sections/ninep.js';
 import { rebuildSection } from './sections/rebuild.js';
 import { sessionSection } from './sections/session.js';
 
-const SECTIONS = ['session', 'initramfs', 'launcher', 'boot', 'merge', 'rebuild', '9p', 'fastpath', 'gnome'] as const;
+const SECTIONS = ['session', 'initramfs', 'launcher', 'boot', 'merge', 'layouts', 'rebuild', '9p', 'fastpath', 'gnome'] as const;
 /** Run only when BENCH_ONLY names them. */
 const OPT_IN: readonly string[] = ['gnome'];
 type Section = (typeof SECTIONS)[number];
@@ -86,6 +87,7 @@ async function main(): Promise<void> {
     }
     await timed('boot', `boots (${accels.join(', ')}): sim, sim --no-init, baseline`, () => bootSection(ws, results, runs, initrd, accels));
     await timed('merge', 'overlay modes: merge vs path, triggers, prefix size', () => mergeSection(ws, results, runs));
+    await timed('layouts', 'other images: import per layout, --initrd sim vs image', () => layoutsSection(ws, results, runs, log));
     if (initrd) await timed('rebuild', 'rebuild-the-image alternative', () => rebuildSection(ws, results, runs, initrd, accels.at(-1)!));
     await timed('9p', '9p overlay', () => ninePSection(ws, results, runs));
     await timed('fastpath', 'fast-path variants', () => fastPathSection(ws, results, runs));

@@ -1,0 +1,62 @@
+/**
+ * Other images (issue #12): how long `sim image add` takes per disk layout (the test fixtures:
+ * Fedora-41-like with an ext4 /boot and a btrfs root, Fedora-44-like with /boot as a btrfs
+ * subvolume, Ubuntu-like with .ko.zst modules, and sim's own GPT ext4 fixture), and boot to
+ * ready with sim's initramfs against the image's own initrd with sim's hook appended
+ * (`--initrd sim|image`), side by side on the two initrd fixture recipes (initramfs-tools and
+ * dracut's systemd initrd, full Debian 12 systems under systemd).
+ */
+import { performance } from 'node:perf_hooks';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { run } from '../../src/core/process.js';
+import { buildImage } from '../../src/index.js';
+import { buildFedoraLikeImage, buildFixtureImage, buildUbuntuLikeImage } from '../../test/helpers/fixture-image.js';
+import { SIM_BIN } from '../lib/proc.js';
+import type { Results } from '../lib/results.js';
+import type { BenchImage, Workspace } from '../lib/workspace.js';
+import { simBoot } from './boot.js';
+
+const SECTION = 'layouts';
+const RECIPES = fileURLToPath(new URL('../../fixtures/initrd-images/', import.meta.url));
+const INITRD_RECIPES = [
+  { label: 'initramfs-tools', recipe: 'initramfs-tools.json' },
+  { label: 'dracut (systemd initrd)', recipe: 'dracut.json' },
+];
+
+/** `sim image add DISK`, timed from the outside, then removed again for the next run. */
+async function timedImport(ws: Workspace, disk: string, name: string): Promise<number> {
+  const started = performance.now();
+  const add = await run(process.execPath, [SIM_BIN, 'image', 'add', disk, '--name', name], { env: ws.env, allowFailure: true });
+  const ms = performance.now() - started;
+  if (add.exitCode !== 0) throw new Error(`sim image add ${disk} failed: ${add.stderr.trim().split('\n').slice(-4).join('\n')}`);
+  await run(process.execPath, [SIM_BIN, 'image', 'rm', name], { env: ws.env });
+  return ms;
+}
+
+export async function layoutsSection(ws: Workspace, results: Results, runs: number, log: (line: string) => void): Promise<void> {
+  log('layout fixtures (cached after the first build)');
+  const disks = [
+    { label: 'sim fixture (GPT, ext4 root)', disk: (await buildFixtureImage()).disk },
+    { label: 'Fedora-41-like (ESP, ext4 /boot + BLS, btrfs subvolumes)', disk: (await buildFedoraLikeImage()).disk },
+    { label: 'Fedora-44-like (ESP, btrfs with a boot subvolume)', disk: (await buildFedoraLikeImage(undefined, { bootSubvolume: true })).disk },
+    { label: 'Ubuntu-like (ESP, XBOOTLDR /boot, .ko.zst)', disk: (await buildUbuntuLikeImage()).disk },
+  ];
+  log('initrd fixture images (built into your image cache once)');
+  const initrdImages: { label: string; image: BenchImage }[] = [];
+  for (const { label, recipe } of INITRD_RECIPES) {
+    const meta = await buildImage({ recipe: path.join(RECIPES, recipe), env: ws.userEnv });
+    initrdImages.push({ label, image: { ...ws.debian, label, ref: meta.id } });
+  }
+  // The image's own initrd lives in the user's store: boot these from there.
+  const userWs = { ...ws, env: ws.userEnv };
+  for (let i = 0; i < runs; i++) {
+    for (const { label, disk } of disks) results.add(SECTION, `import: ${label}`, 'ms', [await timedImport(ws, disk, `bench-layout-${i}`)]);
+    for (const { label, image } of initrdImages) {
+      for (const initrd of ['sim', 'image'] as const) {
+        const boot = await simBoot(userWs, { image, accel: 'tcg', overlay: ws.prefix, command: ['sim-hello'], expect: /hello from the overlay/, extra: ['--initrd', initrd] });
+        results.add(SECTION, `${label} tcg: --initrd ${initrd} guest-ready`, 'ms', [boot.phases['guest-ready'] ?? Number.NaN], initrd === 'sim' ? { vs: `${label} tcg: --initrd image guest-ready` } : {});
+      }
+    }
+  }
+}
