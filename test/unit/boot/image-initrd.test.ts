@@ -1,21 +1,18 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { ImageMeta } from '../../../src/images/meta.js';
 import { imageInitrdFacts, imageInitrdKernelArgs, initrdContribution } from '../../../src/boot/image-initrd.js';
 import { hookEntries, hookUnit, initBottomScript, mergeInitBottomOrder, type HookInputs } from '../../../src/boot/image-initrd-hook.js';
 import { planBoot, type BootRequest } from '../../../src/boot/plan.js';
 import { initrdChoice } from '../../../src/config/option-values.js';
 import { projectFileSchema } from '../../../src/config/project.js';
 import { expectSimError } from '../../helpers/sim-error.js';
+import { fakeImage } from '../../helpers/image-meta.js';
 
 const ORDER = '/scripts/init-bottom/udev "$@"\n[ -e /conf/param.conf ] && . /conf/param.conf\n';
 
-const image: ImageMeta = {
-  schema: 1,
-  id: 'a'.repeat(64),
+const image = fakeImage({
   names: ['deb'],
   source: { kind: 'file', path: '/src/deb.qcow2', format: 'qcow2' },
-  disk: { file: 'disk.qcow2', format: 'qcow2', sha256: 'b'.repeat(64), bytes: 1, mtimeMs: 1, virtualSize: 1 },
   root: { partition: 1, offset: 1048576, fstype: 'ext4' },
   kernel: {
     version: '6.1.0-1-amd64',
@@ -23,9 +20,7 @@ const image: ImageMeta = {
     modulesDir: 'kernel/modules',
     initrd: { file: 'kernel/initrd.img', source: '/boot/initrd.img-6.1.0-1-amd64', kind: 'initramfs-tools', compression: ['zstd'], initBottomOrder: ORDER, paths: { scripts: 'directory', 'scripts/init-bottom': 'directory' } },
   },
-  libdir: 'usr/lib/x86_64-linux-gnu',
-  addedAt: '2026-01-01T00:00:00.000Z',
-};
+});
 
 const request: BootRequest = { overlay: '/p', command: ['true'], mode: 'init', memoryMiB: 1024, cpus: 2, kernelArgs: [], interactive: false, fastKernel: true };
 

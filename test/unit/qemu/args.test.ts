@@ -1,20 +1,10 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { ImageMeta } from '../../../src/images/meta.js';
 import { planBoot, type BootRequest } from '../../../src/boot/plan.js';
 import { qemuArgs } from '../../../src/qemu/args.js';
+import { fakeImage } from '../../helpers/image-meta.js';
 
-const image: ImageMeta = {
-  schema: 1,
-  id: 'a'.repeat(64),
-  names: ['demo'],
-  source: { kind: 'file', path: '/src/demo.qcow2', format: 'qcow2' },
-  disk: { file: 'disk.qcow2', format: 'qcow2', sha256: 'b'.repeat(64), bytes: 1, mtimeMs: 1, virtualSize: 1 },
-  root: { partition: 2, offset: 2097152, fstype: 'ext4' },
-  kernel: { version: '6.1.0-1-amd64', file: 'kernel/vmlinuz', vmlinux: 'kernel/vmlinux', modulesDir: 'kernel/modules' },
-  libdir: 'usr/lib/x86_64-linux-gnu',
-  addedAt: '2026-01-01T00:00:00.000Z',
-};
+const image = fakeImage({ kernel: { version: '6.1.0-1-amd64', file: 'kernel/vmlinuz', vmlinux: 'kernel/vmlinux', modulesDir: 'kernel/modules' } });
 
 const request: BootRequest = {
   overlay: '/home/dev/prefix,1',
