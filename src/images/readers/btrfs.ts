@@ -158,11 +158,21 @@ export class BtrfsFs implements FsReader {
     return readFile(this.local(file), 'utf8').catch(() => undefined);
   }
 
-  /** The same filesystem read at another subvolume, sharing the carved-out partition. */
+  private readonly children = new Map<string, BtrfsFs>();
+
+  /**
+   * The same filesystem read at another subvolume, sharing the carved-out partition; one reader
+   * per subvolume (locate looks for boot entries in each, then reads the root's modules).
+   */
   withSubvolume(subvolume: string | undefined): BtrfsFs {
-    const other = new BtrfsFs(this.raw, this.offset, this.size, `${this.scratch}-${subvolume ?? 'top'}`, subvolume);
-    other.carved = this.image();
-    other.refs = this.refs;
+    const key = subvolume ?? '';
+    let other = this.children.get(key);
+    if (!other) {
+      other = new BtrfsFs(this.raw, this.offset, this.size, `${this.scratch}-${subvolume ?? 'top'}`, subvolume);
+      other.carved = this.image();
+      other.refs = this.refs;
+      this.children.set(key, other);
+    }
     return other;
   }
 
