@@ -130,8 +130,8 @@ export function checkBootValues(values: { memoryMiB?: number; cpus?: number; tim
 
 /**
  * What each capability adds to this boot, in the order they combine (src/boot/contribution.ts
- * says how). Pure; the session directory places their sockets, the image says what its own initrd is. The one place a new capability
- * is plugged into the boot.
+ * says how). Pure; the session directory places their sockets, the image says what its own
+ * initrd is. The one place a new capability is plugged into the boot.
  */
 export function bootContributions(request: BootRequest, sessionDir: string, image: ImageMeta): BootContribution[] {
   return [
