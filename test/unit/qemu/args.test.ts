@@ -21,7 +21,7 @@ const request: BootRequest = {
 test('command boot under TCG, to the byte', () => {
   const plan = planBoot({ request, image, imageDir: '/c/images/aaa', accel: 'tcg', sessionDir: '/r/s' });
   assert.equal(qemuArgs(plan), [
-    '-nodefaults', '-no-user-config', '-name', 'sim', '-machine', 'q35', '-accel', 'tcg', '-cpu', 'max', '-smp', '2', '-m', '1024M',
+    '-nodefaults', '-no-user-config', '-name', 'sim', '-machine', 'q35', '-accel', 'tcg', '-cpu', 'max,avx2=off', '-smp', '2', '-m', '1024M',
     '-bios', '/usr/share/qemu/qboot.rom',
     '-display', 'none', '-no-reboot',
     '-kernel', '/c/images/aaa/kernel/vmlinux',
@@ -80,7 +80,7 @@ test('detached simulator with a virtual screen and no window, to the byte', () =
     image, imageDir: '/c/images/aaa', accel: 'tcg', sessionDir: '/r/sims/demo',
   });
   assert.equal(qemuArgs(plan), [
-    '-nodefaults', '-no-user-config', '-name', 'sim', '-machine', 'q35', '-accel', 'tcg', '-cpu', 'max', '-smp', '2', '-m', '1024M',
+    '-nodefaults', '-no-user-config', '-name', 'sim', '-machine', 'q35', '-accel', 'tcg', '-cpu', 'max,avx2=off', '-smp', '2', '-m', '1024M',
     '-display', 'none',
     '-kernel', '/c/images/aaa/kernel/vmlinux',
     '-initrd', '/r/sims/demo/initrd.cpio',
