@@ -87,6 +87,19 @@ export class Screen {
     return { colours, on: false };
   }
 
+  /**
+   * Polls until the screen differs from `from` by more than `fraction` (something new drew: an
+   * app's window), then until it settles; the last screenshot when nothing came by the deadline.
+   */
+  async changedFrom(from: DecodedPng, fraction: number, deadlineMs: number, everyMs = 5_000): Promise<DecodedPng> {
+    let last = from;
+    for (const deadline = Date.now() + deadlineMs; Date.now() < deadline; await sleep(everyMs)) {
+      last = await this.shot();
+      if (changedFraction(from, last) > fraction) return this.settled();
+    }
+    return last;
+  }
+
   /** Screenshots until two in a row, `gapMs` apart, are the same (the shell stopped drawing). */
   async settled(gapMs = 3_000, deadlineMs = 90_000): Promise<DecodedPng> {
     let last = await this.shot();
