@@ -27,6 +27,7 @@ export const toolPackages: Record<string, string> = {
   cc: 'gcc',
   depmod: 'kmod',
   btrfs: 'btrfs-progs',
+  xfs_db: 'xfsprogs',
   mdir: 'mtools',
   mcopy: 'mtools',
   mtype: 'mtools',
