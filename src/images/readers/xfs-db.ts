@@ -185,13 +185,17 @@ export interface XfsSuperblockFacts {
   /** 4 or 5 (v5: metadata checksums and feature fields). */
   version: number;
   incompat: number;
+  /** A realtime section, on a device of its own: its files' extents are not on this partition. */
+  realtime: boolean;
+  /** The log is on a device of its own (logstart 0). */
+  externalLog: boolean;
 }
 
-/** The superblock's version and incompatible features (big-endian, at bytes 100 and 216). Pure. */
+/** What the superblock says (big-endian: rblocks at 16, logstart at 48, versionnum at 100, incompat at 216). Pure. */
 export function superblockFacts(sb: Buffer): XfsSuperblockFacts | undefined {
   if (sb.length < 220 || sb.subarray(0, 4).toString('latin1') !== 'XFSB') return undefined;
   const version = sb.readUInt16BE(100) & 0xf;
-  return { version, incompat: version >= 5 ? sb.readUInt32BE(216) : 0 };
+  return { version, incompat: version >= 5 ? sb.readUInt32BE(216) : 0, realtime: sb.readBigUInt64BE(16) > 0n, externalLog: sb.readBigUInt64BE(48) === 0n };
 }
 
 /**

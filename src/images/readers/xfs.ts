@@ -2,13 +2,14 @@
  * Reading an xfs filesystem inside a disk image without root: `xfs_db -r` finds inodes and
  * their extents (src/images/readers/xfs-db.ts), and the bytes are read from the disk image at
  * those extents. xfs_db has no offset option, so a partition is first carved out into a
- * sparse file of its own; each request is one xfs_db process, however many files it names.
+ * sparse file of its own (carve.ts); each request is one xfs_db process, however many files it names.
  */
 import { open, mkdir, rm, writeFile, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { SimError } from '../../core/errors.js';
 import { run } from '../../core/process.js';
 import { readAt } from '../partitions.js';
+import { carvePartition } from './carve.js';
 import { S_IFDIR, S_IFMT, S_IFREG, type DirEntry, type FsReader } from './types.js';
 import {
   byteRuns, listCommands, nameable, parseGeometry, parseLs, parseStats, parseXfsDbVersion, statCommands, superblockFacts, unknownFeatures, XFS_INCOMPAT_NEEDSREPAIR,
@@ -35,7 +36,7 @@ export class XfsFs implements FsReader {
       await mkdir(this.scratch, { recursive: true });
       if (this.offset === 0) return this.raw; // a bare filesystem image
       const file = path.join(this.scratch, 'xfs.img');
-      await carveSparse(this.raw, this.offset, this.size, file);
+      await carvePartition(this.raw, this.offset, this.size, file);
       return file;
     })();
     return this.carved;
@@ -44,6 +45,10 @@ export class XfsFs implements FsReader {
   private async checkFeatures(): Promise<void> {
     const facts = superblockFacts(await readAt(this.raw, this.offset, 512));
     if (!facts) throw unreadable('its superblock could not be read');
+    if (facts.realtime || facts.externalLog) {
+      const what = facts.realtime ? 'a realtime section' : 'its log';
+      throw new SimError('IMAGE_UNSUPPORTED_FS', `The xfs root filesystem keeps ${what} on a device of its own, which a disk image does not hold.`, 'Use an image whose xfs has an internal log and no realtime section (mkfs.xfs\'s defaults).');
+    }
     if (facts.incompat & XFS_INCOMPAT_NEEDSREPAIR) {
       throw new SimError('IMAGE_UNREADABLE', 'The xfs root filesystem is marked as needing repair (an xfs_repair run did not finish), so neither sim nor the image\'s kernel can use it.', 'Run xfs_repair on a copy of the image (or of its partition), then import that.');
     }
@@ -161,27 +166,4 @@ export class XfsFs implements FsReader {
 
 function unreadable(why: string): SimError {
   return new SimError('IMAGE_UNREADABLE', `The xfs filesystem could not be read (${why}).`, 'Check that the image is not damaged (xfs_repair -n on a copy), then import it again.');
-}
-
-/**
- * Copy `size` bytes at `offset` of `raw` into `dest`, leaving all-zero chunks as holes: a
- * partition's free space costs no disk space in the copy.
- */
-async function carveSparse(raw: string, offset: number, size: number, dest: string): Promise<void> {
-  const input = await open(raw, 'r');
-  const output = await open(dest, 'w');
-  try {
-    await output.truncate(size);
-    const buffer = Buffer.alloc(CHUNK);
-    const zeros = Buffer.alloc(CHUNK);
-    for (let done = 0; done < size; ) {
-      const { bytesRead } = await input.read(buffer, 0, Math.min(CHUNK, size - done), offset + done);
-      if (bytesRead === 0) break;
-      const chunk = buffer.subarray(0, bytesRead);
-      if (!chunk.equals(zeros.subarray(0, bytesRead))) await output.write(chunk, 0, bytesRead, done);
-      done += bytesRead;
-    }
-  } finally {
-    await Promise.all([input.close(), output.close()]);
-  }
 }

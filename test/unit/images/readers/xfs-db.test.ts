@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import {
   byteRuns, listCommands, nameable, parseBmap, parseGeometry, parseLs, parseStats, parseXfsDbVersion, statCommands, superblockFacts, unknownFeatures,
 } from '../../../../src/images/readers/xfs-db.js';
+import { carveImageOpts } from '../../../../src/images/readers/carve.js';
 
 const captured = (name: string) => readFileSync(new URL(`xfs-db/${name}`, import.meta.url), 'utf8');
 
@@ -85,15 +86,22 @@ test('incompatible features: what this xfs_db does not know is named; needsrepai
   sb.write('XFSB', 0, 'latin1');
   sb.writeUInt16BE(0xb4b5, 100);
   sb.writeUInt32BE(0xb, 216); // ftype, sparse inodes, bigtime: mkfs.xfs 6.1's defaults
-  assert.equal(superblockFacts(sb), { version: 5, incompat: 0xb });
+  sb.writeBigUInt64BE(65540n, 48); // an internal log, as mkfs.xfs makes it
+  assert.equal(superblockFacts(sb), { version: 5, incompat: 0xb, realtime: false, externalLog: false });
   assert.equal(unknownFeatures(0xb, [6, 1]), []);
   assert.equal(unknownFeatures(0x8b, [6, 1]), ['parent pointers (xfsprogs 6.10)']);
   assert.equal(unknownFeatures(0x8b, [6, 13]), []);
   assert.equal(unknownFeatures(0x100000b, [6, 13]), ['0x1000000']);
   const v4 = Buffer.from(sb);
   v4.writeUInt16BE(0x34a4, 100);
-  assert.equal(superblockFacts(v4), { version: 4, incompat: 0 });
+  v4.writeBigUInt64BE(0n, 48);
+  v4.writeBigUInt64BE(1000n, 16);
+  assert.equal(superblockFacts(v4), { version: 4, incompat: 0, realtime: true, externalLog: true });
   assert.is(superblockFacts(Buffer.alloc(512)), undefined);
+});
+
+test('carving a partition: qemu-img options, a comma in the path doubled', () => {
+  assert.is(carveImageOpts('/c/a,b/raw.img', 1048576, 4096), 'driver=raw,offset=1048576,size=4096,file.driver=file,file.filename=/c/a,,b/raw.img');
 });
 
 test.run();
