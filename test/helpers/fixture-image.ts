@@ -25,6 +25,7 @@ import { packNewc, type CpioEntry } from '../../src/initramfs/cpio.js';
 import { parseModuleIndex, resolveModules } from '../../src/initramfs/modules.js';
 import { probeAccelerator } from '../../src/qemu/accel.js';
 import { resolveContext } from '../../src/core/context.js';
+import { xfsProtofile } from './xfs-proto.js';
 
 export interface FixtureImage {
   /** qcow2 disk with a GPT: partition 1 BIOS boot (1 MiB), partition 2 x86-64 root (ext4). */
@@ -170,6 +171,33 @@ export async function buildUbuntuLikeImage(cacheDir = fixtureCacheDir()): Promis
   const key = await contentKey('ubuntu-like', deb.name, await readFile(BUSYBOX), await readFile(`${HOST_LIBDIR}/libc.so.6`));
   const dir = await cached(cacheDir, `ubuntu-like-${key}`, (out) => buildUbuntuLike(out, deb.path, deb.version));
   return { disk: path.join(dir, 'disk.qcow2'), kernelVersion: deb.version };
+}
+
+export interface XfsLikeImage {
+  /**
+   * qcow2 disk laid out like a RHEL/CentOS cloud image: 1 BIOS boot, 2 root (xfs, x86-64 root
+   * type) holding /boot with the kernel and a BLS entry in /boot/loader/entries.
+   */
+  disk: string;
+  kernelVersion: string;
+  /** The `options` of the BLS entry. */
+  options: string;
+}
+
+/**
+ * Builds (or finds in the cache) the xfs-rooted fixture disk: the default fixture's tree plus
+ * the xfs module, written by `mkfs.xfs -p` (no root, no mount). Keyed by mkfs.xfs's version
+ * too: its defaults decide the filesystem's features.
+ */
+export async function buildXfsLikeImage(cacheDir = fixtureCacheDir()): Promise<XfsLikeImage> {
+  await requireTools([...REQUIRED_TOOLS, 'mkfs.xfs', 'xfs_db']);
+  await mkdir(cacheDir, { recursive: true });
+  const deb = await kernelDeb(cacheDir);
+  const options = `root=UUID=${XFS_ROOT_UUID} ro console=ttyS0,115200n8`;
+  const mkfs = await run('mkfs.xfs', ['-V']);
+  const key = await contentKey('xfs-like', deb.name, await readFile(BUSYBOX), await readFile(`${HOST_LIBDIR}/libc.so.6`), options, mkfs);
+  const dir = await cached(cacheDir, `xfs-like-${key}`, (out) => buildXfsLike(out, deb.path, deb.version, options));
+  return { disk: path.join(dir, 'disk.qcow2'), kernelVersion: deb.version, options };
 }
 
 /** Writes the overlay prefix (libdemo v2, sim-hello overlay variant) into dir, DESTDIR-style. */
@@ -443,6 +471,46 @@ async function buildUbuntuLike(out: string, deb: string, kernelVersion: string):
   await run('mmd', ['-i', `${disk}@@${esp!.start * 512}`, '::/EFI', '::/EFI/ubuntu']);
   await makeExt4(disk, boot, `${(bootPart!.size * 512) / 1024}k`, bootPart!.start * 512);
   await makeExt4(disk, tree, `${(rootPart!.size * 512) / 1024}k`, rootPart!.start * 512);
+  await run('qemu-img', ['convert', '-f', 'raw', '-O', 'qcow2', disk, path.join(out, 'disk.qcow2')]);
+  await Promise.all([disk, tree, work].map((p) => rm(p, { recursive: true, force: true })));
+}
+
+const XFS_ROOT_UUID = '7b1f3c2e-9a4d-4e6b-8c5f-0d2e1a3b4c5d';
+/** mkfs.xfs (6.1) refuses filesystems of 300 MB or less. */
+const XFS_ROOT_MIB = 320;
+
+async function buildXfsLike(out: string, deb: string, kernelVersion: string, options: string): Promise<void> {
+  const tree = await populateTree(out, deb, kernelVersion, ['fs/xfs']);
+  const work = path.join(out, 'work');
+  await mkdir(work, { recursive: true });
+  await run('ldconfig', ['-r', tree]);
+  // /boot is a directory of the root, so GRUB's blscfg names the files with /boot in front.
+  await mkdir(path.join(tree, 'boot/loader/entries'), { recursive: true });
+  await writeFile(path.join(tree, `boot/loader/entries/0123456789abcdef-${kernelVersion}.conf`), [
+    `title xfs-rooted sim fixture (${kernelVersion})`,
+    `version ${kernelVersion}`,
+    `linux /boot/vmlinuz-${kernelVersion}`,
+    `initrd /boot/initramfs-${kernelVersion}.img`,
+    `options ${options}`,
+  ].join('\n') + '\n');
+
+  const proto = await xfsProtofile(tree);
+  await writeFile(path.join(work, 'proto'), proto.text);
+  const xfs = path.join(work, 'root.xfs');
+  await writeFile(xfs, '');
+  await truncate(xfs, XFS_ROOT_MIB * 1024 * 1024);
+  await run('mkfs.xfs', ['-q', '-f', '-L', 'root', '-m', `uuid=${XFS_ROOT_UUID}`, '-p', path.join(work, 'proto'), xfs]);
+  // The sticky bit (/tmp), which a protofile cannot say, written into the inode (xfs_db keeps its checksum right).
+  for (const { path: dir, mode } of proto.sticky) {
+    await run('xfs_db', ['-x', '-c', `path ${dir}`, '-c', `write core.mode 0${(0o40000 | mode).toString(8)}`, xfs]);
+  }
+
+  const disk = path.join(out, 'disk.raw');
+  await writeFile(disk, '');
+  await truncate(disk, (1 + 1 + XFS_ROOT_MIB + 1) * 1024 * 1024);
+  await run('sfdisk', ['--quiet', disk], ['label: gpt', `size=1MiB, type=${GPT_BIOS_BOOT}, name="bios"`, `type=${GPT_ROOT_X86_64}, name="root"`].join('\n') + '\n');
+  const root = (await partitions(disk))[1]!;
+  await copyInto(xfs, disk, root.start * 512);
   await run('qemu-img', ['convert', '-f', 'raw', '-O', 'qcow2', disk, path.join(out, 'disk.qcow2')]);
   await Promise.all([disk, tree, work].map((p) => rm(p, { recursive: true, force: true })));
 }
