@@ -28,6 +28,7 @@ export const toolPackages: Record<string, string> = {
   depmod: 'kmod',
   btrfs: 'btrfs-progs',
   xfs_db: 'xfsprogs',
+  xfs_logprint: 'xfsprogs',
   mdir: 'mtools',
   mcopy: 'mtools',
   mtype: 'mtools',

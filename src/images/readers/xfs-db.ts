@@ -213,3 +213,13 @@ export function unknownFeatures(incompat: number, xfsDb: [number, number]): stri
   }
   return unknown;
 }
+
+/**
+ * The log's state from `xfs_logprint -t`'s header ("log tail: 134 head: 140 state: <DIRTY>"):
+ * xfs_db does not replay a dirty log, so it would show the files as they were before the
+ * changes the log holds. Pure.
+ */
+export function logState(output: string): 'clean' | 'dirty' | undefined {
+  const state = /state: <(\w+)>/.exec(output)?.[1];
+  return state === 'CLEAN' ? 'clean' : state === 'DIRTY' ? 'dirty' : undefined;
+}

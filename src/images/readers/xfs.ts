@@ -12,7 +12,7 @@ import { readAt } from '../partitions.js';
 import { carvePartition } from './carve.js';
 import { S_IFDIR, S_IFMT, S_IFREG, type DirEntry, type FsReader } from './types.js';
 import {
-  byteRuns, listCommands, nameable, parseGeometry, parseLs, parseStats, parseXfsDbVersion, statCommands, superblockFacts, unknownFeatures, XFS_INCOMPAT_NEEDSREPAIR,
+  byteRuns, listCommands, logState, nameable, parseGeometry, parseLs, parseStats, parseXfsDbVersion, statCommands, superblockFacts, unknownFeatures, XFS_INCOMPAT_NEEDSREPAIR,
   type XfsGeometry, type XfsInode, type XfsTarget,
 } from './xfs-db.js';
 
@@ -29,14 +29,15 @@ export class XfsFs implements FsReader {
    */
   constructor(private readonly raw: string, private readonly offset: number, private readonly size: number, private readonly scratch: string) {}
 
-  /** The filesystem as a file of its own, after checking that this xfs_db can read it. */
+  /** The filesystem as a file of its own, after checking that xfs_db can read it as the kernel would. */
   private async image(): Promise<string> {
     this.carved ??= (async () => {
       await this.checkFeatures();
       await mkdir(this.scratch, { recursive: true });
-      if (this.offset === 0) return this.raw; // a bare filesystem image
-      const file = path.join(this.scratch, 'xfs.img');
-      await carvePartition(this.raw, this.offset, this.size, file);
+      // A bare filesystem image is read as it is.
+      const file = this.offset === 0 ? this.raw : path.join(this.scratch, 'xfs.img');
+      if (file !== this.raw) await carvePartition(this.raw, this.offset, this.size, file);
+      await checkLog(file);
       return file;
     })();
     return this.carved;
@@ -161,6 +162,14 @@ export class XfsFs implements FsReader {
 
   async close(): Promise<void> {
     await rm(this.scratch, { recursive: true, force: true });
+  }
+}
+
+/** A filesystem not cleanly unmounted would be read as it was before its log's changes: refused. */
+async function checkLog(image: string): Promise<void> {
+  const { stdout } = await run('xfs_logprint', ['-t', image], { allowFailure: true });
+  if (logState(stdout) === 'dirty') {
+    throw new SimError('IMAGE_UNREADABLE', 'The xfs root filesystem was not cleanly unmounted: its log holds changes that sim, reading it without the kernel, would miss.', 'Shut the image\'s system down cleanly (or mount and unmount a copy of the image once), then import it again.');
   }
 }
 

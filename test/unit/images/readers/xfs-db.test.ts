@@ -8,7 +8,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';
 import {
-  byteRuns, listCommands, nameable, parseBmap, parseGeometry, parseLs, parseStats, parseXfsDbVersion, statCommands, superblockFacts, unknownFeatures,
+  byteRuns, listCommands, logState, nameable, parseBmap, parseGeometry, parseLs, parseStats, parseXfsDbVersion, statCommands, superblockFacts, unknownFeatures,
 } from '../../../../src/images/readers/xfs-db.js';
 import { carveImageOpts } from '../../../../src/images/readers/carve.js';
 
@@ -98,6 +98,12 @@ test('incompatible features: what this xfs_db does not know is named; needsrepai
   v4.writeBigUInt64BE(1000n, 16);
   assert.equal(superblockFacts(v4), { version: 4, incompat: 0, realtime: true, externalLog: true });
   assert.is(superblockFacts(Buffer.alloc(512)), undefined);
+});
+
+test('the log: clean, or dirty (a filesystem copied while mounted, whose changes xfs_db would not see)', () => {
+  assert.is(logState(captured('logprint-clean.txt')), 'clean');
+  assert.is(logState(captured('logprint-dirty.txt')), 'dirty');
+  assert.is(logState('xfs_logprint: unknown\n'), undefined);
 });
 
 test('carving a partition: qemu-img options, a comma in the path doubled', () => {
