@@ -43,6 +43,7 @@ export async function layoutsSection(ws: Workspace, results: Results, runs: numb
     { label: 'Fedora-44-like (ESP, btrfs with a boot subvolume)', disk: (await buildFedoraLikeImage(undefined, { bootSubvolume: true })).disk },
     { label: 'Ubuntu-like (ESP, XBOOTLDR /boot, .ko.zst)', disk: (await buildUbuntuLikeImage()).disk },
     { label: 'RHEL-like (GPT, xfs root with /boot + BLS)', disk: (await buildXfsLikeImage()).disk },
+    { label: 'RHEL-8/9-like (xfs /boot + BLS, xfs root)', disk: (await buildXfsLikeImage(undefined, { bootPartition: true })).disk },
   ];
   log('initrd fixture images (built into your image cache once)');
   const initrdImages: { label: string; image: BenchImage }[] = [];

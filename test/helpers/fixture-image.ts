@@ -176,7 +176,9 @@ export async function buildUbuntuLikeImage(cacheDir = fixtureCacheDir()): Promis
 export interface XfsLikeImage {
   /**
    * qcow2 disk laid out like a RHEL/CentOS cloud image: 1 BIOS boot, 2 root (xfs, x86-64 root
-   * type) holding /boot with the kernel and a BLS entry in /boot/loader/entries.
+   * type) holding /boot with the kernel and a BLS entry in /boot/loader/entries. With
+   * `bootPartition`, like a RHEL 8/9 install: 2 /boot (xfs, Linux data) with the kernel and
+   * /loader/entries, 3 root (xfs, root type) with an empty /boot.
    */
   disk: string;
   kernelVersion: string;
@@ -189,14 +191,15 @@ export interface XfsLikeImage {
  * the xfs module, written by `mkfs.xfs -p` (no root, no mount). Keyed by mkfs.xfs's version
  * too: its defaults decide the filesystem's features.
  */
-export async function buildXfsLikeImage(cacheDir = fixtureCacheDir()): Promise<XfsLikeImage> {
+export async function buildXfsLikeImage(cacheDir = fixtureCacheDir(), { bootPartition = false } = {}): Promise<XfsLikeImage> {
   await requireTools([...REQUIRED_TOOLS, 'mkfs.xfs', 'xfs_db']);
   await mkdir(cacheDir, { recursive: true });
   const deb = await kernelDeb(cacheDir);
   const options = `root=UUID=${XFS_ROOT_UUID} ro console=ttyS0,115200n8`;
   const mkfs = await run('mkfs.xfs', ['-V']);
-  const key = await contentKey('xfs-like', deb.name, await readFile(BUSYBOX), await readFile(`${HOST_LIBDIR}/libc.so.6`), options, mkfs);
-  const dir = await cached(cacheDir, `xfs-like-${key}`, (out) => buildXfsLike(out, deb.path, deb.version, options));
+  const kind = bootPartition ? 'xfs-boot-like' : 'xfs-like';
+  const key = await contentKey(kind, deb.name, await readFile(BUSYBOX), await readFile(`${HOST_LIBDIR}/libc.so.6`), options, mkfs);
+  const dir = await cached(cacheDir, `${kind}-${key}`, (out) => buildXfsLike(out, deb.path, deb.version, options, bootPartition));
   return { disk: path.join(dir, 'disk.qcow2'), kernelVersion: deb.version, options };
 }
 
@@ -477,42 +480,58 @@ async function buildUbuntuLike(out: string, deb: string, kernelVersion: string):
 
 const XFS_ROOT_UUID = '7b1f3c2e-9a4d-4e6b-8c5f-0d2e1a3b4c5d';
 /** mkfs.xfs (6.1) refuses filesystems of 300 MB or less. */
-const XFS_ROOT_MIB = 320;
+const XFS_MIB = 320;
 
-async function buildXfsLike(out: string, deb: string, kernelVersion: string, options: string): Promise<void> {
+async function buildXfsLike(out: string, deb: string, kernelVersion: string, options: string, bootPartition: boolean): Promise<void> {
   const tree = await populateTree(out, deb, kernelVersion, ['fs/xfs']);
   const work = path.join(out, 'work');
   await mkdir(work, { recursive: true });
   await run('ldconfig', ['-r', tree]);
-  // /boot is a directory of the root, so GRUB's blscfg names the files with /boot in front.
-  await mkdir(path.join(tree, 'boot/loader/entries'), { recursive: true });
-  await writeFile(path.join(tree, `boot/loader/entries/0123456789abcdef-${kernelVersion}.conf`), [
+  // RHEL 8/9 with a /boot partition: its files move there, the root keeps an empty mount point.
+  const boot = bootPartition ? path.join(work, 'boot') : path.join(tree, 'boot');
+  if (bootPartition) {
+    await rename(path.join(tree, 'boot'), boot);
+    await mkdir(path.join(tree, 'boot'), { mode: 0o755 });
+  }
+  // GRUB's blscfg names the files with /boot in front when /boot is a directory of the root.
+  const onBoot = bootPartition ? '' : '/boot';
+  await mkdir(path.join(boot, 'loader/entries'), { recursive: true });
+  await writeFile(path.join(boot, `loader/entries/0123456789abcdef-${kernelVersion}.conf`), [
     `title xfs-rooted sim fixture (${kernelVersion})`,
     `version ${kernelVersion}`,
-    `linux /boot/vmlinuz-${kernelVersion}`,
-    `initrd /boot/initramfs-${kernelVersion}.img`,
+    `linux ${onBoot}/vmlinuz-${kernelVersion}`,
+    `initrd ${onBoot}/initramfs-${kernelVersion}.img`,
     `options ${options}`,
   ].join('\n') + '\n');
 
-  const proto = await xfsProtofile(tree);
-  await writeFile(path.join(work, 'proto'), proto.text);
-  const xfs = path.join(work, 'root.xfs');
-  await writeFile(xfs, '');
-  await truncate(xfs, XFS_ROOT_MIB * 1024 * 1024);
-  await run('mkfs.xfs', ['-q', '-f', '-L', 'root', '-m', `uuid=${XFS_ROOT_UUID}`, '-p', path.join(work, 'proto'), xfs]);
-  // The sticky bit (/tmp), which a protofile cannot say, written into the inode (xfs_db keeps its checksum right).
-  for (const { path: dir, mode } of proto.sticky) {
-    await run('xfs_db', ['-x', '-c', `path ${dir}`, '-c', `write core.mode 0${(0o40000 | mode).toString(8)}`, xfs]);
-  }
-
   const disk = path.join(out, 'disk.raw');
   await writeFile(disk, '');
-  await truncate(disk, (1 + 1 + XFS_ROOT_MIB + 1) * 1024 * 1024);
-  await run('sfdisk', ['--quiet', disk], ['label: gpt', `size=1MiB, type=${GPT_BIOS_BOOT}, name="bios"`, `type=${GPT_ROOT_X86_64}, name="root"`].join('\n') + '\n');
-  const root = (await partitions(disk))[1]!;
-  await copyInto(xfs, disk, root.start * 512);
+  await truncate(disk, (1 + 1 + (bootPartition ? XFS_MIB : 0) + XFS_MIB + 1) * 1024 * 1024);
+  await run('sfdisk', ['--quiet', disk], [
+    'label: gpt',
+    `size=1MiB, type=${GPT_BIOS_BOOT}, name="bios"`,
+    ...(bootPartition ? [`size=${XFS_MIB}MiB, type=0FC63DAF-8483-4772-8E79-3D69D8477DE4, name="boot"`] : []),
+    `type=${GPT_ROOT_X86_64}, name="root"`,
+  ].join('\n') + '\n');
+  const parts = await partitions(disk);
+  if (bootPartition) await copyInto(await makeXfs(path.join(work, 'boot.xfs'), boot, 'boot'), disk, parts[1]!.start * 512);
+  await copyInto(await makeXfs(path.join(work, 'root.xfs'), tree, 'root', XFS_ROOT_UUID), disk, parts.at(-1)!.start * 512);
   await run('qemu-img', ['convert', '-f', 'raw', '-O', 'qcow2', disk, path.join(out, 'disk.qcow2')]);
   await Promise.all([disk, tree, work].map((p) => rm(p, { recursive: true, force: true })));
+}
+
+/** An xfs filesystem of `tree` in `file` (XFS_MIB big), written by mkfs.xfs -p: no root, no mount. */
+async function makeXfs(file: string, tree: string, label: string, uuid?: string): Promise<string> {
+  const proto = await xfsProtofile(tree);
+  await writeFile(`${file}.proto`, proto.text);
+  await writeFile(file, '');
+  await truncate(file, XFS_MIB * 1024 * 1024);
+  await run('mkfs.xfs', ['-q', '-f', '-L', label, ...(uuid ? ['-m', `uuid=${uuid}`] : []), '-p', `${file}.proto`, file]);
+  // The sticky bit (/tmp), which a protofile cannot say, written into the inode (xfs_db keeps its checksum right).
+  for (const { path: dir, mode } of proto.sticky) {
+    await run('xfs_db', ['-x', '-c', `path ${dir}`, '-c', `write core.mode 0${(0o40000 | mode).toString(8)}`, file]);
+  }
+  return file;
 }
 
 async function copyInto(from: string, to: string, offset: number): Promise<void> {

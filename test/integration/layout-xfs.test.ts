@@ -2,8 +2,9 @@
  * A disk whose root is xfs, like a RHEL/CentOS cloud image (GPT root type, /boot on the root
  * with a BLS entry): it imports — kernel from the boot entry, the xfs module and what it needs
  * (libcrc32c, crc32c) read with xfs_db — and boots with sim's initramfs mounting the xfs root
- * read-write over the session's overlay disk, with an overlay that wins. An xfs feature the
- * host's xfs_db does not know is refused in one sentence.
+ * read-write over the session's overlay disk, with an overlay that wins. So does one with /boot
+ * on an xfs partition of its own (RHEL 8/9). An xfs feature the host's xfs_db does not know is
+ * refused in one sentence.
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -58,6 +59,25 @@ test("it boots with sim's initramfs mounting the xfs root read-write, and the ov
   assert.is(run.exitCode, 0, String(run.stderr));
   // /tmp's sticky bit, which mkfs.xfs -p cannot write, was set afterwards: the tree came through whole.
   assert.is(run.stdout, 'libdemo version 2\nhello from the overlay\nxfs rw\ndrwxrwxrwt');
+});
+
+test('with /boot on an xfs partition of its own (RHEL 8/9): kernel from its BLS entry, modules from the xfs root; it boots', async () => {
+  let started = Date.now();
+  const image = await buildXfsLikeImage(undefined, { bootPartition: true });
+  console.log(`  fixture: ${Date.now() - started} ms`);
+  started = Date.now();
+  const add = await sim(['image', 'add', image.disk, '--name', 'xfs-boot-like'], env);
+  assert.is(add.exitCode, 0, String(add.stderr));
+  console.log(`  import: ${Date.now() - started} ms`);
+  assert.match(String(add.stderr), /boot entry 0123456789abcdef-.* on partition 2/);
+  const ls = await sim(['image', 'ls', '--json'], env);
+  const meta = String(ls.stdout).split('\n').filter(Boolean).map((l) => JSON.parse(l) as ImageMeta & { type: string }).find((m) => m.type === 'image' && m.names.includes('xfs-boot-like'));
+  assert.equal(meta?.root, { partition: 3, offset: meta!.root.offset, fstype: 'xfs' });
+  assert.is(meta?.kernel.version, image.kernelVersion);
+  const run = await sim(['boot', '--image', 'xfs-boot-like', '--overlay', prefix, '--', 'sh', '-c', 'sim-hello; ls /boot'], env);
+  assert.is(run.exitCode, 0, String(run.stderr));
+  // The root's /boot is an empty mount point: the kernel came from partition 2.
+  assert.is(run.stdout, 'hello from the overlay');
 });
 
 test('an xfs feature the host\'s xfs_db does not know: one sentence, nothing stored', async () => {
