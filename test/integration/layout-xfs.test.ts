@@ -101,7 +101,7 @@ test('an xfs feature the host\'s xfs_db does not know: one sentence, nothing sto
   const error = parseEvents(String(add.stdout)).find((e) => e.type === 'error');
   assert.ok(error && error.type === 'error', String(add.stdout));
   assert.is(error.code, 'IMAGE_UNSUPPORTED_FS');
-  assert.match(error.message, feature === 0x80 ? /^The xfs root filesystem uses features this host's xfs_db \(xfsprogs 6\.\d+\) does not know: parent pointers \(xfsprogs 6\.10\)\.$/ : /does not know: 0x40000000\.$/);
+  assert.match(error.message, feature === 0x80 ? /^The xfs filesystem on partition 2 uses features this host's xfs_db \(xfsprogs 6\.\d+\) does not know: parent pointers \(xfsprogs 6\.10\)\.$/ : /does not know: 0x40000000\.$/);
   const human = await sim(['image', 'add', raw], { ...own, PATH: USER_PATH });
   assert.is(human.exitCode, 65);
   assert.not.match(String(human.stderr), /\n\s+at /, 'no stack trace');

@@ -31,6 +31,6 @@ export function openReader(raw: string, partition: DiskPartition, scratch: strin
   if (kind === 'ext') return new ExtFs(raw, partition.start, partition.fstype as 'ext2' | 'ext3' | 'ext4');
   if (kind === 'vfat') return new VfatFs(raw, partition.start);
   if (kind === 'btrfs') return new BtrfsFs(raw, partition.start, partition.size, path.join(scratch, `btrfs-${partition.number}`));
-  if (kind === 'xfs') return new XfsFs(raw, partition.start, partition.size, path.join(scratch, `xfs-${partition.number}`));
+  if (kind === 'xfs') return new XfsFs(raw, partition.start, partition.size, path.join(scratch, `xfs-${partition.number}`), partition.number ? `partition ${partition.number}` : 'the bare filesystem image');
   throw new SimError('IMAGE_UNSUPPORTED_FS', `Partition ${partition.number} holds ${partition.fstype ?? 'no filesystem sim recognises'}, which sim cannot read.`, 'Use an image whose root is ext4, btrfs or xfs.');
 }

@@ -45,10 +45,11 @@ const MARK = '@@sim';
 
 /**
  * xfs_db splits its commands at white space and knows no quoting: a path with white space or
- * control characters cannot be named to it. Pure.
+ * control characters cannot be named to it (nor a relative one, which its getopt could take
+ * for an option). Pure.
  */
 export function nameable(file: string): boolean {
-  return !/[\s\p{Cc}]/u.test(file);
+  return file.startsWith('/') && !/[\s\p{Cc}]/u.test(file);
 }
 
 /** Commands that print the geometry: first in every script, so it costs no process of its own. */

@@ -25,9 +25,10 @@ export class XfsFs implements FsReader {
 
   /**
    * @param raw the disk image; @param offset, @param size where the filesystem lies in it;
-   * @param scratch a directory this reader owns (the carved partition, command files).
+   * @param scratch a directory this reader owns (the carved partition, command files);
+   * @param where the filesystem, for messages: "partition 3".
    */
-  constructor(private readonly raw: string, private readonly offset: number, private readonly size: number, private readonly scratch: string) {}
+  constructor(private readonly raw: string, private readonly offset: number, private readonly size: number, private readonly scratch: string, private readonly where = 'the image') {}
 
   /** The filesystem as a file of its own, after checking that xfs_db can read it as the kernel would. */
   private async image(): Promise<string> {
@@ -37,7 +38,7 @@ export class XfsFs implements FsReader {
       // A bare filesystem image is read as it is.
       const file = this.offset === 0 ? this.raw : path.join(this.scratch, 'xfs.img');
       if (file !== this.raw) await carvePartition(this.raw, this.offset, this.size, file);
-      await checkLog(file);
+      await checkLog(file, this.where);
       return file;
     })();
     return this.carved;
@@ -45,18 +46,18 @@ export class XfsFs implements FsReader {
 
   private async checkFeatures(): Promise<void> {
     const facts = superblockFacts(await readAt(this.raw, this.offset, 512));
-    if (!facts) throw unreadable('its superblock could not be read');
+    if (!facts) throw this.unreadable('its superblock could not be read');
     if (facts.realtime || facts.externalLog) {
       const what = facts.realtime ? 'a realtime section' : 'its log';
-      throw new SimError('IMAGE_UNSUPPORTED_FS', `The xfs root filesystem keeps ${what} on a device of its own, which a disk image does not hold.`, 'Use an image whose xfs has an internal log and no realtime section (mkfs.xfs\'s defaults).');
+      throw new SimError('IMAGE_UNSUPPORTED_FS', `The xfs filesystem on ${this.where} keeps ${what} on a device of its own, which a disk image does not hold.`, 'Use an image whose xfs has an internal log and no realtime section (mkfs.xfs\'s defaults).');
     }
     if (facts.incompat & XFS_INCOMPAT_NEEDSREPAIR) {
-      throw new SimError('IMAGE_UNREADABLE', 'The xfs root filesystem is marked as needing repair (an xfs_repair run did not finish), so neither sim nor the image\'s kernel can use it.', 'Run xfs_repair on a copy of the image (or of its partition), then import that.');
+      throw new SimError('IMAGE_UNREADABLE', `The xfs filesystem on ${this.where} is marked as needing repair (an xfs_repair run did not finish), so neither sim nor the image's kernel can use it.`, 'Run xfs_repair on a copy of the image (or of its partition), then import that.');
     }
     const version = parseXfsDbVersion((await run('xfs_db', ['-V'])).stdout);
     const unknown = version ? unknownFeatures(facts.incompat, version) : [];
     if (unknown.length) {
-      throw new SimError('IMAGE_UNSUPPORTED_FS', `The xfs root filesystem uses features this host's xfs_db (xfsprogs ${version!.join('.')}) does not know: ${unknown.join(', ')}.`, 'Install a newer xfsprogs on this host (Debian 13 has 6.13), or import an image made without those features (mkfs.xfs -i exchange=0 -n parent=0 ...).');
+      throw new SimError('IMAGE_UNSUPPORTED_FS', `The xfs filesystem on ${this.where} uses features this host's xfs_db (xfsprogs ${version!.join('.')}) does not know: ${unknown.join(', ')}.`, `Install an xfsprogs that knows them on this host, or import an image made without them.`);
     }
   }
 
@@ -69,7 +70,7 @@ export class XfsFs implements FsReader {
       // Exit status 1 also means "some path was not found": only missing output is a failure.
       const { stdout, stderr, exitCode } = await run('xfs_db', ['-r', '-f', '-c', `source ${script}`, image], { allowFailure: true });
       const geometry = parseGeometry(stdout);
-      if (!geometry) throw unreadable(`xfs_db: ${stderr.trim().split('\n').pop() || stdout.trim().split('\n').pop() || `exit status ${exitCode}`}`);
+      if (!geometry) throw this.unreadable(`xfs_db: ${stderr.trim().split('\n').pop() || stdout.trim().split('\n').pop() || `exit status ${exitCode}`}`);
       this.geometry = geometry;
       return stdout;
     } finally {
@@ -130,7 +131,7 @@ export class XfsFs implements FsReader {
         for (let done = 0; done < run.length; ) {
           const length = Math.min(CHUNK, run.length - done);
           const { bytesRead } = await disk.read(buffer, 0, length, this.offset + run.fsOffset + done);
-          if (bytesRead < length) throw unreadable('a file extends past the end of the disk image');
+          if (bytesRead < length) throw this.unreadable('a file extends past the end of the disk image');
           await out.write(buffer, 0, length, run.fileOffset + done);
           done += length;
         }
@@ -163,16 +164,16 @@ export class XfsFs implements FsReader {
   async close(): Promise<void> {
     await rm(this.scratch, { recursive: true, force: true });
   }
-}
 
-/** A filesystem not cleanly unmounted would be read as it was before its log's changes: refused. */
-async function checkLog(image: string): Promise<void> {
-  const { stdout } = await run('xfs_logprint', ['-t', image], { allowFailure: true });
-  if (logState(stdout) === 'dirty') {
-    throw new SimError('IMAGE_UNREADABLE', 'The xfs root filesystem was not cleanly unmounted: its log holds changes that sim, reading it without the kernel, would miss.', 'Shut the image\'s system down cleanly (or mount and unmount a copy of the image once), then import it again.');
+  private unreadable(why: string): SimError {
+    return new SimError('IMAGE_UNREADABLE', `The xfs filesystem on ${this.where} could not be read (${why}).`, 'Check that the image is not damaged (xfs_repair -n on a copy), then import it again.');
   }
 }
 
-function unreadable(why: string): SimError {
-  return new SimError('IMAGE_UNREADABLE', `The xfs filesystem could not be read (${why}).`, 'Check that the image is not damaged (xfs_repair -n on a copy), then import it again.');
+/** A filesystem not cleanly unmounted would be read as it was before its log's changes: refused. */
+async function checkLog(image: string, where: string): Promise<void> {
+  const { stdout } = await run('xfs_logprint', ['-t', image], { allowFailure: true });
+  if (logState(stdout) === 'dirty') {
+    throw new SimError('IMAGE_UNREADABLE', `The xfs filesystem on ${where} was not cleanly unmounted: its log holds changes that sim, reading it without the kernel, would miss.`, 'Shut the image\'s system down cleanly (or mount and unmount a copy of the image once), then import it again.');
+  }
 }

@@ -25,6 +25,7 @@ test('the commands: geometry first, then a marker before each target', () => {
   assert.ok(nameable('/usr/lib/modules/6.1.0-18-amd64/kernel/fs/xfs/xfs.ko'));
   assert.not.ok(nameable('/boot/loader/entries/my entry.conf'));
   assert.not.ok(nameable('/a\tb'));
+  assert.not.ok(nameable('-i'));
 });
 
 test('geometry from the superblock', () => {
