@@ -8,8 +8,9 @@
 // demo-app must find the overlay's library through the dynamic linker's cache.
 //
 // No root-only operations: `mke2fs -d` writes the tree into a file (at an offset for the GPT
-// partition), so no loop devices or mounts. Results are cached by a content hash of the inputs
-// and published with an atomic rename, so concurrent test processes never see half a build.
+// partition; `mkfs.btrfs -r` and `mkfs.xfs -p` into a file of their own, copied in), so no loop
+// devices or mounts. Results are cached by a content hash of the inputs and published with an
+// atomic rename, so concurrent test processes never see half a build.
 import { createHash } from 'node:crypto';
 import { constants, createReadStream, createWriteStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
