@@ -27,6 +27,8 @@ export const toolPackages: Record<string, string> = {
   cc: 'gcc',
   depmod: 'kmod',
   btrfs: 'btrfs-progs',
+  xfs_db: 'xfsprogs',
+  xfs_logprint: 'xfsprogs',
   mdir: 'mtools',
   mcopy: 'mtools',
   mtype: 'mtools',

@@ -40,6 +40,7 @@ const TOOLS: [string, string, string, boolean][] = [
   ['sfdisk', '--version', 'finds the root partition of images', false],
   ['setpriv', '--version', 'stops QEMU when sim is killed', true],
   ['btrfs', '--version', 'reads images whose root is btrfs (Fedora)', true],
+  ['xfs_db', '-V', 'reads images whose root is xfs (RHEL, CentOS)', true],
   ['mdir', '--version', 'reads EFI partitions of images', true],
   ['zstd', '--version', 'decompresses .ko.zst kernel modules (Ubuntu)', true],
   ['mke2fs', '-V', 'writes filesystems for `sim image build`', true],

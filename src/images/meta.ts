@@ -18,7 +18,7 @@ export const imageMetaSchema = z.object({
     /** 1-based partition number, or null for a bare filesystem image. */
     partition: z.number().int().positive().nullable(),
     offset: z.number().int().nonnegative(),
-    fstype: z.enum(['ext2', 'ext3', 'ext4', 'btrfs']),
+    fstype: z.enum(['ext2', 'ext3', 'ext4', 'btrfs', 'xfs']),
     /** Mount options the root needs, from the image's boot entry (rootflags), e.g. subvol=root. */
     options: z.string().optional(),
   }),

@@ -28,7 +28,7 @@ export interface PartitionEntry {
 export interface RootLocation {
   partition: number | null;
   offset: number;
-  fstype: 'ext2' | 'ext3' | 'ext4' | 'btrfs';
+  fstype: 'ext2' | 'ext3' | 'ext4' | 'btrfs' | 'xfs';
   /** Mount options the root needs (the image's rootflags, e.g. subvol=root). */
   options?: string;
 }
@@ -112,9 +112,9 @@ export interface DiskLayout {
   bootCandidates: DiskPartition[];
 }
 
-const READABLE_ROOTS: readonly DetectedFs[] = ['ext2', 'ext3', 'ext4', 'btrfs'] satisfies RootLocation['fstype'][];
+const READABLE_ROOTS: readonly DetectedFs[] = ['ext2', 'ext3', 'ext4', 'btrfs', 'xfs'] satisfies RootLocation['fstype'][];
 const isReadableRoot = (fs: DetectedFs | undefined): fs is RootLocation['fstype'] => Boolean(fs && READABLE_ROOTS.includes(fs));
-const READABLE_BOOTS = new Set<DetectedFs>(['ext2', 'ext3', 'ext4', 'btrfs', 'vfat']);
+const READABLE_BOOTS = new Set<DetectedFs>(['ext2', 'ext3', 'ext4', 'btrfs', 'xfs', 'vfat']);
 
 /** One line naming a disk's partitions: "1:esp(vfat), 2:linux(ext4), 3:root(btrfs)". Pure. */
 export function describePartitions(partitions: readonly DiskPartition[]): string {
@@ -134,18 +134,17 @@ export function chooseLayout(partitions: readonly DiskPartition[], label: string
   const found = describePartitions(partitions);
   if (!root) {
     if (partitions.some((p) => p.type === GPT_USR_X86_64)) {
-      throw new SimError('IMAGE_UNSUPPORTED_LAYOUT', `${label} has a /usr partition but no root partition (a GNOME-OS-like layout: ${found}); sim cannot boot that layout yet.`, 'Use a disk with a root partition (ext4 or btrfs) until sim supports images whose root is created at first boot.');
+      throw new SimError('IMAGE_UNSUPPORTED_LAYOUT', `${label} has a /usr partition but no root partition (a GNOME-OS-like layout: ${found}); sim cannot boot that layout yet.`, 'Use a disk with a root partition (ext4, btrfs or xfs) until sim supports images whose root is created at first boot.');
     }
-    throw new SimError('IMAGE_NO_ROOT', `No root filesystem was found in ${label}${bare ? '' : ` (partitions: ${found})`}.`, 'Give a disk whose root partition has the x86-64 root type GUID or is a Linux partition holding ext4 or btrfs, or a bare ext4 or btrfs filesystem image.');
+    throw new SimError('IMAGE_NO_ROOT', `No root filesystem was found in ${label}${bare ? '' : ` (partitions: ${found})`}.`, 'Give a disk whose root partition has the x86-64 root type GUID or is a Linux partition holding ext4, btrfs or xfs, or a bare ext4, btrfs or xfs filesystem image.');
   }
   const fstype = root.fstype;
   if (!isReadableRoot(fstype)) {
-    const what = fstype === 'luks' ? 'encrypted (LUKS)' : fstype === 'xfs' ? 'xfs' : fstype ?? 'of no filesystem sim recognises';
+    const what = fstype === 'luks' ? 'encrypted (LUKS)' : fstype ?? 'of no filesystem sim recognises';
     const hint =
       fstype === 'luks' ? 'sim cannot boot encrypted roots: use an unencrypted image.'
-      : fstype === 'xfs' ? 'sim cannot read xfs roots yet: use an image whose root is ext4 or btrfs.'
-      : 'Use an image whose root filesystem is ext4 or btrfs (for example one built with `sim image build`).';
-    throw new SimError('IMAGE_UNSUPPORTED_FS', `The root filesystem of ${label} (partition ${root.number || 'none, bare'}; layout ${found}) is ${what}; sim reads ext2/3/4 and btrfs roots.`, hint);
+      : 'Use an image whose root filesystem is ext4, btrfs or xfs (for example one built with `sim image build`).';
+    throw new SimError('IMAGE_UNSUPPORTED_FS', `The root filesystem of ${label} (partition ${root.number || 'none, bare'}; layout ${found}) is ${what}; sim reads ext2/3/4, btrfs and xfs roots.`, hint);
   }
   const rank = (p: DiskPartition) => (p.type === GPT_XBOOTLDR ? 0 : LINUX_DATA_TYPES.has(p.type) ? 1 : p.type === GPT_ESP ? 2 : 3);
   const bootCandidates = partitions

@@ -8,8 +8,9 @@
 // demo-app must find the overlay's library through the dynamic linker's cache.
 //
 // No root-only operations: `mke2fs -d` writes the tree into a file (at an offset for the GPT
-// partition), so no loop devices or mounts. Results are cached by a content hash of the inputs
-// and published with an atomic rename, so concurrent test processes never see half a build.
+// partition; `mkfs.btrfs -r` and `mkfs.xfs -p` into a file of their own, copied in), so no loop
+// devices or mounts. Results are cached by a content hash of the inputs and published with an
+// atomic rename, so concurrent test processes never see half a build.
 import { createHash } from 'node:crypto';
 import { constants, createReadStream, createWriteStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
@@ -25,6 +26,7 @@ import { packNewc, type CpioEntry } from '../../src/initramfs/cpio.js';
 import { parseModuleIndex, resolveModules } from '../../src/initramfs/modules.js';
 import { probeAccelerator } from '../../src/qemu/accel.js';
 import { resolveContext } from '../../src/core/context.js';
+import { xfsProtofile } from './xfs-proto.js';
 
 export interface FixtureImage {
   /** qcow2 disk with a GPT: partition 1 BIOS boot (1 MiB), partition 2 x86-64 root (ext4). */
@@ -170,6 +172,36 @@ export async function buildUbuntuLikeImage(cacheDir = fixtureCacheDir()): Promis
   const key = await contentKey('ubuntu-like', deb.name, await readFile(BUSYBOX), await readFile(`${HOST_LIBDIR}/libc.so.6`));
   const dir = await cached(cacheDir, `ubuntu-like-${key}`, (out) => buildUbuntuLike(out, deb.path, deb.version));
   return { disk: path.join(dir, 'disk.qcow2'), kernelVersion: deb.version };
+}
+
+export interface XfsLikeImage {
+  /**
+   * qcow2 disk laid out like a RHEL/CentOS cloud image: 1 BIOS boot, 2 root (xfs, x86-64 root
+   * type) holding /boot with the kernel and a BLS entry in /boot/loader/entries. With
+   * `bootPartition`, like a RHEL 8/9 install: 2 /boot (xfs, Linux data) with the kernel and
+   * /loader/entries, 3 root (xfs, root type) with an empty /boot.
+   */
+  disk: string;
+  kernelVersion: string;
+  /** The `options` of the BLS entry. */
+  options: string;
+}
+
+/**
+ * Builds (or finds in the cache) the xfs-rooted fixture disk: the default fixture's tree plus
+ * the xfs module, written by `mkfs.xfs -p` (no root, no mount). Keyed by mkfs.xfs's version
+ * too: its defaults decide the filesystem's features.
+ */
+export async function buildXfsLikeImage(cacheDir = fixtureCacheDir(), { bootPartition = false } = {}): Promise<XfsLikeImage> {
+  await requireTools([...REQUIRED_TOOLS, 'mkfs.xfs', 'xfs_db']);
+  await mkdir(cacheDir, { recursive: true });
+  const deb = await kernelDeb(cacheDir);
+  const options = `root=UUID=${XFS_ROOT_UUID} ro console=ttyS0,115200n8`;
+  const mkfs = await run('mkfs.xfs', ['-V']);
+  const kind = bootPartition ? 'xfs-boot-like' : 'xfs-like';
+  const key = await contentKey(kind, deb.name, await readFile(BUSYBOX), await readFile(`${HOST_LIBDIR}/libc.so.6`), options, mkfs);
+  const dir = await cached(cacheDir, `${kind}-${key}`, (out) => buildXfsLike(out, deb.path, deb.version, options, bootPartition));
+  return { disk: path.join(dir, 'disk.qcow2'), kernelVersion: deb.version, options };
 }
 
 /** Writes the overlay prefix (libdemo v2, sim-hello overlay variant) into dir, DESTDIR-style. */
@@ -445,6 +477,62 @@ async function buildUbuntuLike(out: string, deb: string, kernelVersion: string):
   await makeExt4(disk, tree, `${(rootPart!.size * 512) / 1024}k`, rootPart!.start * 512);
   await run('qemu-img', ['convert', '-f', 'raw', '-O', 'qcow2', disk, path.join(out, 'disk.qcow2')]);
   await Promise.all([disk, tree, work].map((p) => rm(p, { recursive: true, force: true })));
+}
+
+const XFS_ROOT_UUID = '7b1f3c2e-9a4d-4e6b-8c5f-0d2e1a3b4c5d';
+/** mkfs.xfs (6.1) refuses filesystems of 300 MB or less. */
+const XFS_MIB = 320;
+
+async function buildXfsLike(out: string, deb: string, kernelVersion: string, options: string, bootPartition: boolean): Promise<void> {
+  const tree = await populateTree(out, deb, kernelVersion, ['fs/xfs']);
+  const work = path.join(out, 'work');
+  await mkdir(work, { recursive: true });
+  await run('ldconfig', ['-r', tree]);
+  // RHEL 8/9 with a /boot partition: its files move there, the root keeps an empty mount point.
+  const boot = bootPartition ? path.join(work, 'boot') : path.join(tree, 'boot');
+  if (bootPartition) {
+    await rename(path.join(tree, 'boot'), boot);
+    await mkdir(path.join(tree, 'boot'), { mode: 0o755 });
+  }
+  // GRUB's blscfg names the files with /boot in front when /boot is a directory of the root.
+  const onBoot = bootPartition ? '' : '/boot';
+  await mkdir(path.join(boot, 'loader/entries'), { recursive: true });
+  await writeFile(path.join(boot, `loader/entries/0123456789abcdef-${kernelVersion}.conf`), [
+    `title xfs-rooted sim fixture (${kernelVersion})`,
+    `version ${kernelVersion}`,
+    `linux ${onBoot}/vmlinuz-${kernelVersion}`,
+    `initrd ${onBoot}/initramfs-${kernelVersion}.img`,
+    `options ${options}`,
+  ].join('\n') + '\n');
+
+  const disk = path.join(out, 'disk.raw');
+  await writeFile(disk, '');
+  await truncate(disk, (1 + 1 + (bootPartition ? XFS_MIB : 0) + XFS_MIB + 1) * 1024 * 1024);
+  await run('sfdisk', ['--quiet', disk], [
+    'label: gpt',
+    `size=1MiB, type=${GPT_BIOS_BOOT}, name="bios"`,
+    ...(bootPartition ? [`size=${XFS_MIB}MiB, type=0FC63DAF-8483-4772-8E79-3D69D8477DE4, name="boot"`] : []),
+    `type=${GPT_ROOT_X86_64}, name="root"`,
+  ].join('\n') + '\n');
+  const parts = await partitions(disk);
+  if (bootPartition) await copyInto(await makeXfs(path.join(work, 'boot.xfs'), boot, 'boot'), disk, parts[1]!.start * 512);
+  await copyInto(await makeXfs(path.join(work, 'root.xfs'), tree, 'root', XFS_ROOT_UUID), disk, parts.at(-1)!.start * 512);
+  await run('qemu-img', ['convert', '-f', 'raw', '-O', 'qcow2', disk, path.join(out, 'disk.qcow2')]);
+  await Promise.all([disk, tree, work].map((p) => rm(p, { recursive: true, force: true })));
+}
+
+/** An xfs filesystem of `tree` in `file` (XFS_MIB big), written by mkfs.xfs -p: no root, no mount. */
+async function makeXfs(file: string, tree: string, label: string, uuid?: string): Promise<string> {
+  const proto = await xfsProtofile(tree);
+  await writeFile(`${file}.proto`, proto.text);
+  await writeFile(file, '');
+  await truncate(file, XFS_MIB * 1024 * 1024);
+  await run('mkfs.xfs', ['-q', '-f', '-L', label, ...(uuid ? ['-m', `uuid=${uuid}`] : []), '-p', `${file}.proto`, file]);
+  // The sticky bit (/tmp), which a protofile cannot say, written into the inode (xfs_db keeps its checksum right).
+  for (const { path: dir, mode } of proto.sticky) {
+    await run('xfs_db', ['-x', '-c', `path ${dir}`, '-c', `write core.mode 0${(0o40000 | mode).toString(8)}`, file]);
+  }
+  return file;
 }
 
 async function copyInto(from: string, to: string, offset: number): Promise<void> {

@@ -15,7 +15,7 @@ export const S_IFMT = 0o170000;
 export const S_IFREG = 0o100000;
 export const S_IFDIR = 0o040000;
 
-export type ReadableFs = 'ext2' | 'ext3' | 'ext4' | 'vfat' | 'btrfs';
+export type ReadableFs = 'ext2' | 'ext3' | 'ext4' | 'vfat' | 'btrfs' | 'xfs';
 
 export interface FsReader {
   readonly fstype: ReadableFs;

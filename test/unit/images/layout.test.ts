@@ -15,6 +15,13 @@ test('Fedora-like: ESP + ext4 /boot + btrfs root; /boot is searched before the E
   assert.equal(layout.bootCandidates.map((p) => p.number), [2, 1]);
 });
 
+test('an xfs root (RHEL-like), with an xfs /boot beside it as a boot candidate', () => {
+  const layout = chooseLayout([part(1, GPT_ESP, 'vfat'), part(2, LINUX, 'xfs', 1000), part(3, GPT_ROOT_X86_64, 'xfs')], 'r.qcow2');
+  assert.is(layout.root.number, 3);
+  assert.is(layout.root.fstype, 'xfs');
+  assert.equal(layout.bootCandidates.map((p) => p.number), [2, 1]);
+});
+
 test('the root type GUID wins; a bare filesystem is partition 0', () => {
   assert.is(chooseLayout([part(1, LINUX, 'ext4', 9000), part(2, GPT_ROOT_X86_64, 'ext4')], 'd').root.number, 2);
   const bare = chooseLayout([{ number: 0, start: 0, size: 10, type: '', fstype: 'btrfs' }], 'b');
@@ -23,9 +30,9 @@ test('the root type GUID wins; a bare filesystem is partition 0', () => {
 });
 
 test('unreadable layouts get one sentence naming what was found', async () => {
-  const xfs = await expectSimError(() => chooseLayout([part(1, GPT_ESP, 'vfat'), part(2, GPT_ROOT_X86_64, 'xfs')], 'x.img'), 'IMAGE_UNSUPPORTED_FS');
-  assert.match(xfs.message, /x\.img .*is xfs/);
-  assert.match(xfs.message, /1:esp\(vfat\), 2:root\(xfs\)/);
+  const squashfs = await expectSimError(() => chooseLayout([part(1, GPT_ESP, 'vfat'), part(2, GPT_ROOT_X86_64, 'squashfs')], 'x.img'), 'IMAGE_UNSUPPORTED_FS');
+  assert.match(squashfs.message, /x\.img .*is squashfs; sim reads ext2\/3\/4, btrfs and xfs roots/);
+  assert.match(squashfs.message, /1:esp\(vfat\), 2:root\(squashfs\)/);
   const luks = await expectSimError(() => chooseLayout([part(1, GPT_ROOT_X86_64, 'luks')], 'l'), 'IMAGE_UNSUPPORTED_FS');
   assert.match(luks.message, /encrypted/);
   const gnome = await expectSimError(() => chooseLayout([part(1, GPT_ESP, 'vfat'), part(2, GPT_USR_X86_64, 'erofs')], 'g'), 'IMAGE_UNSUPPORTED_LAYOUT');
@@ -64,7 +71,7 @@ test('vfat, erofs, squashfs and LUKS are recognised by their superblocks', () =>
 });
 
 test('each readable filesystem has a reader; others none', () => {
-  assert.equal(['ext2', 'ext4', 'vfat', 'btrfs', 'xfs', 'erofs', undefined].map(readerKind), ['ext', 'ext', 'vfat', 'btrfs', undefined, undefined, undefined]);
+  assert.equal(['ext2', 'ext4', 'vfat', 'btrfs', 'xfs', 'erofs', undefined].map(readerKind), ['ext', 'ext', 'vfat', 'btrfs', 'xfs', undefined, undefined]);
 });
 
 test.run();
