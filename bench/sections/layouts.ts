@@ -1,7 +1,8 @@
 /**
  * Other images (issue #12): how long `sim image add` takes per disk layout (the test fixtures:
  * Fedora-41-like with an ext4 /boot and a btrfs root, Fedora-44-like with /boot as a btrfs
- * subvolume, Ubuntu-like with .ko.zst modules, and sim's own GPT ext4 fixture), and boot to
+ * subvolume, Ubuntu-like with .ko.zst modules, GNOME-OS-like with a UKI and an EROFS /usr, and
+ * sim's own GPT ext4 fixture), and boot to
  * ready with sim's initramfs against the image's own initrd with sim's hook appended
  * (`--initrd sim|image`), side by side on the two initrd fixture recipes (initramfs-tools and
  * dracut's systemd initrd, full Debian 12 systems under systemd).
@@ -12,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { run } from '../../src/core/process.js';
 import { buildImage } from '../../src/index.js';
 import { buildFedoraLikeImage, buildFixtureImage, buildUbuntuLikeImage } from '../../test/helpers/fixture-image.js';
+import { buildGnomeOsLikeImage } from '../../test/helpers/gnome-os-like.js';
 import { SIM_BIN } from '../lib/proc.js';
 import type { Results } from '../lib/results.js';
 import type { BenchImage, Workspace } from '../lib/workspace.js';
@@ -41,6 +43,7 @@ export async function layoutsSection(ws: Workspace, results: Results, runs: numb
     { label: 'Fedora-41-like (ESP, ext4 /boot + BLS, btrfs subvolumes)', disk: (await buildFedoraLikeImage()).disk },
     { label: 'Fedora-44-like (ESP, btrfs with a boot subvolume)', disk: (await buildFedoraLikeImage(undefined, { bootSubvolume: true })).disk },
     { label: 'Ubuntu-like (ESP, XBOOTLDR /boot, .ko.zst)', disk: (await buildUbuntuLikeImage()).disk },
+    { label: 'GNOME-OS-like (ESP with a UKI, EROFS /usr + verity, no root)', disk: (await buildGnomeOsLikeImage()).disk },
   ];
   log('initrd fixture images (built into your image cache once)');
   const initrdImages: { label: string; image: BenchImage }[] = [];
