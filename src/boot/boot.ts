@@ -48,7 +48,7 @@ export interface BootOptions {
   vncListen?: string;
   /** How the overlay wins: merge (default: layered over /usr, /etc...) or path (linker cache and PATH only). */
   overlayMode?: OverlayMode;
-  /** Which initrd boots: sim's own (default) or the image's own with sim's hook appended (src/boot/image-initrd.ts). */
+  /** Which initrd boots: sim's own or the image's own with sim's hook appended (src/boot/image-initrd.ts); absent: the image's default (chooseInitrd). */
   initrd?: InitrdChoice;
   events?: EventSink;
   signal?: AbortSignal;

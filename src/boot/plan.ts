@@ -23,7 +23,7 @@ export interface BootRequest {
   overlay?: string;
   /** How the prefix wins (src/boot/overlay-mode.ts); absent: merge. */
   overlayMode?: OverlayMode;
-  /** Which initrd boots (src/boot/image-initrd.ts): sim's own (absent, the default) or the image's with sim's hook. */
+  /** Which initrd boots (src/boot/image-initrd.ts): sim's own or the image's with sim's hook; absent: the image's default. */
   initrd?: InitrdChoice;
   /** Command to run in the guest; absent for an interactive boot. */
   command?: string[];
