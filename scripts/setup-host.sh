@@ -9,16 +9,18 @@ cd "$(dirname "$0")/.."
 
 purpose=${1:-run}
 # What sim itself runs: QEMU, the initramfs, image import (debugfs, sfdisk; btrfs restore, xfs_db
-# and mtools for btrfs roots, xfs roots and EFI partitions; zstd for .ko.zst modules) and image
-# builds without root (mmdebstrap's unshare mode needs newuidmap from uidmap), module builds.
+# and mtools for btrfs roots, xfs roots and EFI partitions; zstd for .ko.zst modules; erofs-utils
+# for a GNOME-OS-like EROFS /usr) and image builds without root (mmdebstrap's unshare mode needs newuidmap from uidmap), module builds.
 run_packages=(
   qemu-system-x86 qemu-utils busybox-static e2fsprogs fdisk util-linux kmod xz-utils cpio
-  mmdebstrap uidmap ca-certificates meson ninja-build gcc libc6-dev btrfs-progs xfsprogs mtools zstd
+  mmdebstrap uidmap ca-certificates meson ninja-build gcc libc6-dev btrfs-progs xfsprogs mtools zstd erofs-utils
 )
 # The tests also build the fixtures with every supported build system and lint the guest scripts;
 # the merge-mode fixture (fixtures/gnome-app) is a GLib/GIO program; the Fedora-like fixture has
-# an EFI partition (mkfs.fat); the xfs fixture is written by mkfs.xfs -p (xfsprogs, in the run set).
-test_packages=(make pkgconf cmake autoconf automake shellcheck libglib2.0-dev dosfstools)
+# an EFI partition (mkfs.fat); the xfs fixture is written by mkfs.xfs -p (xfsprogs, in the run set);
+# the GNOME-OS-like one has a verity partition (veritysetup) and a UKI assembled from
+# systemd-boot's stub with objcopy (binutils).
+test_packages=(make pkgconf cmake autoconf automake shellcheck libglib2.0-dev dosfstools cryptsetup-bin systemd-boot-efi binutils)
 # The GNOME test rebuilds the gnome image's gnome-shell (Debian 12's, fetched with apt-get source:
 # dpkg-dev) with the demo's meson options: the build dependencies those options need, no more
 # (GNOME_SHELL_REQUIREMENTS in src/demo/gnome-shell.ts, which `sim doctor` names; a unit test

@@ -1,8 +1,8 @@
 /**
  * Other images (issue #12): how long `sim image add` takes per disk layout (the test fixtures:
  * Fedora-41-like with an ext4 /boot and a btrfs root, Fedora-44-like with /boot as a btrfs
- * subvolume, Ubuntu-like with .ko.zst modules, an xfs root read with xfs_db, and sim's own GPT
- * ext4 fixture), and boot to
+ * subvolume, Ubuntu-like with .ko.zst modules, RHEL-like xfs roots read with xfs_db,
+ * GNOME-OS-like with a UKI and an EROFS /usr, and sim's own GPT ext4 fixture), and boot to
  * ready with sim's initramfs against the image's own initrd with sim's hook appended
  * (`--initrd sim|image`), side by side on the two initrd fixture recipes (initramfs-tools and
  * dracut's systemd initrd, full Debian 12 systems under systemd).
@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { run } from '../../src/core/process.js';
 import { buildImage } from '../../src/index.js';
 import { buildFedoraLikeImage, buildFixtureImage, buildUbuntuLikeImage, buildXfsLikeImage } from '../../test/helpers/fixture-image.js';
+import { buildGnomeOsLikeImage } from '../../test/helpers/gnome-os-like.js';
 import { SIM_BIN } from '../lib/proc.js';
 import type { Results } from '../lib/results.js';
 import type { BenchImage, Workspace } from '../lib/workspace.js';
@@ -44,6 +45,7 @@ export async function layoutsSection(ws: Workspace, results: Results, runs: numb
     { label: 'Ubuntu-like (ESP, XBOOTLDR /boot, .ko.zst)', disk: (await buildUbuntuLikeImage()).disk },
     { label: 'RHEL-like (GPT, xfs root with /boot + BLS)', disk: (await buildXfsLikeImage()).disk },
     { label: 'RHEL-8/9-like (xfs /boot + BLS, xfs root)', disk: (await buildXfsLikeImage(undefined, { bootPartition: true })).disk },
+    { label: 'GNOME-OS-like (ESP with a UKI, EROFS /usr + verity, no root)', disk: (await buildGnomeOsLikeImage()).disk },
   ];
   log('initrd fixture images (built into your image cache once)');
   const initrdImages: { label: string; image: BenchImage }[] = [];

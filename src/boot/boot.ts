@@ -13,7 +13,8 @@ import { isSimError, SimError } from '../core/errors.js';
 import { emit, stopwatch, type EventSink } from '../core/events.js';
 import { writeSessionInitrd } from '../initramfs/build.js';
 import { bootArchives } from '../initramfs/image-hook.js';
-import { DEFAULT_INITRD, type InitrdChoice } from './initrd-choice.js';
+import type { InitrdChoice } from './initrd-choice.js';
+import { chooseInitrd } from './image-initrd.js';
 import { imageDir, imageFile, resolveImage, verifyImage } from '../images/store.js';
 import { bootContributions, checkBootValues, planBoot, type BootPlan, type BootRequest } from './plan.js';
 import { combine, lostModuleWarnings } from './contribution.js';
@@ -47,7 +48,7 @@ export interface BootOptions {
   vncListen?: string;
   /** How the overlay wins: merge (default: layered over /usr, /etc...) or path (linker cache and PATH only). */
   overlayMode?: OverlayMode;
-  /** Which initrd boots: sim's own (default) or the image's own with sim's hook appended (src/boot/image-initrd.ts). */
+  /** Which initrd boots: sim's own or the image's own with sim's hook appended (src/boot/image-initrd.ts); absent: the image's default (chooseInitrd). */
   initrd?: InitrdChoice;
   events?: EventSink;
   signal?: AbortSignal;
@@ -126,7 +127,8 @@ export async function prepareBoot(ctx: SimContext, options: BootOptions & { deta
   const request: BootRequest = {
     overlay,
     overlayMode: options.overlayMode,
-    initrd: options.initrd,
+    // Decided once, here: the image may have a default of its own (usr-only images boot with theirs).
+    initrd: chooseInitrd(options.initrd, image),
     command: options.command?.length ? options.command : undefined,
     mode: options.noInit ? 'direct' : 'init',
     init: options.init,
@@ -146,7 +148,7 @@ export async function prepareBoot(ctx: SimContext, options: BootOptions & { deta
   const { initramfsModules } = combine(bootContributions(request, '/', image));
   const { archives, built: initramfs } = await bootArchives(ctx, image, request.initrd, { modules: initramfsModules });
   for (const message of lostModuleWarnings(initramfs.unavailable, initramfsModules, reimportAdvice(image, recipesDir))) emit(events, { type: 'log', level: 'warn', message });
-  emit(events, { type: 'phase', phase: 'initramfs-ready', ms: elapsed(), detail: { cached: initramfs.cached, key: initramfs.key, modules: initramfs.modules, initrd: request.initrd ?? DEFAULT_INITRD } });
+  emit(events, { type: 'phase', phase: 'initramfs-ready', ms: elapsed(), detail: { cached: initramfs.cached, key: initramfs.key, modules: initramfs.modules, initrd: request.initrd } });
 
   // Plan once with a placeholder to catch usage errors before anything is created.
   planBoot({ request, image, imageDir: imageDir(ctx, image), accel: accel.accel, sessionDir: '/' });

@@ -47,7 +47,8 @@ export function hookUnit(): string {
     "Description=sim: the host's overlay prefix over /sysroot",
     'DefaultDependencies=no',
     'ConditionPathExists=/etc/initrd-release',
-    'After=initrd-root-fs.target initrd-fs.target initrd-parse-etc.service sysroot.mount',
+    // sysroot-usr.mount: a usr-only image's /usr (mount.usr=, usrhash=).
+    'After=initrd-root-fs.target initrd-fs.target initrd-parse-etc.service sysroot.mount sysroot-usr.mount',
     'Before=initrd-cleanup.service initrd-switch-root.target',
     '',
     '[Service]',

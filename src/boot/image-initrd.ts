@@ -43,15 +43,32 @@ export function imageInitrdFacts(image: Pick<ImageMeta, 'names' | 'id' | 'kernel
  * sim's throw-away copy, and path mode writes the linker cache) and the init asked for. Words
  * sim does not pass on (quotes, ...) are left out. Pure.
  */
-export function imageInitrdKernelArgs(image: Pick<ImageMeta, 'root' | 'kernel'>, init?: string): string[] {
+export function imageInitrdKernelArgs(image: Pick<ImageMeta, 'root' | 'kernel' | 'usr'>, init?: string): string[] {
   const fromEntry = (image.kernel.cmdline ?? '').split(/\s+/).filter((word) => word && kernelArg.safeParse(word).success && !/^(console|BOOT_IMAGE|initrd)=/.test(word));
-  const device = image.root.partition ? `/dev/vda${image.root.partition}` : '/dev/vda';
-  const root = fromEntry.some((w) => w.startsWith('root=')) ? [] : [`root=${device}`, ...(image.root.options ? [`rootflags=${image.root.options}`] : [])];
-  return [...fromEntry.filter((w) => w !== 'ro'), ...root, 'rw', ...(init ? [`init=${init}`] : [])];
+  const has = (name: string) => fromEntry.some((w) => w.startsWith(`${name}=`));
+  const device = image.root.fstype === 'tmpfs' ? 'tmpfs' : image.root.partition ? `/dev/vda${image.root.partition}` : '/dev/vda';
+  const root = has('root') ? [] : [`root=${device}`, ...(image.root.options ? [`rootflags=${image.root.options}`] : [])];
+  return [...fromEntry.filter((w) => w !== 'ro'), ...root, ...usrArgs(image, has), 'rw', ...(init ? [`init=${init}`] : [])];
+}
+
+/**
+ * A usr-only image whose command line names no /usr (it counts on systemd's gpt-auto discovery,
+ * which needs a boot loader variable a direct kernel boot does not set): its usr partition by
+ * device. With usrhash= the image's initrd finds the partitions by the UUIDs derived from the
+ * hash (systemd-repart's convention) and mounts /dev/mapper/usr itself. Pure.
+ */
+function usrArgs(image: Pick<ImageMeta, 'usr'>, has: (name: string) => boolean): string[] {
+  if (!image.usr || has('mount.usr') || has('usrhash')) return [];
+  return [`mount.usr=/dev/vda${image.usr.partition}`, ...(has('mount.usrfstype') ? [] : [`mount.usrfstype=${image.usr.fstype}`])];
+}
+
+/** Which initrd boots: the one asked for, else the image's default (usr-only images: their own), else sim's. Pure. */
+export function chooseInitrd(choice: InitrdChoice | undefined, image: Pick<ImageMeta, 'defaultInitrd'>): InitrdChoice {
+  return choice ?? image.defaultInitrd ?? DEFAULT_INITRD;
 }
 
 export function initrdContribution(choice: InitrdChoice | undefined, image: ImageMeta, options: { init?: string; direct: boolean }): BootContribution {
-  if ((choice ?? DEFAULT_INITRD) === 'sim') return { name: 'initrd' };
+  if (chooseInitrd(choice, image) === 'sim') return { name: 'initrd' };
   if (options.direct) throw new SimError('USAGE', "Direct mode (--no-init) needs sim's own initramfs.", 'Drop --no-init, or boot with --initrd sim.');
   const facts = imageInitrdFacts(image);
   const source = image.kernel.initrd!.source;

@@ -10,7 +10,7 @@ import { sessionDisplay, type DisplayChoice, type DisplayPlan } from '../display
 import { displayContribution } from '../display/contribution.js';
 import { combine, type BootContribution, type CombinedContribution } from './contribution.js';
 import { overlayModeContribution, type OverlayMode } from './overlay-mode.js';
-import { DEFAULT_INITRD, initrdContribution, type InitrdChoice } from './image-initrd.js';
+import { chooseInitrd, initrdContribution, type InitrdChoice } from './image-initrd.js';
 import type { z } from 'zod';
 import { SimError } from '../core/errors.js';
 import { accepted, cpuCount, guestProgram, initrdChoice, kernelArg, memoryMiB, overlayMode, timeoutSeconds } from '../config/option-values.js';
@@ -23,7 +23,7 @@ export interface BootRequest {
   overlay?: string;
   /** How the prefix wins (src/boot/overlay-mode.ts); absent: merge. */
   overlayMode?: OverlayMode;
-  /** Which initrd boots (src/boot/image-initrd.ts): sim's own (absent, the default) or the image's with sim's hook. */
+  /** Which initrd boots (src/boot/image-initrd.ts): sim's own or the image's with sim's hook; absent: the image's default. */
   initrd?: InitrdChoice;
   /** Command to run in the guest; absent for an interactive boot. */
   command?: string[];
@@ -157,7 +157,8 @@ export function planBoot(input: {
     throw new SimError('USAGE', 'Direct mode (--no-init) needs a command to run.', 'Add the command after --, e.g. sim boot --no-init -- uname -a');
   }
   const kernel = path.join(imageDir, request.fastKernel && image.kernel.vmlinux ? image.kernel.vmlinux : image.kernel.file);
-  const rootDevice = image.root.partition ? `/dev/vda${image.root.partition}` : '/dev/vda';
+  // A usr-only image's root is a tmpfs (its /usr partition is mounted on it): no device.
+  const rootDevice = image.root.fstype === 'tmpfs' ? 'tmpfs' : image.root.partition ? `/dev/vda${image.root.partition}` : '/dev/vda';
   const contributed = combine(bootContributions(request, input.sessionDir, image));
   const display = sessionDisplay(request.display, input.sessionDir);
   const append = [
@@ -194,11 +195,12 @@ export function planBoot(input: {
     ...(display ? { display } : {}),
     // qboot, unless a contribution needs another firmware (QEMU's default, SeaBIOS, has no -bios).
     ...(request.bios && (contributed.firmware ?? 'qboot') === 'qboot' ? { bios: request.bios } : {}),
-    initrd: request.initrd ?? DEFAULT_INITRD,
+    initrd: chooseInitrd(request.initrd, image),
     guest: {
       rootDevice,
       fstype: image.root.fstype,
       ...(image.root.options ? { rootOptions: image.root.options } : {}),
+      ...(image.usr ? { usr: { device: `/dev/vda${image.usr.partition}`, fstype: image.usr.fstype } } : {}),
       overlayTag: request.overlay ? OVERLAY_TAG : undefined,
       libdirs: overlayLibdirs(image.libdir),
       bindirs: overlayBindirs(),

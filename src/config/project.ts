@@ -45,7 +45,7 @@ export const projectFileSchema = z.strictObject({
   image: imageRef.optional(),
   /** How the prefix wins in the guest: merge (default) or path. */
   overlayMode: overlayMode.optional(),
-  /** Which initrd boots: sim (default) or image. */
+  /** Which initrd boots: sim or image; absent: the image's default (sim's, or a GNOME-OS-like image's own). */
   initrd: initrdChoice.optional(),
   modules: z.record(moduleName, moduleSchema),
 });

@@ -33,6 +33,7 @@ export const toolPackages: Record<string, string> = {
   mcopy: 'mtools',
   mtype: 'mtools',
   zstd: 'zstd',
+  'fsck.erofs': 'erofs-utils',
   autoreconf: 'autoconf',
   readelf: 'binutils',
   'apt-get': 'apt',

@@ -55,7 +55,7 @@ export function classifyInitrd(entries: ReadonlyMap<string, InitrdEntry>, compre
 }
 
 /** Decompress a tail of the initrd with the tool for it, through a scratch file (tools read files, never shell pipes). */
-async function decompressWith(scratch: string): Promise<(data: Buffer, compression: Compression) => Promise<Buffer>> {
+export async function decompressWith(scratch: string): Promise<(data: Buffer, compression: Compression) => Promise<Buffer>> {
   await mkdir(scratch, { recursive: true });
   return async (data, compression) => {
     // Lenient about what follows the stream (padding), as the kernel is.

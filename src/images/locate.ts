@@ -8,7 +8,7 @@ import path from 'node:path';
 import { SimError } from '../core/errors.js';
 import { entryVersion, kernelArg, newestEntry, parseBlsEntry, type BlsEntry } from './bls.js';
 import { compareVersions, findKernel, type KernelLocation } from './kernel.js';
-import type { DiskLayout, RootLocation } from './partitions.js';
+import type { DiskLayout, RootLocation, UsrLocation } from './partitions.js';
 import { openReader, type FsReader } from './readers/index.js';
 import { BtrfsFs, subvolumeOf } from './readers/btrfs.js';
 
@@ -22,6 +22,10 @@ export interface Located {
   entryInitrds?: string[];
   /** Where the kernel was found, for messages: "BLS entry X on partition 2". */
   source: string;
+  /** A usr-only image (src/images/locate-uki.ts): its /usr partition, the root being a tmpfs. */
+  usr?: UsrLocation;
+  /** The UKI the kernel came from (path on the ESP). */
+  uki?: string;
   close(): Promise<void>;
 }
 

@@ -18,7 +18,8 @@ export const imageMetaSchema = z.object({
     /** 1-based partition number, or null for a bare filesystem image. */
     partition: z.number().int().positive().nullable(),
     offset: z.number().int().nonnegative(),
-    fstype: z.enum(['ext2', 'ext3', 'ext4', 'btrfs', 'xfs']),
+    /** tmpfs: a usr-only image (GNOME OS): no root partition, `usr` says what is mounted on /usr. */
+    fstype: z.enum(['ext2', 'ext3', 'ext4', 'btrfs', 'xfs', 'tmpfs']),
     /** Mount options the root needs, from the image's boot entry (rootflags), e.g. subvol=root. */
     options: z.string().optional(),
   }),
@@ -30,8 +31,10 @@ export const imageMetaSchema = z.object({
     vmlinux: z.string().optional(),
     /** Module tree copied out of the image (relative to the image dir): only what sim needs. */
     modulesDir: z.string(),
-    /** The options of the image's boot entry (BLS), as its boot loader would pass them. */
+    /** The options of the image's boot entry (BLS) or its UKI's .cmdline, as its boot loader would pass them. */
     cmdline: z.string().optional(),
+    /** The unified kernel image the kernel, cmdline and initrd came from (its path on the ESP). */
+    uki: z.string().optional(),
     /**
      * The image's own initrd for this kernel, kept for `--initrd image` (src/images/initrd.ts):
      * its kind and what the hook archive needs to know of its contents. Absent: the image has
@@ -50,6 +53,20 @@ export const imageMetaSchema = z.object({
       })
       .optional(),
   }),
+  /** A usr-only image's /usr partition (src/images/usr-only.ts); absent for images with a root partition. */
+  usr: z
+    .object({
+      partition: z.number().int().positive(),
+      offset: z.number().int().nonnegative(),
+      fstype: z.string(),
+      /** The usr-verity partition; only the image's own initrd (--initrd image) checks it. */
+      verityPartition: z.number().int().positive().optional(),
+      /** Where the stored modules were read: the /usr filesystem, or the UKI's initrd when this host could not read it. */
+      modulesFrom: z.enum(['usr', 'initrd']),
+    })
+    .optional(),
+  /** The initrd a boot uses unless --initrd says otherwise (src/boot/initrd-choice.ts); absent: sim's own. */
+  defaultInitrd: z.enum(['sim', 'image']).optional(),
   /** Multiarch libdir of the image relative to /, e.g. usr/lib/x86_64-linux-gnu or usr/lib64. */
   libdir: z.string(),
   addedAt: z.string(),

@@ -28,9 +28,21 @@ export interface PartitionEntry {
 export interface RootLocation {
   partition: number | null;
   offset: number;
-  fstype: 'ext2' | 'ext3' | 'ext4' | 'btrfs' | 'xfs';
+  /** tmpfs: a usr-only image (GNOME OS), whose root is a tmpfs with its /usr partition mounted on it. */
+  fstype: 'ext2' | 'ext3' | 'ext4' | 'btrfs' | 'xfs' | 'tmpfs';
   /** Mount options the root needs (the image's rootflags, e.g. subvol=root). */
   options?: string;
+}
+
+/** The /usr partition of a usr-only image and where its kernel modules were read. */
+export interface UsrLocation {
+  partition: number;
+  offset: number;
+  fstype: DetectedFs;
+  /** The usr-verity partition beside it. */
+  verityPartition?: number;
+  /** usr: the /usr filesystem itself; initrd: the UKI's initrd (this host could not read /usr). */
+  modulesFrom: 'usr' | 'initrd';
 }
 
 /** Parse `sfdisk --json` output into partitions with byte offsets. Pure. */
@@ -107,13 +119,13 @@ export async function inspectDisk(raw: string): Promise<DiskPartition[]> {
 }
 
 export interface DiskLayout {
-  root: DiskPartition & { fstype: RootLocation['fstype'] };
+  root: DiskPartition & { fstype: Exclude<RootLocation['fstype'], 'tmpfs'> };
   /** Other readable partitions where a kernel and boot entries may be (/boot, the ESP), most likely first. */
   bootCandidates: DiskPartition[];
 }
 
 const READABLE_ROOTS: readonly DetectedFs[] = ['ext2', 'ext3', 'ext4', 'btrfs', 'xfs'] satisfies RootLocation['fstype'][];
-const isReadableRoot = (fs: DetectedFs | undefined): fs is RootLocation['fstype'] => Boolean(fs && READABLE_ROOTS.includes(fs));
+const isReadableRoot = (fs: DetectedFs | undefined): fs is DiskLayout['root']['fstype'] => Boolean(fs && READABLE_ROOTS.includes(fs));
 const READABLE_BOOTS = new Set<DetectedFs>(['ext2', 'ext3', 'ext4', 'btrfs', 'xfs', 'vfat']);
 
 /** One line naming a disk's partitions: "1:esp(vfat), 2:linux(ext4), 3:root(btrfs)". Pure. */
@@ -134,7 +146,7 @@ export function chooseLayout(partitions: readonly DiskPartition[], label: string
   const found = describePartitions(partitions);
   if (!root) {
     if (partitions.some((p) => p.type === GPT_USR_X86_64)) {
-      throw new SimError('IMAGE_UNSUPPORTED_LAYOUT', `${label} has a /usr partition but no root partition (a GNOME-OS-like layout: ${found}); sim cannot boot that layout yet.`, 'Use a disk with a root partition (ext4, btrfs or xfs) until sim supports images whose root is created at first boot.');
+      throw new SimError('IMAGE_UNSUPPORTED_LAYOUT', `${label} has a /usr partition but no root partition (a GNOME-OS-like layout: ${found}); it has no root to choose.`, 'Import it with `sim image add`, which boots such a disk from the UKI on its ESP.');
     }
     throw new SimError('IMAGE_NO_ROOT', `No root filesystem was found in ${label}${bare ? '' : ` (partitions: ${found})`}.`, 'Give a disk whose root partition has the x86-64 root type GUID or is a Linux partition holding ext4, btrfs or xfs, or a bare ext4, btrfs or xfs filesystem image.');
   }

@@ -18,6 +18,8 @@ import { extractKernel, extractVmlinux, findLibdir } from './kernel.js';
 import { locateBoot } from './locate.js';
 import { keepInitrd } from './initrd.js';
 import { chooseLayout, inspectDisk } from './partitions.js';
+import { locateUki } from './locate-uki.js';
+import { chooseUsrOnlyLayout, usrOnlyDefaultInitrd } from './usr-only.js';
 
 export function imageDir(ctx: SimContext, meta: Pick<ImageMeta, 'id'>): string {
   return path.join(ctx.dirs.images, meta.id);
@@ -174,15 +176,19 @@ async function importInto(source: string, id: string, dir: string, options: Impo
       raw = path.join(work, 'raw.img');
       await run('qemu-img', ['convert', '-f', format, '-O', 'raw', source, raw]);
     }
-    const layout = chooseLayout(await inspectDisk(raw), label);
-    const located = await locateBoot(raw, layout, path.join(work, 'scratch'), label);
-    const { root, rootFs: fs, kernel: kernelLocation } = located;
+    const partitions = await inspectDisk(raw);
+    const usrOnly = chooseUsrOnlyLayout(partitions, label);
+    const scratch = path.join(work, 'scratch');
+    const located = usrOnly ? await locateUki(raw, usrOnly, scratch, label, events) : await locateBoot(raw, chooseLayout(partitions, label), scratch, label);
+    const { root, rootFs: fs, kernel: kernelLocation, usr } = located;
     let extracted: { kernel: string; modulesDir: string };
     let libdir: string;
     let initrd: ImageMeta['kernel']['initrd'];
     try {
-      emit(events, { type: 'progress', task: 'image-import', message: `extracting kernel and modules (${located.source}; root ${root.fstype}${root.options ? ` ${root.options}` : ''})` });
-      extracted = await extractKernel(fs, kernelLocation, root.fstype, path.join(work, 'kernel'), label, events);
+      const where = usr ? `root tmpfs, /usr ${usr.fstype} on partition ${usr.partition}` : `root ${root.fstype}${root.options ? ` ${root.options}` : ''}`;
+      emit(events, { type: 'progress', task: 'image-import', message: `extracting kernel and modules (${located.source}; ${where})` });
+      // A usr-only image boots from its /usr filesystem: that is the module the initramfs needs.
+      extracted = await extractKernel(fs, kernelLocation, usr?.fstype ?? root.fstype, path.join(work, 'kernel'), label, events);
       libdir = await findLibdir(fs);
       initrd = await keepInitrd(fs, kernelLocation, path.join(work, 'kernel'), path.join(work, 'scratch'), located.entryInitrds, events);
     } finally {
@@ -211,8 +217,10 @@ async function importInto(source: string, id: string, dir: string, options: Impo
         vmlinux: hasVmlinux ? path.join('kernel', 'vmlinux') : undefined,
         modulesDir: path.join('kernel', extracted.modulesDir),
         ...(located.cmdline !== undefined ? { cmdline: located.cmdline } : {}),
+        ...(located.uki ? { uki: located.uki } : {}),
         ...(initrd ? { initrd } : {}),
       },
+      ...(usr ? { usr, defaultInitrd: usrOnlyDefaultInitrd(initrd) } : {}),
       libdir,
       addedAt: new Date().toISOString(),
     };

@@ -15,6 +15,7 @@ import { guestScriptsDir } from '../core/paths.js';
 import { findStaticBusybox } from './busybox.js';
 import { concatArchives, packNewc, type CpioEntry } from './cpio.js';
 import { renderCommand, renderGuestConfig, type GuestConfig } from './guest-config.js';
+import { bootFilesystem } from '../images/usr-only.js';
 import { parseModuleIndex, requiredModules, resolveModules, splitRequests, type ModuleRequest, type ModuleToLoad } from './modules.js';
 
 /** Bump when the layout of the base archive changes. */
@@ -27,7 +28,7 @@ export async function loadModuleList(ctx: SimContext, image: ImageMeta, requests
   const read = (name: string) => readFile(path.join(dir, name), 'utf8').catch(() => undefined);
   const index = parseModuleIndex({ dep: (await read('modules.dep')) ?? '', softdep: await read('modules.softdep'), alias: await read('modules.alias'), builtin: await read('modules.builtin') });
   const extra = splitRequests(requests);
-  const { load, missing, unavailable } = resolveModules(index, [...requiredModules(image.root.fstype), ...extra.wanted], extra.optional);
+  const { load, missing, unavailable } = resolveModules(index, [...requiredModules(bootFilesystem(image)), ...extra.wanted], extra.optional);
   if (missing.length) {
     throw new SimError('KERNEL_NO_MODULES', `The stored kernel of image '${image.names[0] ?? image.id}' lacks modules: ${missing.join(', ')}.`, 'Import the image again (sim image rm, then sim image add).');
   }

@@ -8,6 +8,8 @@ export interface GuestConfig {
   fstype: string;
   /** Mount options of the root beyond rw (the image's rootflags, e.g. subvol=root). */
   rootOptions?: string;
+  /** A usr-only image (root on a tmpfs): the partition mounted read-only on /usr. */
+  usr?: { device: string; fstype: string };
   /** 9p mount tag of the overlay share, when there is one. */
   overlayTag?: string;
   /** Candidate libdirs and bindirs inside the prefix, most important first. */
@@ -39,6 +41,7 @@ export function renderGuestConfig(config: GuestConfig): string {
     ['SIM_ROOT_FSTYPE', config.fstype],
     // Only when there are some: a config without them reads as it always has.
     ...(config.rootOptions ? [['SIM_ROOT_OPTIONS', config.rootOptions] as [string, string]] : []),
+    ...(config.usr ? ([['SIM_USR_DEV', config.usr.device], ['SIM_USR_FSTYPE', config.usr.fstype]] as [string, string][]) : []),
     ['SIM_TAG', config.overlayTag ?? ''],
     ['SIM_LIBDIRS', config.libdirs.join(' ')],
     ['SIM_BINDIRS', config.bindirs.join(' ')],

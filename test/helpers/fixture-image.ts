@@ -749,3 +749,6 @@ async function firstExisting(candidates: string[]): Promise<string> {
   for (const c of candidates) if ((await stat(c).catch(() => undefined))?.isDirectory()) return c;
   throw new Error(`none of these exist: ${candidates.join(', ')}`);
 }
+
+// Shared with the other layout helpers (test/helpers/gnome-os-like.ts).
+export { cached, contentKey, copyInto, installFixturePrograms, partitions, REQUIRED_TOOLS, requireTools, run as runTool, HOST_LIBDIR };

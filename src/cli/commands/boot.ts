@@ -41,7 +41,7 @@ export function bootOptions<T>(yargs: Argv<T>, defaults: { image?: string } = { 
     })
     .option('overlay', { alias: 'o', type: 'string', describe: 'Host prefix (DESTDIR-style, e.g. ./prefix/usr/...) to layer over the image', coerce: checked('--overlay', hostPath) })
     .option('overlay-mode', { type: 'string', describe: "How the overlay wins: merge (default: layered over the image's /usr, /etc and other directories) or path (linker cache and PATH only)", coerce: checked('--overlay-mode', overlayMode) })
-    .option('initrd', { type: 'string', describe: "Initrd: sim (default: sim's own busybox initramfs) or image (the image's own initramfs-tools or systemd initrd, with sim's hook appended)", coerce: checked('--initrd', initrdChoice) })
+    .option('initrd', { type: 'string', describe: "Initrd: sim (sim's own busybox initramfs) or image (the image's own initramfs-tools or systemd initrd, with sim's hook appended); default sim, except for GNOME-OS-like images (their own)", coerce: checked('--initrd', initrdChoice) })
     .option('no-init', { type: 'boolean', describe: "Run the command right after switch_root, without booting the image's init (fast; for tests)" })
     .option('init', { type: 'string', describe: 'Init program in the image to hand over to (default /sbin/init)', coerce: checked('--init', guestProgram) })
     .option('memory', { alias: 'm', type: 'string', default: '1024', describe: 'Guest memory: MiB (2048) or with a unit (512M, 2G)', coerce: checked('--memory', memoryMiB) })

@@ -14,8 +14,10 @@ export interface DirEntry {
 export const S_IFMT = 0o170000;
 export const S_IFREG = 0o100000;
 export const S_IFDIR = 0o040000;
+export const S_IFLNK = 0o120000;
 
-export type ReadableFs = 'ext2' | 'ext3' | 'ext4' | 'vfat' | 'btrfs' | 'xfs';
+/** erofs: a /usr partition; memory: files held in memory (a UKI's sections, its initrd). */
+export type ReadableFs = 'ext2' | 'ext3' | 'ext4' | 'vfat' | 'btrfs' | 'xfs' | 'erofs' | 'memory';
 
 export interface FsReader {
   readonly fstype: ReadableFs;

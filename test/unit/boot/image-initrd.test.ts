@@ -102,7 +102,7 @@ test('systemd: the unit and its initrd.target.wants link; directories only where
   assert.equal(entries.find((e) => e.type === 'symlink'), { type: 'symlink', name: 'etc/systemd/system/initrd.target.wants/sim-overlay.service', target: '../sim-overlay.service' });
   const unit = hookUnit();
   assert.match(unit, /^DefaultDependencies=no$/m);
-  assert.match(unit, /^After=initrd-root-fs\.target initrd-fs\.target initrd-parse-etc\.service sysroot\.mount$/m);
+  assert.match(unit, /^After=initrd-root-fs\.target initrd-fs\.target initrd-parse-etc\.service sysroot\.mount sysroot-usr\.mount$/m);
   assert.match(unit, /^Before=initrd-cleanup\.service initrd-switch-root\.target$/m);
   assert.match(unit, /^ExecStart=\/sim\/busybox sh \/sim\/initrd-hook systemd \/sysroot$/m);
   const symlinked = await expectSimError(() => hookEntries({ kind: 'systemd', paths: { etc: 'directory', 'etc/systemd': 'symlink' } }, inputs), 'IMAGE_INITRD_UNSUPPORTED');
