@@ -339,8 +339,27 @@ async function buildFedoraLike(out: string, deb: string, kernelVersion: string, 
     await rename(path.join(tree, 'boot'), boot);
     await mkdir(path.join(tree, 'boot'), { mode: 0o755 });
   }
+  await writeFedoraEntries(boot, kernelVersion, options);
+  const kernel = path.join(work, 'vmlinuz');
+  await copyFile(path.join(boot, `vmlinuz-${kernelVersion}`), kernel);
+  // Root: btrfs made from the tree in a file of its own (mkfs.btrfs takes no offset).
+  const btrfs = path.join(work, 'root.btrfs');
+  await writeFile(btrfs, '');
+  await truncate(btrfs, FEDORA_ROOT_MIB * 1024 * 1024);
+  await run('mkfs.btrfs', ['-q', '-f', '-L', 'fedora', '-U', FEDORA_ROOT_UUID, '-r', tree, btrfs]);
+  await assembleFedoraDisk(out, work, {
+    boot: bootSubvolume ? undefined : boot, rootBtrfs: btrfs, kernel, modulesDir: path.join(tree, 'usr/lib/modules', kernelVersion),
+  });
+  await Promise.all([tree, work].map((p) => rm(p, { recursive: true, force: true })));
+}
+
+/**
+ * The BLS entries in `boot` (the /boot partition's top, or the `boot` subvolume): the kernel's,
+ * and a decoy older one naming a kernel that is not there (the newest must win). Paths relative
+ * to the filesystem (or subvolume) that holds the entries, as BLS says.
+ */
+async function writeFedoraEntries(boot: string, kernelVersion: string, options: string): Promise<void> {
   await mkdir(path.join(boot, 'loader/entries'), { recursive: true });
-  // Paths relative to the filesystem (or subvolume) that holds the entries, as BLS says.
   const entry = [
     `title Fedora-like sim fixture (${kernelVersion})`,
     `version ${kernelVersion}`,
@@ -350,25 +369,45 @@ async function buildFedoraLike(out: string, deb: string, kernelVersion: string, 
     'grub_class fedora',
   ].join('\n') + '\n';
   await writeFile(path.join(boot, `loader/entries/0123456789abcdef-${kernelVersion}.conf`), entry);
-  // A decoy: an older entry naming a kernel that is not there; the newest one must win.
   await writeFile(path.join(boot, 'loader/entries/0123456789abcdef-5.0.0-1.conf'), 'title old\nversion 5.0.0-1\nlinux /vmlinuz-5.0.0-1\noptions root=UUID=x ro\n');
-  const kernel = path.join(work, 'vmlinuz');
-  await mkdir(work, { recursive: true });
-  await copyFile(path.join(boot, `vmlinuz-${kernelVersion}`), kernel);
+}
 
+interface FedoraDiskParts {
+  /** The /boot partition's files (Fedora 41-43); absent: /boot is the root's subvolume `boot` (Fedora 44). */
+  boot?: string;
+  /** The root btrfs (label fedora, FEDORA_ROOT_UUID), its top level still the tree: the subvolumes are made here. */
+  rootBtrfs: string;
+  /** A kernel and the modules directory (virtio, btrfs) for the VM that makes the subvolumes. */
+  kernel: string;
+  modulesDir: string;
+  /** Size of the /boot partition (default FEDORA_BOOT_MIB). */
+  bootMiB?: number;
+}
+
+/**
+ * The disk of a Fedora-like fixture from its parts: a GPT with the ESP (FAT, a placeholder boot
+ * loader), the /boot partition (ext4 of `boot`, when given) and the root partition (the btrfs,
+ * its subvolumes made first), written to out/disk.qcow2.
+ */
+async function assembleFedoraDisk(out: string, work: string, parts: FedoraDiskParts): Promise<void> {
+  const { boot, rootBtrfs } = parts;
+  const bootMiB = boot ? (parts.bootMiB ?? FEDORA_BOOT_MIB) : 0;
+  await mkdir(work, { recursive: true });
+  await makeFedoraSubvolumes(rootBtrfs, parts.modulesDir, parts.kernel, path.join(work, 'subvolumes'), !boot);
+  const rootMiB = Math.ceil((await stat(rootBtrfs)).size / (1024 * 1024));
   const disk = path.join(out, 'disk.raw');
   await writeFile(disk, '');
-  await truncate(disk, (1 + ESP_MIB + (bootSubvolume ? 0 : FEDORA_BOOT_MIB) + FEDORA_ROOT_MIB + 1) * 1024 * 1024);
+  await truncate(disk, (1 + ESP_MIB + bootMiB + rootMiB + 1) * 1024 * 1024);
   const linux = '0FC63DAF-8483-4772-8E79-3D69D8477DE4';
   await run('sfdisk', ['--quiet', disk], [
     'label: gpt',
     `size=${ESP_MIB}MiB, type=C12A7328-F81F-11D2-BA4B-00A0C93EC93B, name="EFI System Partition"`,
-    ...(bootSubvolume ? [] : [`size=${FEDORA_BOOT_MIB}MiB, type=${linux}, name="boot"`]),
+    ...(boot ? [`size=${bootMiB}MiB, type=${linux}, name="boot"`] : []),
     `type=${linux}, name="root"`,
   ].join('\n') + '\n');
-  const parts = await partitions(disk);
+  const table = await partitions(disk);
   // ESP: FAT with a placeholder boot loader, written at its offset by mkfs.fat and mtools.
-  const esp = parts[0]!;
+  const esp = table[0]!;
   await run('mkfs.vfat', ['-F', '16', '-n', 'ESP', '--offset', String(esp.start), disk, String((esp.size * 512) / 1024)]);
   const placeholder = path.join(work, 'BOOTX64.EFI');
   await writeFile(placeholder, 'not a real boot loader: sim boots the kernel directly\n');
@@ -376,20 +415,13 @@ async function buildFedoraLike(out: string, deb: string, kernelVersion: string, 
   await run('mmd', [...mtools, '::/EFI', '::/EFI/BOOT']);
   await run('mcopy', [...mtools, placeholder, '::/EFI/BOOT/BOOTX64.EFI']);
   // /boot: ext4 at its offset.
-  if (!bootSubvolume) {
-    const bootPart = parts[1]!;
+  if (boot) {
+    const bootPart = table[1]!;
     await makeExt4(disk, boot, `${(bootPart.size * 512) / 1024}k`, bootPart.start * 512);
   }
-  // Root: btrfs made from the tree in a file of its own (mkfs.btrfs takes no offset), then copied in.
-  const rootPart = parts[parts.length - 1]!;
-  const btrfs = path.join(work, 'root.btrfs');
-  await writeFile(btrfs, '');
-  await truncate(btrfs, rootPart.size * 512);
-  await run('mkfs.btrfs', ['-q', '-f', '-L', 'fedora', '-U', FEDORA_ROOT_UUID, '-r', tree, btrfs]);
-  await makeFedoraSubvolumes(btrfs, tree, kernel, kernelVersion, path.join(work, 'subvolumes'), bootSubvolume);
-  await copyInto(btrfs, disk, rootPart.start * 512);
+  await copyInto(rootBtrfs, disk, table[table.length - 1]!.start * 512);
   await run('qemu-img', ['convert', '-f', 'raw', '-O', 'qcow2', disk, path.join(out, 'disk.qcow2')]);
-  await Promise.all([disk, tree, work].map((p) => rm(p, { recursive: true, force: true })));
+  await rm(disk, { force: true });
 }
 
 /**
@@ -399,8 +431,7 @@ async function buildFedoraLike(out: string, deb: string, kernelVersion: string, 
  * and `home`, as Fedora lays them out (and `boot`, from the root's /boot, as Fedora 44 does). No
  * root or loop devices on the host.
  */
-async function makeFedoraSubvolumes(btrfsFile: string, tree: string, kernel: string, version: string, work: string, bootSubvolume: boolean): Promise<void> {
-  const modulesDir = path.join(tree, 'usr/lib/modules', version);
+async function makeFedoraSubvolumes(btrfsFile: string, modulesDir: string, kernel: string, work: string, bootSubvolume: boolean): Promise<void> {
   const read = (name: string) => readFile(path.join(modulesDir, name), 'utf8').catch(() => '');
   const index = parseModuleIndex({ dep: await read('modules.dep'), softdep: await read('modules.softdep'), alias: await read('modules.alias'), builtin: await read('modules.builtin') });
   const { load, missing } = resolveModules(index, ['virtio_pci', 'virtio_blk', 'btrfs']);
@@ -752,3 +783,5 @@ async function firstExisting(candidates: string[]): Promise<string> {
 
 // Shared with the other layout helpers (test/helpers/gnome-os-like.ts).
 export { cached, contentKey, copyInto, installFixturePrograms, partitions, REQUIRED_TOOLS, requireTools, run as runTool, HOST_LIBDIR };
+// Shared with test/helpers/fedora-dracut.ts.
+export { assembleFedoraDisk, writeFedoraEntries, FEDORA_ROOT_UUID };
