@@ -12,9 +12,11 @@ export const GPT_USR_X86_64 = '8484680c-9521-48c6-9c11-b0720656f69e';
 export const GPT_ESP = 'c12a7328-f81f-11d2-ba4b-00a0c93ec93b';
 export const GPT_XBOOTLDR = 'bc13c2ff-59e6-4262-a352-b275fd6f7172';
 export const LINUX_DATA_TYPES = new Set(['0fc63daf-8483-4772-8e79-3d69d8477de4', '83']);
+/** Linux LVM: GPT type and MBR id. */
+export const LINUX_LVM_TYPES = new Set(['e6d6d379-f507-44c2-a23c-238f2a3df928', '8e']);
 
 /** Filesystems (and containers) sim recognises by their superblock. */
-export type DetectedFs = 'ext2' | 'ext3' | 'ext4' | 'btrfs' | 'xfs' | 'vfat' | 'erofs' | 'squashfs' | 'luks';
+export type DetectedFs = 'ext2' | 'ext3' | 'ext4' | 'btrfs' | 'xfs' | 'vfat' | 'erofs' | 'squashfs' | 'luks' | 'lvm';
 /** Bytes from the start of a partition that `detectFilesystem` needs. */
 export const SUPERBLOCK_BYTES = 0x10048;
 
@@ -75,6 +77,11 @@ export function detectFilesystem(superblock: Buffer): DetectedFs | undefined {
   }
   if (superblock.subarray(0, 4).toString('latin1') === 'XFSB') return 'xfs';
   if (superblock.subarray(0, 6).equals(Buffer.from('LUKS\xba\xbe', 'latin1'))) return 'luks';
+  // An LVM physical volume: its label ("LABELONE", then "LVM2 001" at +24) in one of the first four sectors.
+  for (let sector = 0; sector < 4 && superblock.length >= sector * 512 + 32; sector++) {
+    const at = sector * 512;
+    if (superblock.toString('latin1', at, at + 8) === 'LABELONE' && superblock.toString('latin1', at + 24, at + 32) === 'LVM2 001') return 'lvm';
+  }
   if (superblock.subarray(0, 4).toString('latin1') === 'hsqs') return 'squashfs';
   if (superblock.length >= 1028 && superblock.readUInt32LE(1024) === 0xe0f5e1e2) return 'erofs';
   // FAT: the boot sector signature and the file-system type string (FAT12/16 at 0x36, FAT32 at 0x52).
@@ -131,7 +138,7 @@ const READABLE_BOOTS = new Set<DetectedFs>(['ext2', 'ext3', 'ext4', 'btrfs', 'xf
 /** One line naming a disk's partitions: "1:esp(vfat), 2:linux(ext4), 3:root(btrfs)". Pure. */
 export function describePartitions(partitions: readonly DiskPartition[]): string {
   const kind = (type: string) =>
-    ({ [GPT_ROOT_X86_64]: 'root', [GPT_USR_X86_64]: 'usr', [GPT_ESP]: 'esp', [GPT_XBOOTLDR]: 'xbootldr' } as Record<string, string>)[type] ?? (LINUX_DATA_TYPES.has(type) ? 'linux' : type || 'bare');
+    ({ [GPT_ROOT_X86_64]: 'root', [GPT_USR_X86_64]: 'usr', [GPT_ESP]: 'esp', [GPT_XBOOTLDR]: 'xbootldr' } as Record<string, string>)[type] ?? (LINUX_DATA_TYPES.has(type) ? 'linux' : LINUX_LVM_TYPES.has(type) ? 'lvm' : type || 'bare');
   return partitions.map((p) => `${p.number}:${kind(p.type)}(${p.fstype ?? 'unknown'})`).join(', ');
 }
 
@@ -144,6 +151,11 @@ export function chooseLayout(partitions: readonly DiskPartition[], label: string
   // A bare file that holds no filesystem sim knows has no root at all.
   const root = bare ? (partitions[0]!.fstype ? partitions[0] : undefined) : chooseRootPartition([...partitions]);
   const found = describePartitions(partitions);
+  // RHEL and CentOS installs keep the root in LVM beside a small /boot, which would pass for the largest Linux partition.
+  const lvm = partitions.filter((p) => p.fstype === 'lvm' || LINUX_LVM_TYPES.has(p.type));
+  if (lvm.length && (!root || (root.type !== GPT_ROOT_X86_64 && lvm.some((p) => p === root || p.size > root.size)))) {
+    throw new SimError('IMAGE_UNSUPPORTED_LAYOUT', `${label} keeps its root in LVM (partition ${lvm.map((p) => p.number).join(', ')}; layout ${found}); sim reads filesystems on partitions, not on logical volumes.`, 'Use an image without LVM (the cloud images of RHEL, CentOS Stream and Fedora have none), or copy the root logical volume into a disk of its own on a host that can activate it, and import that.');
+  }
   if (!root) {
     if (partitions.some((p) => p.type === GPT_USR_X86_64)) {
       throw new SimError('IMAGE_UNSUPPORTED_LAYOUT', `${label} has a /usr partition but no root partition (a GNOME-OS-like layout: ${found}); it has no root to choose.`, 'Import it with `sim image add`, which boots such a disk from the UKI on its ESP.');

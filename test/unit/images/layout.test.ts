@@ -5,6 +5,7 @@ import { readerKind } from '../../../src/images/readers/index.js';
 import { expectSimError } from '../../helpers/sim-error.js';
 
 const LINUX = '0fc63daf-8483-4772-8e79-3d69d8477de4';
+const LVM = 'e6d6d379-f507-44c2-a23c-238f2a3df928';
 const MiB = 1024 * 1024;
 const part = (number: number, type: string, fstype: DiskPartition['fstype'], sizeMiB = 100): DiskPartition => ({ number, start: number * 1000 * MiB, size: sizeMiB * MiB, type, fstype });
 
@@ -38,6 +39,12 @@ test('unreadable layouts get one sentence naming what was found', async () => {
   const gnome = await expectSimError(() => chooseLayout([part(1, GPT_ESP, 'vfat'), part(2, GPT_USR_X86_64, 'erofs')], 'g'), 'IMAGE_UNSUPPORTED_LAYOUT');
   assert.match(gnome.message, /no root partition/);
   await expectSimError(() => chooseLayout([part(1, GPT_ESP, 'vfat')], 'e'), 'IMAGE_NO_ROOT');
+  // RHEL's installer: a small xfs /boot beside an LVM physical volume holding the root; the /boot is not taken for the root.
+  const rhel = await expectSimError(() => chooseLayout([part(1, GPT_ESP, 'vfat'), part(2, LINUX, 'xfs', 1000), part(3, LVM, 'lvm', 9000)], 'rhel.qcow2'), 'IMAGE_UNSUPPORTED_LAYOUT');
+  assert.match(rhel.message, /rhel\.qcow2 keeps its root in LVM \(partition 3; layout 1:esp\(vfat\), 2:linux\(xfs\), 3:lvm\(lvm\)\)/);
+  // A PV found by its label on an MBR Linux partition (type 83) counts too; a root-typed partition beside an LVM one is still the root.
+  await expectSimError(() => chooseLayout([part(1, '83', 'ext4', 500), part(2, '83', 'lvm', 9000)], 'm'), 'IMAGE_UNSUPPORTED_LAYOUT');
+  assert.is(chooseLayout([part(1, LVM, 'lvm', 9000), part(2, GPT_ROOT_X86_64, 'ext4')], 'ok').root.number, 2);
   const zeros = await expectSimError(() => chooseLayout([{ number: 0, start: 0, size: 4096, type: '' }], 'zeros.raw'), 'IMAGE_NO_ROOT');
   assert.match(zeros.message, /^No root filesystem was found in zeros\.raw\.$/);
 });
@@ -64,6 +71,11 @@ test('vfat, erofs, squashfs and LUKS are recognised by their superblocks', () =>
   const luks = Buffer.alloc(0x10048);
   Buffer.from('LUKS\xba\xbe', 'latin1').copy(luks);
   assert.is(detectFilesystem(luks), 'luks');
+  // An LVM physical volume's label, in the second sector as pvcreate writes it.
+  const pv = Buffer.alloc(0x10048);
+  pv.write('LABELONE', 512, 'latin1');
+  pv.write('LVM2 001', 512 + 24, 'latin1');
+  assert.is(detectFilesystem(pv), 'lvm');
   // An MBR boot sector alone is not a FAT filesystem.
   const mbr = Buffer.alloc(0x10048);
   mbr.writeUInt16LE(0xaa55, 510);
