@@ -15,6 +15,7 @@ import { chmod, mkdir, mkdtemp, readFile, rm, truncate, writeFile } from 'node:f
 import os from 'node:os';
 import path from 'node:path';
 import { rootRunner } from '../../src/images/userns.js';
+import { DISABLE_DRACUT_HOOK, trimTreeScript } from './dracut-tree.js';
 import {
   assembleFedoraDisk, cached, contentKey, FEDORA_LIKE_ROOTFLAGS, FEDORA_ROOT_UUID, fixtureCacheDir, installFixturePrograms,
   REQUIRED_TOOLS, requireTools, runTool as run, writeFedoraEntries, type FedoraLikeImage,
@@ -60,17 +61,7 @@ export async function buildFedoraDracutImage(cacheDir = fixtureCacheDir()): Prom
  * normal user).
  */
 function customizeHook(out: string): string {
-  return `set -e
-V=$(basename "$1"/usr/lib/modules/*)
-K="$1/usr/lib/modules/$V/kernel"
-mv "$K" "$K.all"
-for p in ${MODULE_PATHS.join(' ')}; do mkdir -p "$K/$(dirname $p)"; cp -a "$K.all/$p" "$K/$p"; done
-rm -rf "$K.all"
-chroot "$1" depmod "$V"
-rm -f "$1/usr/bin/dracut"
-chroot "$1" dpkg-divert --quiet --local --rename --remove /usr/bin/dracut
-chroot "$1" ldconfig
-chroot "$1" passwd --quiet --delete root
+  return `${trimTreeScript(MODULE_PATHS)}
 rm -rf "$1/etc/resolv.conf" "$1/usr/share/doc" "$1/usr/share/man" "$1/usr/share/locale" "$1/vmlinuz" "$1/vmlinuz.old" "$1/initrd.img" "$1/initrd.img.old" "$1/boot/System.map-$V"
 cp "${out}/fstab" "$1/etc/fstab"
 chroot "$1" dracut --quiet --force --no-hostonly --no-early-microcode --drivers "${INITRD_DRIVERS}" "/boot/initramfs-$V.img" "$V"
@@ -96,7 +87,7 @@ async function buildFedoraDracut(out: string): Promise<void> {
     await run(...asRoot.wrap('mmdebstrap', [
       '--mode=unshare', '--variant=minbase', '--format=directory', `--include=${PACKAGES.join(',')}`,
       // sim's image builds do the same: no initrd from the kernel's postinst, the hook makes the one this layout needs.
-      '--essential-hook=chroot "$1" dpkg-divert --quiet --local --rename --divert /usr/bin/dracut.sim-disabled --add /usr/bin/dracut && ln -s /bin/true "$1/usr/bin/dracut"',
+      DISABLE_DRACUT_HOOK,
       `--customize-hook=sync-in ${stage} /`,
       `--customize-hook=${customizeHook(work)}`,
       'bookworm', tree,

@@ -16,6 +16,7 @@ import { mkdir, mkdtemp, readFile, rm, stat, truncate, writeFile } from 'node:fs
 import os from 'node:os';
 import path from 'node:path';
 import { rootRunner } from '../../src/images/userns.js';
+import { DISABLE_DRACUT_HOOK, trimTreeScript } from './dracut-tree.js';
 import { cached, contentKey, copyInto, fixtureCacheDir, installFixturePrograms, partitions, REQUIRED_TOOLS, requireTools, runTool as run } from './fixture-image.js';
 
 export interface GnomeOsLikeImage {
@@ -72,17 +73,7 @@ export async function buildGnomeOsLikeImage(cacheDir = fixtureCacheDir()): Promi
 
 /** The customize hook: cut the modules down, /etc into the factory, the initrd, then the EROFS and its verity data into OUT. */
 function customizeHook(out: string): string {
-  return `set -e
-V=$(basename "$1"/usr/lib/modules/*)
-K="$1/usr/lib/modules/$V/kernel"
-mv "$K" "$K.all"
-for p in ${MODULE_PATHS.join(' ')}; do mkdir -p "$K/$(dirname $p)"; cp -a "$K.all/$p" "$K/$p"; done
-rm -rf "$K.all"
-chroot "$1" depmod "$V"
-rm -f "$1/usr/bin/dracut" "$1/usr/sbin/update-initramfs"
-chroot "$1" dpkg-divert --quiet --local --rename --remove /usr/bin/dracut
-chroot "$1" ldconfig
-chroot "$1" passwd --quiet --delete root
+  return `${trimTreeScript(MODULE_PATHS)}
 rm -f "$1/etc/resolv.conf"
 rm -rf "$1/usr/share/factory/etc" "$1/usr/share/doc" "$1/usr/share/man" "$1/usr/share/locale"
 mkdir -p "$1/usr/share/factory"
@@ -122,7 +113,7 @@ async function buildGnomeOsLike(out: string): Promise<void> {
     const [file, args] = asRoot.wrap('mmdebstrap', [
       '--mode=unshare', '--variant=minbase', '--format=null', `--include=${PACKAGES.join(',')}`,
       // sim's image builds do the same: no initrd from the kernel's postinst, dracut makes the one this layout needs.
-      '--essential-hook=chroot "$1" dpkg-divert --quiet --local --rename --divert /usr/bin/dracut.sim-disabled --add /usr/bin/dracut && ln -s /bin/true "$1/usr/bin/dracut"',
+      DISABLE_DRACUT_HOOK,
       `--customize-hook=sync-in ${stage} /`,
       `--customize-hook=${customizeHook(work)}`,
       'bookworm', '/dev/null',
