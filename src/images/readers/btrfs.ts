@@ -1,15 +1,15 @@
 /**
  * Reading a btrfs filesystem inside a disk image without root: `btrfs restore` reads an
  * unmounted filesystem from a file, but has no offset option, so the partition is carved out
- * into a file once; then each request restores just the paths it names (a --path-regex of
- * exact paths and their parents) into a scratch tree, which the reader answers from.
+ * into a sparse file once (carve.ts: only its allocated parts are read); then each request
+ * restores just the paths it names (a --path-regex of exact paths and their parents) into a
+ * scratch tree, which the reader answers from.
  */
-import { createReadStream, createWriteStream } from 'node:fs';
 import { copyFile, lstat, mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import { SimError } from '../../core/errors.js';
 import { run } from '../../core/process.js';
+import { carvePartition } from './carve.js';
 import type { DirEntry, FsReader } from './types.js';
 
 export const BTRFS_FS_TREE = 5;
@@ -71,7 +71,7 @@ export class BtrfsFs implements FsReader {
       await mkdir(this.scratch, { recursive: true });
       const file = path.join(this.scratch, 'btrfs.img');
       if (this.offset === 0) return this.raw; // a bare filesystem image
-      await pipeline(createReadStream(this.raw, { start: this.offset, end: this.offset + this.size - 1 }), createWriteStream(file));
+      await carvePartition(this.raw, this.offset, this.size, file);
       return file;
     })();
     return this.carved;

@@ -5,12 +5,11 @@
  * erofs-utils 1.5 (Debian 12) knows lz4 only: a zstd or lzma image fails here with
  * IMAGE_UNSUPPORTED_FS, and the caller takes what it needs from elsewhere (the UKI's initrd).
  */
-import { createReadStream, createWriteStream } from 'node:fs';
 import { copyFile, lstat, mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import { SimError } from '../../core/errors.js';
 import { run } from '../../core/process.js';
+import { carvePartition } from './carve.js';
 import { S_IFDIR, type DirEntry, type FsReader } from './types.js';
 
 /** The last line of fsck.erofs' complaint, which names the unsupported algorithm. Pure. */
@@ -37,7 +36,7 @@ export class ErofsFs implements FsReader {
       let image = this.raw;
       if (this.offset !== 0) {
         image = path.join(this.scratch, 'erofs.img');
-        await pipeline(createReadStream(this.raw, { start: this.offset, end: this.offset + this.size - 1 }), createWriteStream(image));
+        await carvePartition(this.raw, this.offset, this.size, image);
       }
       const tree = path.join(this.scratch, 'tree');
       const result = await run('fsck.erofs', [`--extract=${tree}`, '--no-preserve', image], { allowFailure: true });
