@@ -1,4 +1,5 @@
 /** Running the built CLI (dist/) as a user would, with a private cache and runtime dir. */
+import type { ImageMeta } from '../../src/images/meta.js';
 import { copyFile, mkdir, mkdtemp, readdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -43,4 +44,11 @@ export function parseEvents(stdout: string): SimEvent[] {
 
 export async function sessionsLeft(env: SimEnv): Promise<string[]> {
   return readdir(path.join(env.SIM_RUNTIME_DIR, 'sessions')).catch(() => []);
+}
+
+/** The images `sim image ls --json` shows (what a user sees), as stored metadata. */
+export async function storedImages(env: Record<string, string>): Promise<ImageMeta[]> {
+  const ls = await sim(['image', 'ls', '--json'], env);
+  if (ls.exitCode !== 0) throw new Error(`sim image ls --json failed: ${String(ls.stderr)}`);
+  return String(ls.stdout).split('\n').filter(Boolean).map((l) => JSON.parse(l) as ImageMeta & { type: string }).filter((l) => l.type === 'image');
 }

@@ -14,8 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { buildFixturePrefix, FEDORA_LIKE_ROOTFLAGS } from '../helpers/fixture-image.js';
 import { buildFedoraDracutImage, type FedoraDracutImage } from '../helpers/fedora-dracut.js';
-import { freshEnv, sim, type SimEnv } from '../helpers/sim.js';
-import type { ImageMeta } from '../../src/index.js';
+import { freshEnv, sim, storedImages, type SimEnv } from '../helpers/sim.js';
 
 let fixture: FedoraDracutImage;
 let env: SimEnv;
@@ -24,12 +23,6 @@ let prefix: string;
 // The overlay wins; the root is the subvolume `root`, /home the subvolume `home` (the image's fstab).
 const SCRIPT = 'demo-app; sim-hello; for m in / /home; do grep " $m " /proc/mounts | cut -d" " -f3,4; done';
 const MOUNTS = /^libdemo version 2\nhello from the overlay\nbtrfs \S*subvol=\/root(,\S*)?\nbtrfs \S*subvol=\/home(,\S*)?$/;
-
-async function storedImages(): Promise<(ImageMeta & { type: string })[]> {
-  const ls = await sim(['image', 'ls', '--json'], env);
-  assert.is(ls.exitCode, 0, String(ls.stderr));
-  return String(ls.stdout).split('\n').filter(Boolean).map((l) => JSON.parse(l) as ImageMeta & { type: string }).filter((l) => l.type === 'image');
-}
 
 // A test, not test.before: uvu reports a failing before hook as nothing at all.
 test('setup: the fixture disk (built once into the fixture cache) and the prefix', async () => {
@@ -48,7 +41,7 @@ test("it imports: kernel from the BLS entry on /boot, modules from the btrfs roo
   assert.is(add.exitCode, 0, String(add.stderr));
   assert.match(String(add.stderr), /boot entry 0123456789abcdef-.* on partition 2/);
   assert.match(String(add.stderr), `kept the image's own initrd ${fixture.initrd} (systemd`);
-  const [meta] = await storedImages();
+  const [meta] = await storedImages(env);
   assert.ok(meta);
   assert.equal(meta.root, { partition: 3, offset: meta.root.offset, fstype: 'btrfs', options: FEDORA_LIKE_ROOTFLAGS });
   assert.is(meta.kernel.version, fixture.kernelVersion);

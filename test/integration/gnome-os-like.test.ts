@@ -14,8 +14,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { buildFixturePrefix } from '../helpers/fixture-image.js';
 import { buildGnomeOsLikeImage, GNOME_OS_LIKE_UKI, type GnomeOsLikeImage } from '../helpers/gnome-os-like.js';
-import { freshEnv, sim, type SimEnv } from '../helpers/sim.js';
-import type { ImageMeta } from '../../src/index.js';
+import { freshEnv, sim, storedImages, type SimEnv } from '../helpers/sim.js';
 
 let fixture: GnomeOsLikeImage;
 let env: SimEnv;
@@ -23,12 +22,6 @@ let prefix: string;
 let scratch: string;
 
 const SCRIPT = 'demo-app; sim-hello; grep " /usr " /proc/mounts | cut -d" " -f1,3; ls /dev/mapper';
-
-async function storedImages(): Promise<ImageMeta[]> {
-  const ls = await sim(['image', 'ls', '--json'], env);
-  assert.is(ls.exitCode, 0, String(ls.stderr));
-  return String(ls.stdout).split('\n').filter(Boolean).map((l) => JSON.parse(l) as ImageMeta & { type: string }).filter((l) => l.type === 'image');
-}
 
 // A test, not test.before: uvu reports a failing before hook as nothing at all.
 test('setup: the fixture disk (built once into the fixture cache) and the prefix', async () => {
@@ -47,7 +40,7 @@ test('it imports: kernel, command line and initrd from the UKI, modules from the
   console.log(`  import: ${Date.now() - started} ms`);
   assert.is(add.exitCode, 0, String(add.stderr));
   assert.match(String(add.stderr), `UKI ${GNOME_OS_LIKE_UKI} on partition 1; root tmpfs, /usr erofs on partition 3`);
-  const [meta] = await storedImages();
+  const [meta] = await storedImages(env);
   assert.ok(meta);
   assert.equal(meta.root, { partition: null, offset: 0, fstype: 'tmpfs' });
   assert.equal(meta.usr, { partition: 3, offset: meta.usr!.offset, fstype: 'erofs', verityPartition: 2, modulesFrom: 'usr' });
@@ -82,7 +75,7 @@ test("an EROFS this host's erofs-utils cannot read: the modules come from the UK
   // An incompatible-feature bit erofs-utils 1.5 does not know stands in for zstd, which it cannot read either.
   const raw = path.join(scratch, 'unreadable-usr.raw');
   await execa('qemu-img', ['convert', '-f', 'qcow2', '-O', 'raw', fixture.disk, raw]);
-  const [meta] = await storedImages();
+  const [meta] = await storedImages(env);
   const file = await open(raw, 'r+');
   try {
     await file.write(Buffer.from([0, 0, 0, 0x80]), 0, 4, meta!.usr!.offset + 1024 + 0x50);
@@ -92,7 +85,7 @@ test("an EROFS this host's erofs-utils cannot read: the modules come from the UK
   const add = await sim(['image', 'add', raw, '--name', 'gnomeos-unreadable-usr'], env);
   assert.is(add.exitCode, 0, String(add.stderr));
   assert.match(String(add.stderr), /could not be read with this host's erofs-utils .*: the kernel modules come from the UKI's initrd/);
-  const stored = (await storedImages()).find((m) => m.names.includes('gnomeos-unreadable-usr'));
+  const stored = (await storedImages(env)).find((m) => m.names.includes('gnomeos-unreadable-usr'));
   assert.is(stored?.usr?.modulesFrom, 'initrd');
   assert.is(stored?.kernel.version, fixture.kernelVersion);
   await rm(raw, { force: true });

@@ -13,9 +13,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { buildFixturePrefix, buildXfsLikeImage, type XfsLikeImage } from '../helpers/fixture-image.js';
-import { freshEnv, parseEvents, sim, type SimEnv } from '../helpers/sim.js';
+import { freshEnv, parseEvents, sim, storedImages, type SimEnv } from '../helpers/sim.js';
 import { parseXfsDbVersion } from '../../src/images/readers/xfs-db.js';
-import type { ImageMeta } from '../../src/images/meta.js';
 
 /** As a user's PATH usually is: without the sbin directories where xfs_db lives. */
 const USER_PATH = '/usr/local/bin:/usr/bin:/bin';
@@ -43,8 +42,7 @@ test('an xfs-rooted disk imports: kernel from the BLS entry in the root\'s /boot
   assert.is(add.exitCode, 0, String(add.stderr));
   console.log(`  import: ${Date.now() - started} ms`);
   assert.match(String(add.stderr), /boot entry 0123456789abcdef-.* on the root's \/boot/);
-  const ls = await sim(['image', 'ls', '--json'], env);
-  const meta = String(ls.stdout).split('\n').filter(Boolean).map((l) => JSON.parse(l) as ImageMeta & { type: string }).find((m) => m.type === 'image' && m.names.includes('xfs-like'));
+  const meta = (await storedImages(env)).find((m) => m.names.includes('xfs-like'));
   assert.equal(meta?.root, { partition: 2, offset: meta!.root.offset, fstype: 'xfs' });
   assert.is(meta?.kernel.version, xfs.kernelVersion);
   assert.is(meta?.kernel.cmdline, xfs.options);
@@ -70,8 +68,7 @@ test('with /boot on an xfs partition of its own (RHEL 8/9): kernel from its BLS 
   assert.is(add.exitCode, 0, String(add.stderr));
   console.log(`  import: ${Date.now() - started} ms`);
   assert.match(String(add.stderr), /boot entry 0123456789abcdef-.* on partition 2/);
-  const ls = await sim(['image', 'ls', '--json'], env);
-  const meta = String(ls.stdout).split('\n').filter(Boolean).map((l) => JSON.parse(l) as ImageMeta & { type: string }).find((m) => m.type === 'image' && m.names.includes('xfs-boot-like'));
+  const meta = (await storedImages(env)).find((m) => m.names.includes('xfs-boot-like'));
   assert.equal(meta?.root, { partition: 3, offset: meta!.root.offset, fstype: 'xfs' });
   assert.is(meta?.kernel.version, image.kernelVersion);
   const run = await sim(['boot', '--image', 'xfs-boot-like', '--overlay', prefix, '--', 'sh', '-c', 'sim-hello; ls /boot'], env);
@@ -105,8 +102,7 @@ test('an xfs feature the host\'s xfs_db does not know: one sentence, nothing sto
   const human = await sim(['image', 'add', raw], { ...own, PATH: USER_PATH });
   assert.is(human.exitCode, 65);
   assert.not.match(String(human.stderr), /\n\s+at /, 'no stack trace');
-  const stored = String((await sim(['image', 'ls', '--json'], own)).stdout).split('\n').filter((l) => l.includes('"type":"image"'));
-  assert.equal(stored, []);
+  assert.equal(await storedImages(own), []);
 });
 
 test('cleanup', async () => {
