@@ -22,7 +22,7 @@ merge_dir() {
 	esac
 	target=/$rel
 	if [ -L "$SYSROOT$target" ]; then
-		target=$(chroot "$SYSROOT" /run/sim/busybox readlink -f "$target")
+		target=$(in_root /run/sim/busybox readlink -f "$target")
 		[ -d "$SYSROOT$target" ] || { log "warning: the prefix's $rel is not layered: /$rel in the image points nowhere"; return 0; }
 	fi
 	key=$(echo "${target#/}" | tr / _)

@@ -12,7 +12,7 @@ ldconfig_in_root() {
 	for l in /sbin/ldconfig /usr/sbin/ldconfig; do
 		if [ -x "$SYSROOT$l" ] || [ -L "$SYSROOT$l" ]; then
 			# -X: no symlinks are made (the share is read-only).
-			chroot "$SYSROOT" "$l" -X && return 0
+			in_root "$l" -X && return 0
 		fi
 	done
 	log "warning: no ldconfig in the image; the overlay's libraries are not in the linker cache"

@@ -4,11 +4,11 @@
 # Needs SYSROOT, RUN, OVERLAY, SIM_* settings; used by /init and by the hook in the image's own
 # initrd (initrd-hook).
 
-# stage_run BUSYBOX: busybox, the agent, the refresh, these functions and the settings into $RUN.
+# stage_run BUSYBOX: busybox, the agent, the refresh, the attach (quick boot), these functions and the settings into $RUN.
 stage_run() {
 	mkdir -p "$RUN"
 	cp "$1" "$RUN/busybox"
-	cp /sim/agent /sim/refresh "$RUN/"
+	cp /sim/agent /sim/refresh /sim/attach "$RUN/"
 	cp -r /sim/lib "$RUN/lib"
 	cp /sim/config "$RUN/config"
 	[ -f /sim/command ] && cp /sim/command "$RUN/command"

@@ -22,7 +22,11 @@ import type { OverlayMode } from './overlay-mode.js';
 import { probeAccelerator } from '../qemu/accel.js';
 import { accelDetails, accelLine } from '../qemu/accel-summary.js';
 import { findQboot } from '../qemu/firmware.js';
-import { launch } from '../qemu/launch.js';
+import { launch, type LaunchOptions } from '../qemu/launch.js';
+import { attachFor, chooseQuickBoot, quickPlans, snapshotFiles, snapshotLabel, type QuickBoot, type QuickBootInputs } from '../snapshots/quick-boot.js';
+import { loadState, saveState } from '../snapshots/migration.js';
+import { commitSnapshot, dropSnapshot, markUnsaveable } from '../snapshots/store.js';
+import { SNAPSHOT_FORMAT, snapshotRequest } from '../snapshots/plan.js';
 import { createSessionDir, createSessionDisk, sweepStaleSessions } from './session.js';
 
 export interface BootOptions {
@@ -50,6 +54,8 @@ export interface BootOptions {
   overlayMode?: OverlayMode;
   /** Which initrd boots: sim's own or the image's own with sim's hook appended (src/boot/image-initrd.ts); absent: the image's default (chooseInitrd). */
   initrd?: InitrdChoice;
+  /** Boot the image's init from the start instead of resuming a saved, booted guest (quick boot, src/snapshots/). */
+  cold?: boolean;
   events?: EventSink;
   signal?: AbortSignal;
   /** Hook for image provisioning (e.g. build the default image when missing). */
@@ -62,6 +68,9 @@ export interface BootResult {
   image: string;
   readyMs?: number;
   totalMs: number;
+  /** quick: resumed from a snapshot; cold: booted from the start (`coldReason` says why). Absent: no guest was booted (a running simulator was reloaded). */
+  boot?: 'quick' | 'cold';
+  coldReason?: string;
 }
 
 export const DEFAULT_TIMEOUT_MS = 300_000;
@@ -97,6 +106,12 @@ export interface PreparedBoot {
   plan: BootPlan;
   image: ImageMeta;
   elapsed: () => number;
+  /** How this boot runs: resumes a snapshot, saves one first, or boots cold (src/snapshots/). */
+  quick: QuickBoot;
+  /** Where a snapshot being saved is written (quick.kind save). */
+  snapshotTemp?: string;
+  /** What a resume after the save needs. */
+  resumeInputs: { inputs: QuickBootInputs; archives: string[]; sessionDir: string };
 }
 
 /**
@@ -145,40 +160,149 @@ export async function prepareBoot(ctx: SimContext, options: BootOptions & { deta
 
   // The contributions' modules go into the cached base archive; their sockets wait for the session directory.
   // (Combining also refuses, before any work, an --initrd image the image cannot give.)
-  const { initramfsModules } = combine(bootContributions(request, '/', image));
+  // A quick boot's snapshot always has the share (and merge mode's modules): one initramfs for both kinds of boot.
+  const { initramfsModules: own } = combine(bootContributions(request, '/', image));
+  const { initramfsModules: snapshot } = combine(bootContributions(snapshotRequest(request, '/'), '/', image));
+  const initramfsModules = [...own, ...snapshot.filter((m) => !own.some((o) => o.name === m.name))];
   const { archives, built: initramfs } = await bootArchives(ctx, image, request.initrd, { modules: initramfsModules });
   for (const message of lostModuleWarnings(initramfs.unavailable, initramfsModules, reimportAdvice(image, recipesDir))) emit(events, { type: 'log', level: 'warn', message });
   emit(events, { type: 'phase', phase: 'initramfs-ready', ms: elapsed(), detail: { cached: initramfs.cached, key: initramfs.key, modules: initramfs.modules, initrd: request.initrd } });
 
   // Plan once with a placeholder to catch usage errors before anything is created.
   planBoot({ request, image, imageDir: imageDir(ctx, image), accel: accel.accel, sessionDir: '/' });
+  const inputs: QuickBootInputs = { request, image, imageDir: imageDir(ctx, image), accel: accel.accel, initramfsKey: initramfs.key, cold: options.cold, events };
+  const quick = await chooseQuickBoot(ctx, inputs);
+  emit(events, { type: 'log', level: 'info', message: quickBootLine(quick) });
   const sessionDir = await makeSessionDir();
-  const plan = planBoot({ request, image, imageDir: imageDir(ctx, image), accel: accel.accel, sessionDir });
-  await writeSessionInitrd(archives, plan.guest, plan.files.initrd);
-  await createSessionDisk(plan.baseDisk, plan.files.disk).catch((error: unknown) => blameRot(ctx, image, error));
+  let plan: BootPlan;
+  let snapshotTemp: string | undefined;
+  if (quick.kind === 'cold') {
+    plan = planBoot({ request, image, imageDir: imageDir(ctx, image), accel: accel.accel, sessionDir });
+    await writeSessionInitrd(archives, plan.guest, plan.files.initrd);
+    await createSessionDisk(plan.baseDisk, plan.files.disk).catch((error: unknown) => blameRot(ctx, image, error));
+  } else {
+    const planned = await quickPlans(ctx, quick, inputs, sessionDir);
+    plan = planned.plan;
+    snapshotTemp = planned.tempDir;
+    await writeSessionInitrd(archives, planned.initrdGuest, plan.files.initrd);
+    await createSessionDisk(plan.baseDisk, plan.files.disk).catch((error: unknown) => blameRot(ctx, image, error));
+  }
   // What the contributions say about themselves: a field each in the event, a line each for a person.
   emit(events, { type: 'phase', phase: 'session-ready', ms: elapsed(), detail: { dir: sessionDir, ...plan.contributed.details } });
   for (const message of plan.contributed.lines) emit(events, { type: 'log', level: 'info', message });
-  return { plan, image, elapsed };
+  return { plan, image, elapsed, quick, snapshotTemp, resumeInputs: { inputs, archives, sessionDir } };
+}
+
+/** The human line for the kind of boot. */
+export function quickBootLine(quick: QuickBoot): string {
+  if (quick.kind === 'resume') return `quick boot: resuming the snapshot ${quick.key} (saved ${quick.snapshot.meta.created})`;
+  if (quick.kind === 'save') return `quick boot: ${quick.reason}; this boot saves one once the guest is up`;
+  return `cold boot: ${quick.reason}`;
+}
+
+/**
+ * Run the boot that saves a snapshot: the guest boots with no prefix attached and is saved
+ * once its agent is up; QEMU then ends. Returns the resume that follows, in the same session.
+ */
+export async function saveThenResume(ctx: SimContext, prepared: PreparedBoot, options: { events?: EventSink; timeoutMs: number; signal?: AbortSignal }): Promise<PreparedBoot> {
+  const { plan, elapsed, quick, snapshotTemp } = prepared;
+  if (quick.kind !== 'save' || !snapshotTemp) return prepared;
+  const files = snapshotFiles(snapshotTemp);
+  let state: { size: number; sha256: string } | undefined;
+  try {
+    await launch(plan, {
+      events: options.events,
+      timeoutMs: options.timeoutMs,
+      signal: options.signal,
+      elapsed,
+      // The disk is the snapshot's: only the initrd goes.
+      deleteOnceRunning: [plan.files.initrd],
+      save: async () => {
+        state = await saveState(plan.files.qmp, path.join(plan.files.dir, 'mig.sock'), files.state);
+      },
+    });
+  } catch (error) {
+    await rm(snapshotTemp, { recursive: true, force: true });
+    // QEMU refused to save this machine: its boots go cold from now on, without trying again.
+    if (isSimError(error) && error.code === 'QUICK_BOOT_FAILED' && /cannot be saved/.test(error.message)) await markUnsaveable(ctx, quick.key, error.message);
+    throw error;
+  }
+  if (!state) throw new SimError('QUICK_BOOT_FAILED', 'The guest stopped before it could be saved.', 'sim boots cold instead.');
+  const { image } = prepared;
+  const bootMs = elapsed();
+  await commitSnapshot(ctx, snapshotTemp, {
+    format: SNAPSHOT_FORMAT,
+    key: quick.key,
+    image: { id: image.id, name: image.names[0] ?? image.id },
+    label: snapshotLabel(plan),
+    created: new Date().toISOString(),
+    memoryMiB: plan.memoryMiB,
+    state,
+    bootMs,
+  });
+  emit(options.events, { type: 'phase', phase: 'snapshot-saved', ms: bootMs, detail: { key: quick.key, stateBytes: state.size } });
+  const { inputs, archives, sessionDir } = prepared.resumeInputs;
+  const resume = await chooseQuickBoot(ctx, inputs);
+  if (resume.kind !== 'resume') throw new SimError('QUICK_BOOT_FAILED', 'The snapshot just saved cannot be read back.', 'sim boots cold instead.');
+  const planned = await quickPlans(ctx, resume, inputs, sessionDir);
+  await writeSessionInitrd(archives, planned.initrdGuest, planned.plan.files.initrd);
+  await createSessionDisk(planned.plan.baseDisk, planned.plan.files.disk);
+  return { ...prepared, plan: planned.plan, quick: resume, snapshotTemp: undefined };
+}
+
+/** The launch options a resume adds: the state to load and the settings to hand over. */
+export function resumeOptions(prepared: PreparedBoot, timeoutMs: number): LaunchOptions['resume'] {
+  const { plan, quick } = prepared;
+  if (quick.kind !== 'resume') return undefined;
+  return {
+    load: () => loadState(plan.files.qmp, path.join(plan.files.dir, 'mig.sock'), snapshotFiles(quick.snapshot.dir).state),
+    attach: () => attachFor(plan),
+    // Attaching takes seconds at most; a guest silent for longer is a damaged snapshot.
+    readyWithinMs: Math.min(timeoutMs, RESUME_READY_MS),
+  };
+}
+
+/** How long a resumed guest may take to attach its prefix and say ready. */
+const RESUME_READY_MS = 60_000;
+
+/** A quick boot that could not go on: the boot goes cold; a snapshot that failed to resume is removed. */
+export async function quickBootFallback(ctx: SimContext, prepared: PreparedBoot, error: unknown, events?: EventSink): Promise<string | undefined> {
+  if (!isSimError(error) || !['QUICK_BOOT_FAILED', 'QUICK_BOOT_DECLINED'].includes(error.code) || prepared.quick.kind === 'cold') return undefined;
+  if (error.code === 'QUICK_BOOT_FAILED' && prepared.quick.kind === 'resume') await dropSnapshot(ctx, prepared.quick.key);
+  const reason = error.message.replace(/\.$/, '');
+  emit(events, { type: 'log', level: 'warn', message: `quick boot: ${reason}; booting cold` });
+  return reason;
 }
 
 /** Boot in the foreground: run the command (or the console) until the guest powers off. */
-export async function boot(ctx: SimContext, options: BootOptions): Promise<BootResult> {
+export async function boot(ctx: SimContext, options: BootOptions & { coldReason?: string }): Promise<BootResult> {
   let sessionDir: string | undefined;
+  let prepared: PreparedBoot | undefined;
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   try {
-    const { plan, image, elapsed } = await prepareBoot(ctx, options, async () => {
+    prepared = await prepareBoot(ctx, options, async () => {
       await sweepStaleSessions(ctx);
       sessionDir = await createSessionDir(ctx);
       return sessionDir;
     });
+    prepared = await saveThenResume(ctx, prepared, { events: options.events, timeoutMs, signal: options.signal });
+    const { plan, image, elapsed, quick } = prepared;
     const result = await launch(plan, {
       events: options.events,
-      timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+      timeoutMs,
       signal: options.signal,
       elapsed,
       deleteOnceRunning: [plan.files.disk, plan.files.initrd],
+      resume: resumeOptions(prepared, timeoutMs),
     }).catch((error: unknown) => blameRot(ctx, image, error));
-    return { exitCode: result.exitCode, accel: result.accel, image: image.names[0] ?? image.id, readyMs: result.readyMs, totalMs: elapsed() };
+    const coldReason = quick.kind === 'cold' ? (options.coldReason ?? quick.reason) : undefined;
+    return { exitCode: result.exitCode, accel: result.accel, image: image.names[0] ?? image.id, readyMs: result.readyMs, totalMs: elapsed(), boot: coldReason ? 'cold' : 'quick', ...(coldReason ? { coldReason } : {}) };
+  } catch (error) {
+    const reason = prepared && (await quickBootFallback(ctx, prepared, error, options.events));
+    if (!reason) throw error;
+    if (sessionDir) await rm(sessionDir, { recursive: true, force: true });
+    sessionDir = undefined;
+    return boot(ctx, { ...options, cold: true, coldReason: reason });
   } finally {
     if (sessionDir) await rm(sessionDir, { recursive: true, force: true });
   }

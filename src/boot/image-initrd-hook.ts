@@ -99,6 +99,7 @@ export interface HookInputs {
   hook: Buffer;
   agent: Buffer;
   refresh: Buffer;
+  attach: Buffer;
   /** guest/lib/*.sh by file name. */
   lib: readonly [string, Buffer][];
   modules: readonly { file: string; soft: boolean; data: Buffer }[];
@@ -112,6 +113,7 @@ export function hookEntries(facts: ImageInitrdFacts, inputs: HookInputs): CpioEn
   entries.push({ type: 'file', name: 'sim/initrd-hook', mode: 0o755, data: inputs.hook });
   entries.push({ type: 'file', name: 'sim/agent', mode: 0o755, data: inputs.agent });
   entries.push({ type: 'file', name: 'sim/refresh', mode: 0o755, data: inputs.refresh });
+  entries.push({ type: 'file', name: 'sim/attach', mode: 0o755, data: inputs.attach });
   for (const [name, data] of inputs.lib) entries.push({ type: 'file', name: `sim/lib/${name}`, mode: 0o644, data });
   for (const m of inputs.modules) entries.push({ type: 'file', name: `sim/modules/${m.file}`, data: m.data });
   entries.push({ type: 'file', name: 'sim/modules.list', data: Buffer.from(inputs.modules.map((m) => `${m.file} ${m.soft ? 'soft' : 'hard'}\n`).join('')) });

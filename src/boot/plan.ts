@@ -80,6 +80,12 @@ export interface BootPlan {
   bios?: string;
   /** Which initrd boots: sim's own initramfs, or the image's own with sim's hook appended. */
   initrd: InitrdChoice;
+  /**
+   * Quick boot (src/snapshots/): guest RAM in this file, shared (a boot whose state is saved) or
+   * mapped copy-on-write (a resume, which leaves the snapshot intact); `incoming`: QEMU waits for
+   * the saved state (-incoming defer) instead of booting.
+   */
+  memory?: { file: string; shared: boolean; incoming: boolean };
 }
 
 export const OVERLAY_TAG = 'simoverlay';

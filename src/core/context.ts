@@ -24,6 +24,8 @@ export interface SimDirs {
   readonly builds: string;
   /** Cached base initramfs archives. */
   readonly initramfs: string;
+  /** Saved booted guests for quick boot (src/snapshots/), one directory per key. */
+  readonly snapshots: string;
   /** `sim demo`'s own project. */
   readonly demo: string;
   /** One private directory per foreground boot. */
@@ -57,6 +59,7 @@ export function resolveContext(env: NodeJS.ProcessEnv = process.env): SimContext
     images: path.join(cache, 'images'),
     builds: path.join(cache, 'build'),
     initramfs: path.join(cache, 'initramfs'),
+    snapshots: path.join(cache, 'snapshots'),
     demo: path.join(cache, 'demo'),
     sessions: path.join(runtime, 'sessions'),
     simulators: path.join(runtime, 'sims'),

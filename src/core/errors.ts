@@ -53,6 +53,9 @@ export type ErrorCode =
   | 'MODULE_NOT_FOUND'
   | 'SIMULATOR_NOT_FOUND'
   | 'SIMULATOR_EXISTS'
+  | 'SNAPSHOT_NOT_FOUND'
+  | 'QUICK_BOOT_FAILED'
+  | 'QUICK_BOOT_DECLINED'
   | 'DISPLAY_UNAVAILABLE'
   | 'NO_SPACE'
   | 'PERMISSION_DENIED'
@@ -86,6 +89,10 @@ const exitCodes: Record<ErrorCode, number> = {
   MODULE_NOT_FOUND: ExitCode.usage,
   SIMULATOR_NOT_FOUND: ExitCode.usage,
   SIMULATOR_EXISTS: ExitCode.usage,
+  SNAPSHOT_NOT_FOUND: ExitCode.usage,
+  // Caught by the boot, which boots cold instead; a caller of the library sees it only from resumeSnapshot.
+  QUICK_BOOT_FAILED: ExitCode.guest,
+  QUICK_BOOT_DECLINED: ExitCode.guest,
   DISPLAY_UNAVAILABLE: ExitCode.usage,
   NO_SPACE: ExitCode.noSpace,
   PERMISSION_DENIED: ExitCode.usage,

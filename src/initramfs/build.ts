@@ -55,6 +55,7 @@ export function baseEntries(inputs: GuestScripts & { busybox: Buffer; modules: {
   entries.push({ type: 'file', name: 'init', mode: 0o755, data: inputs.init });
   entries.push({ type: 'file', name: 'sim/agent', mode: 0o755, data: inputs.agent });
   if (inputs.refresh) entries.push({ type: 'file', name: 'sim/refresh', mode: 0o755, data: inputs.refresh });
+  if (inputs.attach) entries.push({ type: 'file', name: 'sim/attach', mode: 0o755, data: inputs.attach });
   for (const [name, data] of inputs.lib ?? []) entries.push({ type: 'file', name: `sim/lib/${name}`, mode: 0o644, data });
   for (const m of inputs.modules) entries.push({ type: 'file', name: `sim/modules/${m.file}`, data: m.data });
   const list = inputs.modules.map((m) => `${m.file} ${m.soft ? 'soft' : 'hard'}\n`).join('');
@@ -67,6 +68,8 @@ export interface GuestScripts {
   init: Buffer;
   agent: Buffer;
   refresh?: Buffer;
+  /** Attaching the prefix to a guest resumed from a snapshot (quick boot). */
+  attach?: Buffer;
   /** The hook in the image's own initrd (--initrd image); not part of sim's own initramfs. */
   initrdHook?: Buffer;
   /** guest/lib/*.sh by file name, in name order. */
@@ -79,6 +82,7 @@ export async function readGuestScripts(dir: string = guestScriptsDir): Promise<R
     init: await readFile(path.join(dir, 'init')),
     agent: await readFile(path.join(dir, 'agent')),
     refresh: await readFile(path.join(dir, 'refresh')),
+    attach: await readFile(path.join(dir, 'attach')),
     initrdHook: await readFile(path.join(dir, 'initrd-hook')),
     lib: await Promise.all(names.map(async (n): Promise<[string, Buffer]> => [n, await readFile(path.join(dir, 'lib', n))])),
   };
@@ -100,7 +104,7 @@ export async function baseInitramfs(ctx: SimContext, image: ImageMeta, options: 
   const scripts = await readGuestScripts();
   const { load: modules, unavailable } = await loadModuleList(ctx, image, options.modules ?? []);
   // The image is immutable and content-keyed, so its id stands for its modules' bytes.
-  const key = sha256(JSON.stringify({ FORMAT, image: image.id, busybox: [bb.size, bb.mtimeMs, bb.ino], init: sha256(scripts.init), agent: sha256(scripts.agent), refresh: sha256(scripts.refresh), lib: scripts.lib.map(([n, d]) => [n, sha256(d)]), modules }));
+  const key = sha256(JSON.stringify({ FORMAT, image: image.id, busybox: [bb.size, bb.mtimeMs, bb.ino], init: sha256(scripts.init), agent: sha256(scripts.agent), refresh: sha256(scripts.refresh), attach: sha256(scripts.attach), lib: scripts.lib.map(([n, d]) => [n, sha256(d)]), modules }));
   const target = path.join(ctx.dirs.initramfs, `${key}.cpio`);
   const names = modules.map((m) => m.name);
   if (await stat(target).then(() => true, () => false)) return { path: target, key, cached: true, modules: names, unavailable };

@@ -24,6 +24,8 @@ export interface GuestConfig {
   command?: string[];
   /** Stay up and run the host's commands from the sim.cmd port (detached simulators). */
   serve?: boolean;
+  /** save: a boot whose state is saved for quick boots (src/snapshots/): no share is mounted, the agent waits for the host's settings. */
+  quick?: 'save' | 'resumed';
   /** SIM_* variables the boot's contributions add (src/boot/contribution.ts), after sim's own. */
   extra?: Readonly<Record<string, string>>;
 }
@@ -50,6 +52,7 @@ export function renderGuestConfig(config: GuestConfig): string {
     ['SIM_INIT', config.init ?? ''],
     ['SIM_AUTOLOGIN', config.autologin ? '1' : '0'],
     ['SIM_SERVE', config.serve ? '1' : '0'],
+    ...(config.quick ? [['SIM_QUICK', config.quick] as [string, string]] : []),
   ];
   for (const [name, value] of Object.entries(config.extra ?? {})) {
     // A contribution adds variables; it never replaces sim's own.

@@ -27,11 +27,11 @@ export async function imageInitrdHook(ctx: SimContext, image: ImageMeta, facts: 
   const scripts = await readGuestScripts();
   // The same modules sim's own initramfs loads: the ones the image's initrd loaded already are skipped in the guest.
   const { load: modules, unavailable } = await loadModuleList(ctx, image, options.modules ?? []);
-  const key = sha256(JSON.stringify({ FORMAT, hook: 'image-initrd', image: image.id, facts, busybox: [bb.size, bb.mtimeMs, bb.ino], scripts: [scripts.initrdHook, scripts.agent, scripts.refresh].map((d) => sha256(d)), lib: scripts.lib.map(([n, d]) => [n, sha256(d)]), modules }));
+  const key = sha256(JSON.stringify({ FORMAT, hook: 'image-initrd', image: image.id, facts, busybox: [bb.size, bb.mtimeMs, bb.ino], scripts: [scripts.initrdHook, scripts.agent, scripts.refresh, scripts.attach].map((d) => sha256(d)), lib: scripts.lib.map(([n, d]) => [n, sha256(d)]), modules }));
   const target = path.join(ctx.dirs.initramfs, `${key}.hook.cpio`);
   const names = modules.map((m) => m.name);
   if (await stat(target).then(() => true, () => false)) return { path: target, key, cached: true, modules: names, unavailable };
-  const entries = hookEntries(facts, { busybox: await readFile(busyboxPath), hook: scripts.initrdHook, agent: scripts.agent, refresh: scripts.refresh, lib: scripts.lib, modules: await readModuleFiles(ctx, image, modules) });
+  const entries = hookEntries(facts, { busybox: await readFile(busyboxPath), hook: scripts.initrdHook, agent: scripts.agent, refresh: scripts.refresh, attach: scripts.attach, lib: scripts.lib, modules: await readModuleFiles(ctx, image, modules) });
   await writeFileAtomic(target, await packNewc(entries));
   return { path: target, key, cached: false, modules: names, unavailable };
 }

@@ -18,6 +18,17 @@ const DEFAULT_SETTINGS: Readonly<Record<string, string>> = {
  */
 export const TCG_CPU = 'max,avx2=off';
 
+/** RAM in a file for quick boot: a saved guest's memory is that file, so saving and resuming copy none of it. */
+function memoryArgs(plan: BootPlan): string[] {
+  if (!plan.memory) return [];
+  const { file, shared, incoming } = plan.memory;
+  return [
+    '-object', `memory-backend-file,id=sim-ram,size=${plan.memoryMiB}M,mem-path=${optValue(file)},share=${shared ? 'on' : 'off'}`,
+    '-machine', 'memory-backend=sim-ram',
+    ...(incoming ? ['-incoming', 'defer'] : []),
+  ];
+}
+
 export function qemuArgs(plan: BootPlan): string[] {
   const f = plan.files;
   const settings = Object.entries({ ...DEFAULT_SETTINGS, ...plan.contributed.qemuSettings }).flatMap(([name, value]) => [`-${name}`, value]);
@@ -30,6 +41,7 @@ export function qemuArgs(plan: BootPlan): string[] {
     '-cpu', plan.accel === 'kvm' ? 'host' : TCG_CPU,
     '-smp', String(plan.cpus),
     '-m', `${plan.memoryMiB}M`,
+    ...memoryArgs(plan),
     ...(plan.bios ? ['-bios', plan.bios] : []),
     ...settings,
     // A foreground boot ends when the guest resets (e.g. panic=-1); a simulator may reboot in place.

@@ -93,6 +93,9 @@ export type ControlMessage =
   | { kind: 'command-started' }
   | { kind: 'exit'; status: number; id?: string }
   | { kind: 'error'; message: string }
+  | { kind: 'snapshot-ready' }
+  | { kind: 'restarted'; unit: string }
+  | { kind: 'cold'; reason: string }
   | { kind: 'unknown'; line: string };
 
 export function parseControlLine(line: string): ControlMessage {
@@ -103,7 +106,12 @@ export function parseControlLine(line: string): ControlMessage {
     case 'switch-root':
     case 'ready':
     case 'command-started':
+    case 'snapshot-ready':
       return { kind: word };
+    case 'restarted':
+      return { kind: word, unit: arg };
+    case 'cold':
+      return { kind: word, reason: arg };
     case 'overlay-mounted':
       // "overlay-mounted PATH MODE"; guests before overlay modes sent only PATH.
       return { kind: word, path: rest[0] ?? '', ...(rest[1] ? { mode: rest[1] } : {}) };

@@ -22,6 +22,10 @@ export interface LaunchOptions {
   elapsed: () => number;
   /** Files QEMU has opened by the time the guest runs; deleted early so a killed launcher leaves nothing big behind. */
   deleteOnceRunning: string[];
+  /** A boot that saves a snapshot (src/snapshots/): called when the guest says snapshot-ready; it saves and ends QEMU. */
+  save?: () => Promise<void>;
+  /** A resume (src/snapshots/): loads the saved state into QEMU, then hands the guest this boot's settings. */
+  resume?: { load: () => Promise<void>; attach: () => Promise<string>; readyWithinMs: number };
 }
 
 export interface LaunchResult {
@@ -29,6 +33,8 @@ export interface LaunchResult {
   exitCode: number;
   accel: string;
   readyMs?: number;
+  /** A saving boot ended with its snapshot saved. */
+  saved?: boolean;
 }
 
 /** How long a guest may take to power off once its command's output was read. */
@@ -43,6 +49,8 @@ export async function launch(plan: BootPlan, options: LaunchOptions): Promise<La
   let guestError: string | undefined;
   let ready = false;
   let readyMs: number | undefined;
+  let quickFailure: SimError | undefined;
+  let saved = false;
 
   const settle: { resolveReady?: () => void; resolveExit?: () => void } = {};
   const readyPromise = new Promise<void>((r) => (settle.resolveReady = r));
@@ -79,6 +87,25 @@ export async function launch(plan: BootPlan, options: LaunchOptions): Promise<La
       case 'error':
         guestError = message.message;
         break;
+      case 'snapshot-ready':
+        if (!options.save) break;
+        settle.resolveReady?.(); // the deadline was to get here
+        options.save().then(
+          () => (saved = true),
+          (error: unknown) => {
+            quickFailure = error instanceof SimError ? error : new SimError('QUICK_BOOT_FAILED', `Saving the booted guest failed: ${String(error)}.`, 'sim boots cold instead.');
+            child.kill('SIGTERM');
+          },
+        );
+        break;
+      case 'restarted':
+        emit(events, { type: 'log', level: 'info', message: `quick boot: restarted ${message.unit}, which maps a file the prefix replaces` });
+        break;
+      case 'cold':
+        // The resumed guest cannot become what a cold boot with this prefix gives.
+        quickFailure = new SimError('QUICK_BOOT_DECLINED', `${message.reason}.`, 'sim boots cold instead.');
+        child.kill('SIGTERM');
+        break;
       default:
         break;
     }
@@ -113,7 +140,10 @@ export async function launch(plan: BootPlan, options: LaunchOptions): Promise<La
     if (drainedSent || exitStatus === undefined || !ended.stdout || !ended.stderr) return;
     drainedSent = true;
     ctl.write(hostLine('drained'));
-    // Then give the guest a bounded time to power off.
+    // A resumed guest's disk is thrown away and nothing it could still write outlives it: end
+    // QEMU now rather than wait a second or more for systemd's shutdown under emulation.
+    if (options.resume) setTimeout(() => child.kill('SIGTERM'), 50).unref();
+    // Otherwise give the guest a bounded time to power off.
     setTimeout(() => child.kill('SIGTERM'), POWEROFF_GRACE_MS).unref();
   };
   // Before the sockets listen: a missing QEMU must not leave them open (and sim hanging).
@@ -123,6 +153,8 @@ export async function launch(plan: BootPlan, options: LaunchOptions): Promise<La
     SocketEndpoint.listen(plan.files.out, output('stdout')),
     SocketEndpoint.listen(plan.files.err, output('stderr')),
     ...(plan.interactive ? [] : [SocketEndpoint.listen(plan.files.console, (c) => consoleLines.push(c))]),
+    // A detached simulator's snapshot is saved by a launch too: its command port needs a listener.
+    ...(plan.detached ? [SocketEndpoint.listen(plan.files.cmd, () => undefined)] : []),
   ]);
   const ctl = endpoints[0];
 
@@ -152,6 +184,31 @@ export async function launch(plan: BootPlan, options: LaunchOptions): Promise<La
   // A guest that reported its status but never ended its output streams still gets a bound.
   void exitStatusPromise.then(() => setTimeout(() => child.kill('SIGTERM'), GUEST_DRAIN_MS + POWEROFF_GRACE_MS).unref());
   void readyPromise.then(() => clearTimeout(timer));
+  let resumeGuard: NodeJS.Timeout | undefined;
+  if (options.resume) {
+    const { load, attach, readyWithinMs } = options.resume;
+    // A snapshot that loads but whose guest never answers (damaged RAM) must not hang the boot.
+    resumeGuard = setTimeout(() => {
+      if (ready || quickFailure) return;
+      quickFailure = new SimError('QUICK_BOOT_FAILED', `The resumed guest did not become ready within ${Math.round(readyWithinMs / 1000)} s.`, 'sim boots cold instead.');
+      child.kill('SIGTERM');
+    }, readyWithinMs);
+    void readyPromise.then(() => clearTimeout(resumeGuard));
+    // The prefix is walked while QEMU loads the state.
+    const line = attach();
+    Promise.all([load(), line]).then(
+      ([, text]) => {
+        emit(events, { type: 'phase', phase: 'snapshot-resumed', ms: elapsed() });
+        for (const file of options.deleteOnceRunning) void rm(file, { force: true });
+        ctl.write(text);
+      },
+      (error: unknown) => {
+        const why = error instanceof SimError && error.code === 'QUICK_BOOT_FAILED' ? error : new SimError('QUICK_BOOT_FAILED', `Resuming the snapshot failed: ${error instanceof Error ? error.message : String(error)}`, 'sim boots cold instead.');
+        quickFailure ??= why;
+        child.kill('SIGTERM');
+      },
+    );
+  }
 
   try {
     const result = await child;
@@ -163,6 +220,8 @@ export async function launch(plan: BootPlan, options: LaunchOptions): Promise<La
     emit(events, { type: 'phase', phase: 'guest-stopped', ms: elapsed(), detail: { qemuExitCode: result.exitCode ?? null } });
 
     const details = consoleTail.get();
+    if (quickFailure && !interrupted) throw new SimError(quickFailure.code, quickFailure.message, quickFailure.hint, { details });
+    if (saved) return { exitCode: 0, accel: plan.accel, saved };
     if (interrupted) throw new SimError('INTERRUPTED', 'The boot was interrupted.', 'Nothing was kept: the session disk is thrown away.');
     if (exitStatus !== undefined) return { exitCode: exitStatus, accel: plan.accel, readyMs };
     if (timedOut) {
@@ -180,6 +239,7 @@ export async function launch(plan: BootPlan, options: LaunchOptions): Promise<La
     return { exitCode: 0, accel: plan.accel, readyMs };
   } finally {
     clearTimeout(timer);
+    clearTimeout(resumeGuard);
     options.signal?.removeEventListener('abort', onAbort);
     for (const endpoint of endpoints) endpoint.close();
   }

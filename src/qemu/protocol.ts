@@ -28,11 +28,15 @@ export const GUEST_WORDS = {
   'command-started': "the boot's command starts",
   exit: "STATUS, or ID STATUS for a `sim exec` request — a command's exit status",
   error: 'MESSAGE — the initramfs failed',
+  'snapshot-ready': 'quick boot: the guest is up with no prefix attached and waits to be saved (then for `attach`)',
+  restarted: 'UNIT — quick boot: a service that mapped a file the prefix replaces was restarted',
+  cold: 'REASON — quick boot: the resumed guest cannot become what a cold boot with this prefix gives; the host boots cold',
 } as const;
 
 /** Words the host sends on sim.ctl. */
 export const HOST_WORDS = {
   drained: "the host has read both output streams up to STREAM_END: the guest may power off",
+  attach: "BASE64 — quick boot: this boot's settings (a shell fragment) for the resumed guest, which attaches its prefix",
 } as const;
 
 export type GuestWord = keyof typeof GUEST_WORDS;

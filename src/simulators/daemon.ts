@@ -18,12 +18,16 @@ import { QmpClient } from '../qemu/qmp.js';
 import { apiSocket, type ApiReply, type ApiRequest } from './api.js';
 import { MarkerSplitter } from './marker.js';
 import { writeState, type SimulatorState } from './registry.js';
+import { loadState } from '../snapshots/migration.js';
+import { attachFor } from '../snapshots/quick-boot.js';
 
 export interface DaemonSpec {
   plan: BootPlan;
   state: SimulatorState;
   timeoutMs: number;
   env: Record<string, string>;
+  /** Quick boot: the snapshot's saved state, loaded into QEMU before the guest attaches the prefix. */
+  resumeState?: string;
 }
 
 const send = (socket: net.Socket, reply: ApiReply) => socket.writable && socket.write(`${JSON.stringify(reply)}\n`);
@@ -99,6 +103,8 @@ export async function runDaemon(dir: string): Promise<void> {
     const message = parseControlLine(line);
     if (message.kind === 'overlay-mounted') publish({ type: 'phase', phase: 'overlay-mounted', ms: elapsed(), detail: { path: message.path } });
     if (message.kind === 'error') publish({ type: 'log', level: 'warn', message: `guest: ${message.message}` });
+    if (message.kind === 'restarted') publish({ type: 'log', level: 'info', message: `quick boot: restarted ${message.unit}, which maps a file the prefix replaces` });
+    if (message.kind === 'cold') quickFailed('QUICK_BOOT_DECLINED', `${message.reason}.`);
     if (message.kind === 'initramfs' && ready) {
       ready = false; // the guest rebooted
     }
@@ -124,7 +130,7 @@ export async function runDaemon(dir: string): Promise<void> {
     while (consoleTail.length > 64) consoleTail.shift();
     for (const client of consoleClients) client.write(chunk);
   };
-  const [, , , cmd, consoleEndpoint] = await Promise.all([
+  const [ctl, , , cmd, consoleEndpoint] = await Promise.all([
     SocketEndpoint.listen(plan.files.ctl, (c) => ctlLines.push(c)),
     SocketEndpoint.listen(plan.files.out, routeOutput('stdout', outSplit)),
     SocketEndpoint.listen(plan.files.err, routeOutput('stderr', errSplit)),
@@ -140,6 +146,28 @@ export async function runDaemon(dir: string): Promise<void> {
   await writeState(ctx, { ...state, pid: qemu.pid ?? 0 });
   state.pid = qemu.pid ?? 0;
   publish({ type: 'phase', phase: 'qemu-started', ms: elapsed(), detail: { pid: qemu.pid, accel: plan.accel } });
+  if (spec.resumeState) {
+    // A quick boot: the state goes in, then the guest gets this boot's settings; a failure ends
+    // QEMU with an error the starter answers with a cold boot (start.ts).
+    const stateFile = spec.resumeState;
+    Promise.all([loadState(plan.files.qmp, path.join(dir, 'mig.sock'), stateFile), attachFor(plan)]).then(
+      ([, line]) => {
+        publish({ type: 'phase', phase: 'snapshot-resumed', ms: elapsed() });
+        ctl.write(line);
+      },
+      (error: unknown) => quickFailed('QUICK_BOOT_FAILED', `Resuming the snapshot failed: ${error instanceof Error ? error.message : String(error)}`),
+    );
+    setTimeout(() => {
+      if (!ready) quickFailed('QUICK_BOOT_FAILED', 'The resumed guest did not become ready within 60 s.');
+    }, Math.min(spec.timeoutMs, 60_000)).unref();
+  }
+
+  function quickFailed(code: 'QUICK_BOOT_FAILED' | 'QUICK_BOOT_DECLINED', message: string): void {
+    if (failed || ready) return;
+    failed = true;
+    publish({ type: 'error', code, message, hint: 'sim boots cold instead.' });
+    qemu.kill('SIGTERM');
+  }
 
   let qmp: QmpClient | undefined;
   const monitor = async () => (qmp ??= await QmpClient.connect(plan.files.qmp));

@@ -4,7 +4,8 @@
  */
 import { access, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { prepareBoot, DEFAULT_TIMEOUT_MS, type BootOptions } from '../boot/boot.js';
+import { prepareBoot, quickBootFallback, saveThenResume, DEFAULT_TIMEOUT_MS, type BootOptions, type PreparedBoot } from '../boot/boot.js';
+import { snapshotFiles } from '../snapshots/plan.js';
 import { SimError } from '../core/errors.js';
 import { emit, type EventSink, type SimEvent } from '../core/events.js';
 import type { SimContext } from '../core/context.js';
@@ -35,8 +36,12 @@ export async function startSimulator(ctx: SimContext, options: StartOptions): Pr
   const events = options.events;
   const name = options.name ?? options.image;
   let dir: string | undefined;
+  let prepared: PreparedBoot | undefined;
   try {
-    const { plan, image } = await prepareBoot(ctx, { ...options, detached: true, interactive: false }, async () => (dir = await claimName(ctx, name)));
+    prepared = await prepareBoot(ctx, { ...options, detached: true, interactive: false }, async () => (dir = await claimName(ctx, name)));
+    // The first quick boot of this machine saves a snapshot here, before the daemon resumes it.
+    prepared = await saveThenResume(ctx, prepared, { events, timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS, signal: options.signal });
+    const { plan, image, quick } = prepared;
     const state: SimulatorState = {
       name,
       status: 'starting',
@@ -50,7 +55,13 @@ export async function startSimulator(ctx: SimContext, options: StartOptions): Pr
       // What the boot's contributions report about themselves (the display's sockets, ...).
       ...plan.contributed.details,
     };
-    const spec: DaemonSpec = { plan, state, timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS, env: pickSimEnv(ctx.env) };
+    const spec: DaemonSpec = {
+      plan,
+      state,
+      timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+      env: pickSimEnv(ctx.env),
+      ...(quick.kind === 'resume' ? { resumeState: snapshotFiles(quick.snapshot.dir).state } : {}),
+    };
     await writeFile(path.join(dir!, 'daemon.json'), JSON.stringify(spec));
     const daemonPid = await spawnDetached(process.execPath, [DAEMON_MAIN, dir!], { logFile: path.join(dir!, 'daemon.log'), env: ctx.env });
     await waitForFile(apiSocket(dir!), 10_000, () => isAlive(daemonPid));
@@ -78,6 +89,9 @@ export async function startSimulator(ctx: SimContext, options: StartOptions): Pr
       options.signal?.removeEventListener('abort', onAbort);
     }
     if (options.signal?.aborted) throw new SimError('INTERRUPTED', 'The simulator start was interrupted.', 'It has been stopped.');
+    if (outcome?.type === 'error' && (outcome.code === 'QUICK_BOOT_FAILED' || outcome.code === 'QUICK_BOOT_DECLINED')) {
+      throw new SimError(outcome.code, outcome.message, outcome.hint);
+    }
     if (!outcome || outcome.type === 'error') {
       const code = outcome?.type === 'error' ? outcome.code : 'GUEST_CRASHED';
       throw new SimError(code === 'GUEST_TIMEOUT' ? 'GUEST_TIMEOUT' : 'GUEST_CRASHED', outcome?.type === 'error' ? outcome.message : 'The simulator stopped before it became ready.', outcome?.type === 'error' ? outcome.hint : 'See the console lines.', { details: tail });
@@ -85,7 +99,9 @@ export async function startSimulator(ctx: SimContext, options: StartOptions): Pr
     return await findSimulator(ctx, name);
   } catch (error) {
     if (error instanceof SimError && error.code === 'SIMULATOR_EXISTS') throw error;
-    if (dir) await removeSimulatorDir(ctx, name).catch(() => undefined);
+    if (dir) await stopSimulator(ctx, name, { timeoutMs: 1_000 }).catch(() => removeSimulatorDir(ctx, name).catch(() => undefined));
+    const reason = prepared && (await quickBootFallback(ctx, prepared, error, events));
+    if (reason) return startSimulator(ctx, { ...options, cold: true });
     throw error;
   }
 }

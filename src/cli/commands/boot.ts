@@ -24,6 +24,7 @@ export interface BootArgs extends GlobalArgs {
   display?: string;
   resolution?: string;
   'vnc-listen'?: string;
+  cold?: boolean;
   detach?: boolean;
   name?: string;
   '--'?: (string | number)[];
@@ -51,7 +52,8 @@ export function bootOptions<T>(yargs: Argv<T>, defaults: { image?: string } = { 
     .option('compressed-kernel', { type: 'boolean', describe: 'Boot the compressed bzImage instead of the extracted vmlinux' })
     .option('display', { type: 'string', describe: 'Screen: gtk or sdl (a window; default with a desktop), vnc, spice, or none (a virtual screen for sim screenshot)', coerce: checked('--display', displayBackend) })
     .option('resolution', { type: 'string', describe: 'Screen size WIDTHxHEIGHT (default 1280x800)', coerce: checked('--resolution', resolution) })
-    .option('vnc-listen', { type: 'string', describe: 'Serve VNC on a loopback TCP address like 127.0.0.1:5901 instead of a private unix socket', coerce: checked('--vnc-listen', vncListen) });
+    .option('vnc-listen', { type: 'string', describe: 'Serve VNC on a loopback TCP address like 127.0.0.1:5901 instead of a private unix socket', coerce: checked('--vnc-listen', vncListen) })
+    .option('cold', { type: 'boolean', describe: "Boot the image's init from the start instead of resuming the saved, booted guest (quick boot)" });
 }
 
 export function bootRequestFrom(args: BootArgs) {
@@ -72,6 +74,7 @@ export function bootRequestFrom(args: BootArgs) {
     display: args.display,
     resolution: args.resolution,
     vncListen: args['vnc-listen'],
+    cold: args.cold,
   };
 }
 

@@ -30,6 +30,7 @@ test('every directory and file sim keeps state in derives from the two roots', (
     images: '/c/images',
     builds: '/c/build',
     initramfs: '/c/initramfs',
+    snapshots: '/c/snapshots',
     demo: '/c/demo',
     sessions: '/r/sessions',
     simulators: '/r/sims',

@@ -9,7 +9,7 @@ import { GUEST_PORTS, GUEST_WORDS, HOST_WORDS, STREAM_END } from '../../../src/q
 const root = new URL('../../../', import.meta.url);
 /** Every guest script: the entries (init, agent, refresh) and the function files they source. */
 const scripts = readdir(new URL('guest/lib/', root))
-  .then((names) => ['guest/init', 'guest/agent', 'guest/refresh', ...names.filter((n) => n.endsWith('.sh')).map((n) => `guest/lib/${n}`)])
+  .then((names) => ['guest/init', 'guest/agent', 'guest/refresh', 'guest/attach', ...names.filter((n) => n.endsWith('.sh')).map((n) => `guest/lib/${n}`)])
   .then((files) => Promise.all(files.map((f) => readFile(new URL(f, root), 'utf8'))))
   .then((t) => t.join('\n'));
 

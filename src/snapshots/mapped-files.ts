@@ -1,0 +1,60 @@
+/**
+ * What a process of a resumed guest may map that the prefix replaces: the prefix's ELF files
+ * (programs and libraries, the files processes map). Worked out on the host, where walking the
+ * prefix costs milliseconds (over 9p under emulation it costs seconds), and handed to the guest
+ * with `attach`; guest/attach matches every process's mappings against it in one pass.
+ */
+import { open, readdir } from 'node:fs/promises';
+import path from 'node:path';
+
+/** The soname-like key of a library file name (libfoo.so.1 for libfoo.so.1.2.3); undefined for other files. Pure. */
+export function sonameKey(name: string): string | undefined {
+  const m = /^(lib.*?\.so(?:\.\d+)?)(?:\.|$)/.exec(name);
+  return m?.[1];
+}
+
+/**
+ * The keys a mapping is matched by: `path /usr/bin/foo` (merge mode: a file at its own path wins)
+ * and `soname libfoo.so.1` (a library in a libdir wins through the linker in both modes). Pure.
+ */
+export function mappedKeys(elfFiles: readonly string[], libdirs: readonly string[], mode: 'merge' | 'path'): string[] {
+  const keys = new Set<string>();
+  for (const rel of elfFiles) {
+    if (mode === 'merge') keys.add(`path /${rel}`);
+    const soname = sonameKey(path.posix.basename(rel));
+    if (soname && libdirs.includes(path.posix.dirname(rel))) keys.add(`soname ${soname}`);
+  }
+  return [...keys].sort();
+}
+
+async function isElf(file: string): Promise<boolean> {
+  const handle = await open(file, 'r').catch(() => undefined);
+  if (!handle) return false;
+  try {
+    const { buffer, bytesRead } = await handle.read(Buffer.alloc(4), 0, 4, 0);
+    return bytesRead === 4 && buffer.readUInt32BE(0) === 0x7f454c46;
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Directories no process maps from: not walked. */
+const SKIPPED = new Set(['usr/include', 'usr/share/locale', 'usr/share/doc', 'usr/share/man', 'usr/share/gtk-doc', 'usr/share/help', 'usr/share/icons']);
+
+/** The prefix's ELF files, prefix-relative. */
+export async function prefixElfFiles(prefix: string): Promise<string[]> {
+  const found: string[] = [];
+  const walk = async (rel: string): Promise<void> => {
+    const entries = await readdir(path.join(prefix, rel), { withFileTypes: true }).catch(() => []);
+    await Promise.all(entries.map(async (entry) => {
+      const child = rel ? `${rel}/${entry.name}` : entry.name;
+      if (entry.isDirectory()) {
+        if (!SKIPPED.has(child)) await walk(child);
+      } else if (entry.isFile() && (await isElf(path.join(prefix, child)))) {
+        found.push(child);
+      }
+    }));
+  };
+  await walk('');
+  return found.sort();
+}
