@@ -28,6 +28,7 @@ const inputs: HookInputs = {
   busybox: Buffer.from('bb'),
   hook: Buffer.from('hook'),
   agent: Buffer.from('agent'),
+  attach: Buffer.from('attach'),
   refresh: Buffer.from('refresh'),
   lib: [['log.sh', Buffer.from('log')]],
   modules: [{ file: '0-virtio_console.ko', soft: false, data: Buffer.from('ko') }],
