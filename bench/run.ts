@@ -4,7 +4,7 @@
  * bench/results/latest.json.
  *
  *   BENCH_RUNS=5            runs per figure
- *   BENCH_ONLY=boot,9p      sections: session, initramfs, launcher, boot, merge, layouts, rebuild, 9p, fastpath
+ *   BENCH_ONLY=boot,9p      sections: session, initramfs, launcher, boot, quickboot, merge, layouts, rebuild, 9p, fastpath
  *                           (and gnome, only when named: the GNOME session, minutes per boot)
  *   BENCH_IMAGE_BUILD=1     also time the whole recipe build (mmdebstrap; needs the network)
  *   BENCH_KEEP=1            keep the temporary workspace
@@ -29,10 +29,11 @@ import { launcherSection } from './sections/launcher.js';
 import { layoutsSection } from './sections/layouts.js';
 import { mergeSection } from './sections/merge.js';
 import { ninePSection } from './sections/ninep.js';
+import { quickBootSection } from './sections/quickboot.js';
 import { rebuildSection } from './sections/rebuild.js';
 import { sessionSection } from './sections/session.js';
 
-const SECTIONS = ['session', 'initramfs', 'launcher', 'boot', 'merge', 'layouts', 'rebuild', '9p', 'fastpath', 'gnome'] as const;
+const SECTIONS = ['session', 'initramfs', 'launcher', 'boot', 'quickboot', 'merge', 'layouts', 'rebuild', '9p', 'fastpath', 'gnome'] as const;
 /** Run only when BENCH_ONLY names them. */
 const OPT_IN: readonly string[] = ['gnome'];
 type Section = (typeof SECTIONS)[number];
@@ -86,6 +87,7 @@ async function main(): Promise<void> {
       });
     }
     await timed('boot', `boots (${accels.join(', ')}): sim, sim --no-init, baseline`, () => bootSection(ws, results, runs, initrd, accels));
+    await timed('quickboot', `quick boot against cold boot (${accels.join(', ')})`, () => quickBootSection(ws, results, runs, accels));
     await timed('merge', 'overlay modes: merge vs path, triggers, prefix size', () => mergeSection(ws, results, runs));
     await timed('layouts', 'other images: import per layout, --initrd sim vs image', () => layoutsSection(ws, results, runs, log));
     if (initrd) await timed('rebuild', 'rebuild-the-image alternative', () => rebuildSection(ws, results, runs, initrd, accels.at(-1)!));

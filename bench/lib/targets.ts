@@ -28,6 +28,9 @@ export function evaluateTargets(results: Results): TargetCheck[] {
   atMost('debian full boot: guest-ready <= 10 s', debianReady, 10_000);
   ratioAtLeast('debian full boot: >= 2x faster than the baseline (ready)', debianReady, med(results, 'boot', 'debian tcg: baseline ready (prompt)'), 2);
   atMost('debian --no-init: command exit <= 2.5 s', med(results, 'boot', 'debian tcg: sim --no-init command exit'), 2500);
+  const quickReady = med(results, 'quick boot', 'debian tcg: quick guest-ready');
+  atMost('debian quick boot: guest-ready <= 1 s', quickReady, 1000);
+  ratioAtLeast('debian quick boot: >= 10x the cold boot (guest-ready)', quickReady, med(results, 'quick boot', 'debian tcg: cold guest-ready'), 10);
   const session = results.rows.find((r) => r.section === 'session disk' && r.name.startsWith('qcow2 overlay, 20 GiB'));
   atMost('session disk for a 20 GiB base < 100 ms', session ? median(session.samples) : Number.NaN, 99.999);
   return checks;

@@ -52,14 +52,15 @@ export async function bootSection(ws: Workspace, results: Results, runs: number,
       for (const image of [ws.fixture, ws.debian]) {
         const p = `${image.label} ${accel}`;
         const { command, expect, baseline } = commandFor(image);
-        const base = { image, accel, overlay: ws.prefix, command, expect };
+        // Cold boots (the image's init from the start), as the baseline boots; quick boot is its own section.
+        const base = { image, accel, overlay: ws.prefix, command, expect, extra: ['--cold'] };
 
         const full = await simBoot(ws, base);
         results.add(SECTION, `${p}: sim guest-ready`, 'ms', [full.phases['guest-ready'] ?? Number.NaN], initrd ? { vs: `${p}: baseline ready (prompt)` } : {});
         results.add(SECTION, `${p}: sim command exit`, 'ms', [full.exitMs], initrd ? { vs: `${p}: baseline command exit` } : {});
         recordLauncher(results, image.label, accel, full);
 
-        const direct = await simBoot(ws, { ...base, noInit: true });
+        const direct = await simBoot(ws, { ...base, noInit: true, extra: [] });
         results.add(SECTION, `${p}: sim --no-init command exit`, 'ms', [direct.exitMs], initrd ? { vs: `${p}: baseline command exit` } : {});
         recordLauncher(results, `${image.label} --no-init`, accel, direct);
 

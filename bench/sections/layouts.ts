@@ -67,7 +67,7 @@ export async function layoutsSection(ws: Workspace, results: Results, runs: numb
     for (const { label, disk } of disks) results.add(SECTION, `import: ${label}`, 'ms', [await timedImport(ws, disk, `bench-layout-${i}`)]);
     for (const { label, image } of initrdImages) {
       for (const initrd of ['sim', 'image'] as const) {
-        const boot = await simBoot(userWs, { image, accel: 'tcg', overlay: ws.prefix, command: ['sim-hello'], expect: /hello from the overlay/, extra: ['--initrd', initrd] });
+        const boot = await simBoot(userWs, { image, accel: 'tcg', overlay: ws.prefix, command: ['sim-hello'], expect: /hello from the overlay/, extra: ['--cold', '--initrd', initrd] });
         results.add(SECTION, `${label} tcg: --initrd ${initrd} guest-ready`, 'ms', [boot.phases['guest-ready'] ?? Number.NaN], initrd === 'sim' ? { vs: `${label} tcg: --initrd image guest-ready` } : {});
       }
     }

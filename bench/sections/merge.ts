@@ -41,7 +41,7 @@ export async function mergeSection(ws: Workspace, results: Results, runs: number
   for (let i = 0; i < runs; i++) {
     // The image's init (systemd): what a user waits for.
     for (const mode of ['merge', 'path'] as const) {
-      const run = await simBoot(ws, { image, accel: 'tcg', overlay: prefixes.get(SIZES[0]!), command, expect, extra: ['--overlay-mode', mode] });
+      const run = await simBoot(ws, { image, accel: 'tcg', overlay: prefixes.get(SIZES[0]!), command, expect, extra: ['--cold', '--overlay-mode', mode] });
       if (run.overlayMode !== mode) throw new Error(`asked for ${mode} mode, the guest used ${run.overlayMode ?? 'none'}`);
       results.add(SECTION, `debian tcg, ${SIZES[0]} files: ${mode} guest-ready`, 'ms', [run.phases['guest-ready'] ?? Number.NaN], mode === 'merge' ? { vs: `debian tcg, ${SIZES[0]} files: path guest-ready` } : {});
       if (mode === 'merge') results.add(SECTION, `debian tcg, ${SIZES[0]} files: triggers (sum, in the guest)`, 'ms', [total(run.triggers)]);

@@ -56,6 +56,8 @@ export interface BootOptions {
   initrd?: InitrdChoice;
   /** Boot the image's init from the start instead of resuming a saved, booted guest (quick boot, src/snapshots/). */
   cold?: boolean;
+  /** Why `cold` was set when sim set it (a quick boot that could not go on), for the messages. */
+  coldReason?: string;
   events?: EventSink;
   signal?: AbortSignal;
   /** Hook for image provisioning (e.g. build the default image when missing). */
@@ -171,7 +173,8 @@ export async function prepareBoot(ctx: SimContext, options: BootOptions & { deta
   // Plan once with a placeholder to catch usage errors before anything is created.
   planBoot({ request, image, imageDir: imageDir(ctx, image), accel: accel.accel, sessionDir: '/' });
   const inputs: QuickBootInputs = { request, image, imageDir: imageDir(ctx, image), accel: accel.accel, initramfsKey: initramfs.key, cold: options.cold, events };
-  const quick = await chooseQuickBoot(ctx, inputs);
+  const chosen = await chooseQuickBoot(ctx, inputs);
+  const quick: QuickBoot = chosen.kind === 'cold' && options.coldReason ? { ...chosen, reason: options.coldReason } : chosen;
   emit(events, { type: 'log', level: 'info', message: quickBootLine(quick) });
   const sessionDir = await makeSessionDir();
   let plan: BootPlan;
@@ -235,6 +238,7 @@ export async function saveThenResume(ctx: SimContext, prepared: PreparedBoot, op
     key: quick.key,
     image: { id: image.id, name: image.names[0] ?? image.id },
     label: snapshotLabel(plan),
+    machine: quick.machine,
     created: new Date().toISOString(),
     memoryMiB: plan.memoryMiB,
     state,
@@ -275,7 +279,7 @@ export async function quickBootFallback(ctx: SimContext, prepared: PreparedBoot,
 }
 
 /** Boot in the foreground: run the command (or the console) until the guest powers off. */
-export async function boot(ctx: SimContext, options: BootOptions & { coldReason?: string }): Promise<BootResult> {
+export async function boot(ctx: SimContext, options: BootOptions): Promise<BootResult> {
   let sessionDir: string | undefined;
   let prepared: PreparedBoot | undefined;
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
@@ -295,7 +299,7 @@ export async function boot(ctx: SimContext, options: BootOptions & { coldReason?
       deleteOnceRunning: [plan.files.disk, plan.files.initrd],
       resume: resumeOptions(prepared, timeoutMs),
     }).catch((error: unknown) => blameRot(ctx, image, error));
-    const coldReason = quick.kind === 'cold' ? (options.coldReason ?? quick.reason) : undefined;
+    const coldReason = quick.kind === 'cold' ? quick.reason : undefined;
     return { exitCode: result.exitCode, accel: result.accel, image: image.names[0] ?? image.id, readyMs: result.readyMs, totalMs: elapsed(), boot: coldReason ? 'cold' : 'quick', ...(coldReason ? { coldReason } : {}) };
   } catch (error) {
     const reason = prepared && (await quickBootFallback(ctx, prepared, error, options.events));

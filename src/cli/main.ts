@@ -8,6 +8,7 @@ import { doctorCommand } from './commands/doctor.js';
 import { imageCommand } from './commands/image.js';
 import { inputCommand } from './commands/input.js';
 import { screenshotCommand } from './commands/screenshot.js';
+import { snapshotCommand } from './commands/snapshot.js';
 import { consoleCommand, execCommand, lsCommand, stopCommand } from './commands/simulators.js';
 import { usageError } from './usage.js';
 import { isSimError } from '../core/errors.js';
@@ -15,6 +16,7 @@ import { isSimError } from '../core/errors.js';
 export const commands = [
   bootCommand,
   imageCommand,
+  snapshotCommand,
   buildCommand,
   rebuildAndBootCommand,
   lsCommand,

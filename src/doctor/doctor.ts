@@ -9,6 +9,7 @@ import { isSimError, SimError } from '../core/errors.js';
 import type { EventSink } from '../core/events.js';
 import { findStaticBusybox } from '../initramfs/busybox.js';
 import { imageFile, listImages } from '../images/store.js';
+import { listSnapshots } from '../snapshots/store.js';
 import { hostFacts, planRootRunner } from '../images/userns.js';
 import type { SimContext } from '../core/context.js';
 import { run, SYSTEM_DIRS, toolPackages, which } from '../core/process.js';
@@ -117,9 +118,10 @@ async function checkCache(ctx: SimContext): Promise<DoctorCheck> {
   } catch {
     return { name, ok: false, detail: `${dir} is not writable`, fix: 'Point SIM_CACHE_DIR at a writable directory.' };
   }
-  const [used, fs, images] = await Promise.all([diskUsage(dir), statfs(base), listImages(ctx).catch(() => [])]);
+  const [used, fs, images, snapshots] = await Promise.all([diskUsage(dir), statfs(base), listImages(ctx).catch(() => []), listSnapshots(ctx).catch(() => [])]);
   const free = fs.bavail * fs.bsize;
-  const detail = `${dir}: ${formatBytes(used)} used, ${images.length} image${images.length === 1 ? '' : 's'}, ${formatBytes(free)} free`;
+  const snapshotBytes = snapshots.reduce((sum, s) => sum + s.diskBytes, 0);
+  const detail = `${dir}: ${formatBytes(used)} used, ${images.length} image${images.length === 1 ? '' : 's'}, ${snapshots.length} quick-boot snapshot${snapshots.length === 1 ? '' : 's'} (${formatBytes(snapshotBytes)}; sim snapshot ls), ${formatBytes(free)} free`;
   if (free < 1024 ** 3) return { name, ok: false, detail, fix: 'Free some space there, or point SIM_CACHE_DIR at a larger filesystem.' };
   return { name, ok: true, detail };
 }

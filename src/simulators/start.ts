@@ -101,7 +101,7 @@ export async function startSimulator(ctx: SimContext, options: StartOptions): Pr
     if (error instanceof SimError && error.code === 'SIMULATOR_EXISTS') throw error;
     if (dir) await stopSimulator(ctx, name, { timeoutMs: 1_000 }).catch(() => removeSimulatorDir(ctx, name).catch(() => undefined));
     const reason = prepared && (await quickBootFallback(ctx, prepared, error, events));
-    if (reason) return startSimulator(ctx, { ...options, cold: true });
+    if (reason) return startSimulator(ctx, { ...options, cold: true, coldReason: reason });
     throw error;
   }
 }

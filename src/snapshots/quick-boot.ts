@@ -3,7 +3,7 @@
  * first, or boots cold (and why), and the plans for each. The boot (src/boot/boot.ts) and the
  * simulator daemon call these; the pure parts are in ./plan.ts, the files in ./store.ts.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { readdir, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -21,7 +21,7 @@ import { dropSnapshot, newSnapshotDir, placeholderShare, readSnapshot, unsaveabl
 export type QuickBoot =
   | { kind: 'cold'; reason: string }
   | { kind: 'resume'; key: string; snapshot: StoredSnapshot }
-  | { kind: 'save'; key: string; reason: string };
+  | { kind: 'save'; key: string; reason: string; machine: string };
 
 export interface QuickBootInputs {
   request: BootRequest;
@@ -89,7 +89,9 @@ export async function chooseQuickBoot(ctx: SimContext, inputs: QuickBootInputs):
     emit(inputs.events, { type: 'log', level: 'warn', message: `quick boot: the snapshot ${key} is damaged (${damaged}); it is removed and saved again` });
     await dropSnapshot(ctx, key);
   }
-  return { kind: 'save', key, reason: damaged ? 'the snapshot was damaged' : 'no snapshot of this image and machine yet' };
+  // Snapshots of the same machine under other keys (another QEMU, initramfs or guest config) are stale.
+  const machine = createHash('sha256').update(JSON.stringify(argv)).digest('hex').slice(0, 16);
+  return { kind: 'save', key, machine, reason: damaged ? 'the snapshot was damaged' : 'no snapshot of this image and machine yet' };
 }
 
 export interface QuickPlans {

@@ -18,6 +18,8 @@ export const snapshotMetaSchema = z.object({
   key: z.string(),
   image: z.object({ id: z.string(), name: z.string() }),
   label: z.string(),
+  /** The machine configuration (QEMU's argv, paths aside); another key for the same machine is stale. */
+  machine: z.string(),
   created: z.string(),
   memoryMiB: z.number().int(),
   state: z.object({ size: z.number().int(), sha256: z.string() }),
@@ -119,7 +121,7 @@ export async function newSnapshotDir(ctx: SimContext, key: string): Promise<stri
 /**
  * Put a saved snapshot in place. Two first boots of one configuration at once both save: the
  * first to finish wins, the other's copy is dropped. Older snapshots of the same image and
- * configuration (stale: another QEMU, initramfs or kernel line) are removed.
+ * machine (stale: another QEMU, initramfs or guest config) are removed.
  */
 export async function commitSnapshot(ctx: SimContext, tempDir: string, meta: SnapshotMeta): Promise<string> {
   await writeJsonAtomic(snapshotFiles(tempDir).meta, meta);
@@ -132,7 +134,7 @@ export async function commitSnapshot(ctx: SimContext, tempDir: string, meta: Sna
     return target;
   }
   for (const other of await listSnapshots(ctx)) {
-    if (other.meta.key !== meta.key && other.meta.image.id === meta.image.id && other.meta.label === meta.label) await rm(other.dir, { recursive: true, force: true });
+    if (other.meta.key !== meta.key && other.meta.image.id === meta.image.id && other.meta.machine === meta.machine) await rm(other.dir, { recursive: true, force: true });
   }
   return target;
 }
@@ -145,6 +147,13 @@ export async function removeSnapshot(ctx: SimContext, ref: string): Promise<Snap
   }
   await rm(matches[0]!.dir, { recursive: true, force: true });
   return matches[0]!.meta;
+}
+
+/** Remove every snapshot of an image (it was removed from the store). */
+export async function removeImageSnapshots(ctx: SimContext, imageId: string): Promise<number> {
+  const gone = (await listSnapshots(ctx)).filter((s) => s.meta.image.id === imageId);
+  for (const s of gone) await rm(s.dir, { recursive: true, force: true });
+  return gone.length;
 }
 
 /** Remove a damaged or unusable snapshot directory by key (no error when it is gone). */

@@ -179,6 +179,46 @@ it('interactive login: root is logged in on the serial console without a passwor
   }
 });
 
+it('quick boot: every resume draws its own random bytes; a service whose program the prefix replaces restarts', async () => {
+  const draw = async () => {
+    const run = await sim(['boot', '--json', '--', 'od', '-An', '-tx1', '-N32', '/dev/urandom'], {});
+    const events = parseEvents(String(run.stdout));
+    assert.is(run.exitCode, 0, String(run.stderr));
+    assert.ok(phase(events, 'snapshot-resumed'), 'a quick boot');
+    const console = events.flatMap((e) => (e.type === 'console' ? [e.line] : [])).join('\n');
+    assert.not.match(console, /no perl or python3 to reseed/);
+    return events.flatMap((e) => (e.type === 'output' && e.stream === 'stdout' ? [e.data] : [])).join('').trim();
+  };
+  const [a, b] = [await draw(), await draw()];
+  assert.match(a, /^[0-9a-f ]{40,}$/);
+  assert.is.not(a, b, 'two resumes of one snapshot draw different bytes');
+
+  // The image's getty on tty1 runs agetty from the snapshot on; the prefix replaces agetty (the
+  // host's copy: Debian 12 like the image). A cold boot starts the prefix's; so must a resume.
+  const getty = await mkdtemp(path.join(os.tmpdir(), 'sim-getty-'));
+  try {
+    await mkdir(path.join(getty, 'usr/sbin'), { recursive: true });
+    await copyFile('/sbin/agetty', path.join(getty, 'usr/sbin/agetty'));
+    // Which filesystem agetty's program is on: the overlay over /usr (the prefix's) or the root's.
+    const script = 'pid=$(pidof agetty); echo "exe=$(stat -L -c %d /proc/$pid/exe) usr=$(stat -c %d /usr/sbin) root=$(stat -c %d /)"';
+    for (const args of [[], ['--cold']]) {
+      const run = await sim(['boot', '--json', ...args, '--overlay', getty, '--', 'sh', '-c', script], {});
+      const events = parseEvents(String(run.stdout));
+      const logs = events.flatMap((e) => (e.type === 'log' ? [e.message] : [])).join('\n');
+      assert.is(run.exitCode, 0, `${String(run.stderr)}\n${logs}`);
+      const values = guestValues(events);
+      const [, exe, usr, root] = /^(\d+) usr=(\d+) root=(\d+)$/.exec(values.exe ?? '') ?? [];
+      assert.ok(exe && exe === usr && usr !== root, `agetty runs the prefix's program (${args.join(' ') || 'quick'}): ${values.exe}\n${logs}`);
+      if (!args.length) {
+        assert.ok(phase(events, 'snapshot-resumed'), logs);
+        assert.match(logs, /quick boot: restarted getty@tty1\.service, which maps a file the prefix replaces/);
+      }
+    }
+  } finally {
+    await rm(getty, { recursive: true, force: true });
+  }
+});
+
 it('the stored base image is unchanged by the boots', async () => {
   const meta = (await listImages()).find((m) => m.id === image.id);
   assert.ok(meta, 'the image is still in the store');

@@ -1,6 +1,7 @@
 import type { CommandModule } from 'yargs';
 import { importImage, listImages, removeImage, resolveImage, verifyImage } from '../../images/store.js';
 import { formatBytes } from '../../doctor/doctor.js';
+import { removeImageSnapshots, snapshotUsage } from '../../snapshots/store.js';
 import { emit } from '../../core/events.js';
 import { buildImage } from '../../images/build.js';
 import { DEFAULT_IMAGE } from '../../images/default.js';
@@ -26,14 +27,15 @@ const ls: CommandModule<GlobalArgs, GlobalArgs> = {
   describe: 'List stored images',
   handler: async (args) => {
     process.exitCode = await runCommand(args, async ({ context, json }) => {
-      const images = await listImages(context);
+      const [images, snapshots] = await Promise.all([listImages(context), snapshotUsage(context)]);
       if (json) {
-        for (const meta of images) process.stdout.write(`${JSON.stringify({ type: 'image', time: new Date().toISOString(), ...meta })}\n`);
+        for (const meta of images) process.stdout.write(`${JSON.stringify({ type: 'image', time: new Date().toISOString(), ...meta, snapshotBytes: snapshots.get(meta.id) ?? 0 })}\n`);
         return;
       }
-      process.stdout.write('NAME\tID\tKERNEL\tLIBDIR\tDISK\n');
+      process.stdout.write('NAME\tID\tKERNEL\tLIBDIR\tDISK\tSNAPSHOTS\n');
       for (const m of images) {
-        process.stdout.write(`${m.names.join(',') || '-'}\t${m.id.slice(0, 12)}\t${m.kernel.version}\t${m.libdir}\t${formatBytes(m.disk.bytes)}\n`);
+        const snapshotBytes = snapshots.get(m.id);
+        process.stdout.write(`${m.names.join(',') || '-'}\t${m.id.slice(0, 12)}\t${m.kernel.version}\t${m.libdir}\t${formatBytes(m.disk.bytes)}\t${snapshotBytes ? formatBytes(snapshotBytes) : '-'}\n`);
       }
     });
   },
@@ -46,6 +48,8 @@ const rm: CommandModule<GlobalArgs, GlobalArgs & { image: string }> = {
   handler: async (args) => {
     process.exitCode = await runCommand(args, async ({ context, events }) => {
       const meta = await removeImage(context, args.image);
+      // Its quick-boot snapshots resume nothing any more.
+      await removeImageSnapshots(context, meta.id);
       emit(events, { type: 'log', level: 'info', message: `removed ${meta.names.join(', ') || meta.id.slice(0, 12)}` });
     });
   },
