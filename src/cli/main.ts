@@ -3,6 +3,7 @@ import yargs, { type Argv } from 'yargs';
 import { runCommand } from './commands/context.js';
 import { lazyCommand } from './lazy-command.js';
 import { usageError } from './usage.js';
+import { simVersion } from './version.js';
 import { isSimError } from '../core/errors.js';
 
 export const commands = [
@@ -68,7 +69,7 @@ export function createCli(argv: string[], options: CliOptions = {}): Argv {
       });
     })
     .help()
-    .version();
+    .version(simVersion());
   if (options.beforeHandler) cli.middleware(options.beforeHandler);
   return cli;
 }

@@ -2,6 +2,8 @@
  * `sim --version`, `sim ls` and `sim ls --json` start at once (an IDE polls `sim ls`): they load
  * no command module but their own and none of the heavy packages. Checked on what Node loads
  * (a resolve hook records every module), not on a timing: timings on a shared machine are noise.
+ * Run from the sources: bin/sim.js runs a bundle of the same module graph, split at the same
+ * dynamic imports (scripts/bundle-cli.js), whose chunk names would say nothing.
  */
 import { execFile, spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
