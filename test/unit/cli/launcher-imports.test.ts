@@ -5,14 +5,15 @@
  * Run from the sources: bin/sim.js runs a bundle of the same module graph, split at the same
  * dynamic imports (scripts/bundle-cli.js), whose chunk names would say nothing.
  */
-import { execFile, spawn } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { standInSimulator } from '../../helpers/standin-simulator.js';
 
 const MAIN = pathToFileURL(fileURLToPath(new URL('../../../src/cli/main.ts', import.meta.url))).href;
 
@@ -61,20 +62,15 @@ test('sim --version, sim ls and sim ls --json load no heavy module, with no simu
 
 test('sim ls and sim ls --json load no heavy module with a simulator running, and list it', async () => {
   const runtime = path.join(root, 'run-one');
-  const dir = path.join(runtime, 'sims', 'busy');
-  await mkdir(dir, { recursive: true });
-  // A stand-in for QEMU: the registry takes a live process whose command line names the simulator's directory.
-  const qemu = spawn('sleep', ['600'], { argv0: dir, stdio: 'ignore' });
+  const simulator = await standInSimulator(runtime, 'busy');
   try {
-    const state = { name: 'busy', status: 'running', pid: qemu.pid, launcherPid: qemu.pid, image: 'debian', imageId: 'abc', overlay: null, accel: 'tcg', startedAt: new Date().toISOString() };
-    await writeFile(path.join(dir, 'state.json'), JSON.stringify(state));
     for (const argv of [['ls'], ['ls', '--json']]) {
       const { modules, stdout } = await loadedBy(argv, runtime);
       assert.match(stdout, 'busy', `sim ${argv.join(' ')} did not list the simulator (the control)`);
       assertLight(modules, `sim ${argv.join(' ')}`);
     }
   } finally {
-    qemu.kill();
+    simulator.stop();
   }
 });
 
