@@ -7,6 +7,7 @@ import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { lazyStringWidth } from './lazy-string-width.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 // Two levels below the package root, like dist/core/: src/core/paths.ts finds the root (guest/,
@@ -26,8 +27,9 @@ await build({
   sourcemap: 'linked',
   logLevel: 'warning',
   // cpio-stream calls the deprecated Buffer() constructor, which Node lets pass silently only
-  // from inside node_modules: bundled, it printed a DeprecationWarning in every boot.
+  // from inside node_modules: bundled, a boot printed a DeprecationWarning.
   external: ['cpio-stream'],
+  plugins: [lazyStringWidth],
   // The CommonJS packages among the dependencies call require(); an ES module has none of its own.
   banner: { js: "import { createRequire as __simCreateRequire } from 'node:module'; const require = __simCreateRequire(import.meta.url);" },
 });
