@@ -18,6 +18,8 @@ const outdir = path.join(root, 'dist', 'cli-bundle');
 rmSync(outdir, { recursive: true, force: true });
 await build({
   entryPoints: [path.join(root, 'dist', 'cli', 'main.js')],
+  // The `// path` comment over each bundled module is relative to this (test/integration/cli-launcher.test.ts reads them).
+  absWorkingDir: root,
   outdir,
   bundle: true,
   splitting: true,
