@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-import { main } from '../dist/cli/main.js';
+// The bundled CLI (scripts/bundle-cli.js), which starts faster than the files tsc emits (dist/cli/main.js).
+import { main } from '../dist/cli-bundle/main.js';
 
 // A closed pipe on stdout (`sim ls --json | head -1`) ends the output, not the program with a trace.
 process.stdout.on('error', (error) => {

@@ -27,7 +27,7 @@ export { OVERLAY_MODES, DEFAULT_OVERLAY_MODE, type OverlayMode } from './boot/ov
 export { INITRD_CHOICES, DEFAULT_INITRD, type InitrdChoice } from './boot/initrd-choice.js';
 export { type RebuildAndBootResult } from './loop/rebuild.js';
 export { planReload, type RebootPolicy } from './loop/hot-reload.js';
-export { simulatorStateSchema, type SimulatorState } from './simulators/registry.js';
+export { simulatorStateSchema, type SimulatorState } from './simulators/state-schema.js';
 export { type ScreenshotResult } from './display/screenshot.js';
 export { type InputResult } from './display/send-input.js';
 export { inputSteps, parseChord, type InputRequest, type InputStep, type MouseButton } from './display/input.js';
@@ -36,7 +36,8 @@ export { DEFAULT_IMAGE } from './images/default.js';
 export { loadProject, projectFileSchema, type Project, type ModuleSpec } from './config/project.js';
 export { formatDoctorReport, type DoctorReport, type DoctorCheck } from './doctor/doctor.js';
 export { type AccelVerdict } from './qemu/accel.js';
-export { simEventSchema, phaseNames, type SimEvent, type EventSink } from './core/events.js';
+export { phaseNames, type SimEvent, type EventSink } from './core/events.js';
+export { simEventSchema } from './core/event-schema.js';
 export { SimError, ExitCode, isSimError, type ErrorCode } from './core/errors.js';
 export { imageMetaSchema, type ImageMeta } from './images/meta.js';
 export { cacheDir, runtimeDir, resolveContext, type SimContext, type SimDirs, type ContextOptions } from './core/context.js';

@@ -1,6 +1,8 @@
 /** The issue's targets (TCG, these machines), checked against a run's medians. */
 import type { Results } from './results.js';
 import { formatMs, formatRatio, median } from './stats.js';
+import { LAUNCHER } from '../sections/boot.js';
+import { LAUNCHER_ROWS } from '../sections/launcher.js';
 
 export interface TargetCheck {
   target: string;
@@ -33,6 +35,7 @@ export function evaluateTargets(results: Results): TargetCheck[] {
   ratioAtLeast('debian quick boot: >= 10x the cold boot (guest-ready)', quickReady, med(results, 'quick boot', 'debian tcg: cold guest-ready'), 10);
   const session = results.rows.find((r) => r.section === 'session disk' && r.name.startsWith('qcow2 overlay, 20 GiB'));
   atMost('session disk for a 20 GiB base < 100 ms', session ? median(session.samples) : Number.NaN, 99.999);
+  for (const row of LAUNCHER_ROWS) atMost(`launcher: ${row.name} < 150 ms`, med(results, LAUNCHER, row.name), 149.999);
   return checks;
 }
 

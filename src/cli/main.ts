@@ -1,33 +1,30 @@
-/** The command table. Each command lives in src/cli/commands/. */
-import yargs, { type Argv, type CommandModule } from 'yargs';
-import { bootCommand } from './commands/boot.js';
-import { buildCommand, rebuildAndBootCommand } from './commands/build.js';
+/** The command table. Each command lives in src/cli/commands/ and is loaded only when it runs. */
+import yargs, { type Argv } from 'yargs';
 import { runCommand } from './commands/context.js';
-import { demoCommand } from './commands/demo.js';
-import { doctorCommand } from './commands/doctor.js';
-import { imageCommand } from './commands/image.js';
-import { inputCommand } from './commands/input.js';
-import { screenshotCommand } from './commands/screenshot.js';
-import { snapshotCommand } from './commands/snapshot.js';
-import { consoleCommand, execCommand, lsCommand, stopCommand } from './commands/simulators.js';
+import { lazyCommand } from './lazy-command.js';
 import { usageError } from './usage.js';
+import { simVersion } from './version.js';
 import { isSimError } from '../core/errors.js';
 
 export const commands = [
-  bootCommand,
-  imageCommand,
-  snapshotCommand,
-  buildCommand,
-  rebuildAndBootCommand,
-  lsCommand,
-  execCommand,
-  consoleCommand,
-  stopCommand,
-  screenshotCommand,
-  inputCommand,
-  demoCommand,
-  doctorCommand,
-] as CommandModule[];
+  lazyCommand('boot', 'Boot an image with an overlay prefix; with a command, run it in the guest and exit with its status', async () => (await import('./commands/boot.js')).bootCommand),
+  lazyCommand('image', 'Manage the image store (add, ls, rm, verify, build)', async () => (await import('./commands/image.js')).imageCommand),
+  lazyCommand('snapshot', 'Manage quick-boot snapshots (ls, rm)', async () => (await import('./commands/snapshot.js')).snapshotCommand),
+  lazyCommand('build [modules..]', "Build modules from sim.json into the overlay prefix, matching the image's paths", async () => (await import('./commands/build.js')).buildCommand),
+  lazyCommand('rebuild-and-boot [modules..]', 'Build modules into the overlay prefix, then boot with it (every boot option applies)', async () => (await import('./commands/build.js')).rebuildAndBootCommand),
+  lazyCommand('ls', 'List running simulators (stale entries are cleaned up)', async () => (await import('./commands/ls.js')).lsCommand),
+  lazyCommand('exec [name]', 'Run a command in a running simulator; exits with its status', async () => (await import('./commands/simulators.js')).execCommand),
+  lazyCommand('console [name]', "Attach to a simulator's serial console (Ctrl-] detaches)", async () => (await import('./commands/simulators.js')).consoleCommand),
+  lazyCommand('stop [name]', 'Shut a simulator down (ACPI power-off, then kill after --timeout seconds)', async () => (await import('./commands/simulators.js')).stopCommand),
+  lazyCommand('screenshot [name]', "Save a running simulator's screen as PNG (prints the file's path)", async () => (await import('./commands/screenshot.js')).screenshotCommand),
+  lazyCommand('input [name]', "Press keys, type text or click on a running simulator's screen", async () => (await import('./commands/input.js')).inputCommand),
+  lazyCommand(
+    'demo [component]',
+    "The main job in one command: rebuild GLib from Debian's source, boot the default image with it and show it winning in the guest (gnome-shell: fetch, change and build Debian's gnome-shell for the gnome image)",
+    async () => (await import('./commands/demo.js')).demoCommand,
+  ),
+  lazyCommand('doctor', 'Check this machine: QEMU, KVM (really probed), 9p, busybox, image-build tools, the cache', async () => (await import('./commands/doctor.js')).doctorCommand),
+];
 
 export interface CliOptions {
   /** Runs after every check passed, right before a command's handler (tests stop there). */
@@ -73,13 +70,24 @@ export function createCli(argv: string[], options: CliOptions = {}): Argv {
       });
     })
     .help()
-    .version();
+    .version(simVersion());
   if (options.beforeHandler) cli.middleware(options.beforeHandler);
   return cli;
 }
 
+/**
+ * Load the module of the command being run, the first word that is not an option (sim's own
+ * options take no values), before yargs parses: then its builder is synchronous, as yargs needs
+ * it to be to report a bad option value through fail().
+ */
+async function preload(argv: readonly string[]): Promise<void> {
+  const word = ownWords(argv).find((w) => !w.startsWith('-'));
+  await commands.find((command) => command.name === word)?.load();
+}
+
 export async function main(argv: string[], options: CliOptions = {}): Promise<number> {
   try {
+    await preload(argv);
     await createCli(argv, options).parseAsync();
   } catch (error) {
     // Reported like any command's error (human or --json); anything but a SimError is a bug.

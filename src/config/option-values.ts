@@ -11,6 +11,7 @@ import { MOUSE_BUTTONS, chordsForText, parseChord, parsePoint } from '../display
 import { isSimError } from '../core/errors.js';
 import { OVERLAY_MODES } from '../boot/overlay-mode.js';
 import { INITRD_CHOICES } from '../boot/initrd-choice.js';
+import { SIMULATOR_NAME } from '../simulators/name.js';
 
 const SIZE = /^(\d+(?:\.\d+)?)([KMGT])?$/i;
 const UNIT_POWER = { K: 1, M: 2, G: 3, T: 4 } as const;
@@ -66,7 +67,7 @@ export const imageName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'an im
 export const imageRef = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'an image name or id: letters, digits, ".", "_" or "-"');
 
 /** Simulator names become directory names in the runtime dir. */
-export const simulatorName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$/, 'a simulator name: up to 40 letters, digits, ".", "_" or "-"');
+export const simulatorName = z.string().regex(SIMULATOR_NAME, 'a simulator name: up to 40 letters, digits, ".", "_" or "-"');
 
 /** Module names become directory and file names (build dir, manifest), so keep them plain. */
 export const moduleName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._+-]*$/, 'a module name: letters, digits and . _ + - (not starting with a punctuation mark)');

@@ -5,6 +5,9 @@
  */
 import { execa, type Options, type ResultPromise } from 'execa';
 import { SimError } from './errors.js';
+import { formatCommand, logCommand } from './command-log.js';
+
+export { formatCommand, setCommandLogger } from './command-log.js';
 
 /** Which Debian package provides each program sim runs, for error hints and `sim doctor`. */
 export const toolPackages: Record<string, string> = {
@@ -60,18 +63,6 @@ export function childEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEn
   return { ...env, PATH: systemPath(env.PATH ?? process.env.PATH) };
 }
 
-type Logger = (line: string) => void;
-let commandLogger: Logger | undefined;
-
-/** Install a callback that sees every command line run (used by --verbose). */
-export function setCommandLogger(logger: Logger | undefined): void {
-  commandLogger = logger;
-}
-
-export function formatCommand(file: string, args: readonly string[]): string {
-  const quote = (s: string) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replaceAll("'", `'\\''`)}'`);
-  return [file, ...args].map(quote).join(' ');
-}
 
 export interface RunResult {
   stdout: string;
@@ -114,7 +105,7 @@ export async function tiedToParent(file: string, args: readonly string[], env?: 
 
 /** Run a program to completion and capture its output. */
 export async function run(file: string, args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
-  commandLogger?.(formatCommand(file, args));
+  logCommand(file, args);
   const [program, argv] = await tiedToParent(file, args, options.env);
   const result = await execa(program, argv, {
     cwd: options.cwd,
@@ -150,7 +141,7 @@ export async function run(file: string, args: readonly string[], options: RunOpt
 
 /** Run a program and return its stdout as bytes. */
 export async function runBinary(file: string, args: readonly string[], options: RunOptions = {}): Promise<Buffer> {
-  commandLogger?.(formatCommand(file, args));
+  logCommand(file, args);
   const [program, argv] = await tiedToParent(file, args, options.env);
   const result = await execa(program, argv, { cwd: options.cwd, env: childEnv(options.env), reject: false, encoding: 'buffer', stripFinalNewline: false });
   if (result.failed && result.exitCode === undefined) {
@@ -168,7 +159,7 @@ export async function runBinary(file: string, args: readonly string[], options: 
  * A missing program still surfaces as TOOL_MISSING when awaited.
  */
 export function spawn(file: string, args: readonly string[], options: Options = {}): ResultPromise {
-  commandLogger?.(formatCommand(file, args));
+  logCommand(file, args);
   return execa(file, args, { reject: false, ...options, env: childEnv(options.env ?? undefined) });
 }
 
@@ -177,7 +168,7 @@ export function spawn(file: string, args: readonly string[], options: Options = 
  * `logFile` by the kernel (no pipe back to this process), not waited for.
  */
 export async function spawnDetached(file: string, args: readonly string[], options: { logFile: string; env?: NodeJS.ProcessEnv }): Promise<number> {
-  commandLogger?.(formatCommand(file, args));
+  logCommand(file, args);
   const { spawn: spawnChild } = await import('node:child_process');
   const { openSync, closeSync } = await import('node:fs');
   const log = openSync(options.logFile, 'a');

@@ -5,35 +5,18 @@
  */
 import { chmod, mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { z } from 'zod';
 import { writeJsonAtomic } from '../core/atomic.js';
 import { SimError } from '../core/errors.js';
-import { simulatorName } from '../config/option-values.js';
 import type { SimContext } from '../core/context.js';
 import { isAlive } from '../core/pids.js';
+import { SIMULATOR_NAME } from './name.js';
+import type { SimulatorState } from './state-schema.js';
+import { checkedState } from './state-check.js';
 
-export { isAlive };
-
-export const simulatorStateSchema = z.object({
-  name: z.string(),
-  status: z.enum(['starting', 'running']),
-  /** QEMU's pid. */
-  pid: z.number().int(),
-  /** The `sim boot --detach` process that started it (only matters while starting). */
-  launcherPid: z.number().int(),
-  image: z.string(),
-  imageId: z.string(),
-  overlay: z.string().nullable(),
-  accel: z.enum(['kvm', 'tcg']),
-  startedAt: z.string(),
-  readyMs: z.number().optional(),
-  display: z.record(z.string(), z.unknown()).optional(),
-});
-export type SimulatorState = z.infer<typeof simulatorStateSchema>;
-
+export { isAlive, type SimulatorState };
 
 export function checkName(name: string): string {
-  if (!simulatorName.safeParse(name).success) throw new SimError('USAGE', `'${name}' is not a valid simulator name.`, 'Use up to 40 letters, digits, dots, dashes and underscores.');
+  if (!SIMULATOR_NAME.test(name)) throw new SimError('USAGE', `'${name}' is not a valid simulator name.`, 'Use up to 40 letters, digits, dots, dashes and underscores.');
   return name;
 }
 
@@ -56,8 +39,7 @@ export async function writeState(ctx: SimContext, state: SimulatorState): Promis
 async function readState(dir: string): Promise<SimulatorState | undefined> {
   const text = await readFile(path.join(dir, 'state.json'), 'utf8').catch(() => undefined);
   if (!text) return undefined;
-  const parsed = simulatorStateSchema.safeParse(JSON.parse(text));
-  return parsed.success ? parsed.data : undefined;
+  return checkedState(JSON.parse(text));
 }
 
 /** Create a simulator's directory, refusing a name that is taken by a live one. */

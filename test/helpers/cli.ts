@@ -61,20 +61,23 @@ interface Internals {
 
 const internals = (y: Argv) => y as unknown as Internals;
 
-/** Every command and subcommand of the real table, each with its options, read back from yargs. */
-export function commandTable(): CommandEntry[] {
+/**
+ * Every command and subcommand of the real table, each with its options, read back from yargs.
+ * Async: a command's builder loads its module first (src/cli/lazy-command.ts).
+ */
+export async function commandTable(): Promise<CommandEntry[]> {
   const entries: CommandEntry[] = [];
-  const walk = (parent: Argv, path: string[]) => {
+  const walk = async (parent: Argv, path: string[]) => {
     for (const [name, handler] of Object.entries(internals(parent).getInternalMethods().getCommandInstance().getCommandHandlers())) {
       const inner = yargs([]).option('json', { type: 'boolean' }).option('verbose', { alias: 'v', type: 'boolean' });
-      if (typeof handler.builder === 'function') handler.builder(inner);
+      if (typeof handler.builder === 'function') await handler.builder(inner);
       const children = Object.keys(internals(inner).getInternalMethods().getCommandInstance().getCommandHandlers());
       const options = Object.keys(internals(inner).getOptions().key).filter((key) => key.length > 1 && !/[A-Z]/.test(key) && key !== 'help' && key !== 'version');
       entries.push({ path: [...path, name], options, demanded: handler.demanded.map((d) => d.cmd[0]!), parent: children.length > 0 });
-      walk(inner, [...path, name]);
+      await walk(inner, [...path, name]);
     }
   };
-  walk(createCli([]), []);
+  await walk(createCli([]), []);
   return entries;
 }
 

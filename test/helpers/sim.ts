@@ -5,7 +5,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa, type Options } from 'execa';
-import { simEventSchema, type SimEvent } from '../../src/core/events.js';
+import type { SimEvent } from '../../src/core/events.js';
+import { simEventSchema } from '../../src/core/event-schema.js';
 
 export const SIM_BIN = fileURLToPath(new URL('../../bin/sim.js', import.meta.url));
 

@@ -7,7 +7,7 @@ import os from 'node:os';
 import { SimError, isSimError, ExitCode, noSpaceError, permissionError } from '../../core/errors.js';
 import { emit, type EventSink, type SimEvent } from '../../core/events.js';
 import { resolveContext, type SimContext } from '../../core/context.js';
-import { setCommandLogger } from '../../core/process.js';
+import { setCommandLogger } from '../../core/command-log.js';
 import { createHumanRenderer } from '../progress.js';
 
 export interface GlobalArgs {

@@ -1,7 +1,7 @@
 import type { Argv, CommandModule } from 'yargs';
 import { emit } from '../../core/events.js';
 import { openConsole } from '../../simulators/api.js';
-import { findSimulator, listSimulators, simulatorDir } from '../../simulators/registry.js';
+import { findSimulator, simulatorDir } from '../../simulators/registry.js';
 import { execInSimulator, stopSimulator } from '../../simulators/start.js';
 import { simulatorName, timeoutSeconds } from '../../config/option-values.js';
 import { runCommand, type GlobalArgs } from './context.js';
@@ -9,27 +9,6 @@ import { checked } from '../option-value.js';
 
 type NameArgs = GlobalArgs & { name?: string; '--'?: (string | number)[] };
 const nameArg = <T>(y: Argv<T>) => y.positional('name', { type: 'string', describe: 'Simulator name (default: the only one running)', coerce: checked('NAME', simulatorName) });
-
-function uptime(startedAt: string): string {
-  const s = Math.round((Date.now() - Date.parse(startedAt)) / 1000);
-  return s < 60 ? `${s}s` : s < 3600 ? `${Math.floor(s / 60)}m${s % 60}s` : `${Math.floor(s / 3600)}h${Math.floor((s % 3600) / 60)}m`;
-}
-
-export const lsCommand: CommandModule<GlobalArgs, GlobalArgs> = {
-  command: 'ls',
-  describe: 'List running simulators (stale entries are cleaned up)',
-  handler: async (args) => {
-    process.exitCode = await runCommand(args, async ({ context, json }) => {
-      const sims = await listSimulators(context);
-      if (json) {
-        for (const s of sims) process.stdout.write(`${JSON.stringify({ type: 'simulator', time: new Date().toISOString(), ...s })}\n`);
-        return;
-      }
-      process.stdout.write('NAME\tSTATUS\tIMAGE\tOVERLAY\tPID\tACCEL\tUPTIME\n');
-      for (const s of sims) process.stdout.write(`${s.name}\t${s.status}\t${s.image}\t${s.overlay ?? '-'}\t${s.pid}\t${s.accel}\t${uptime(s.startedAt)}\n`);
-    });
-  },
-};
 
 const execDescription = 'Run a command in a running simulator; exits with its status';
 

@@ -73,6 +73,17 @@ test('targets: met, missed and not measured', () => {
   assert.is(by('session disk').met, true);
 });
 
+test('targets: the launcher rows under 150 ms each', () => {
+  const r = new Results();
+  r.add('launcher', 'sim --version', 'ms', [120, 140, 300]);
+  r.add('launcher', 'sim ls (none running)', 'ms', [150, 151, 160]);
+  const checks = evaluateTargets(r);
+  const by = (target: string) => checks.find((c) => c.target === target)!;
+  assert.is(by('launcher: sim --version < 150 ms').met, true);
+  assert.is(by('launcher: sim ls (none running) < 150 ms').met, false);
+  assert.is(by('launcher: sim ls --json (one running) < 150 ms').met, undefined);
+});
+
 test('the 9p guest script output parses', () => {
   assert.equal(parseGuestResults('noise\nR read-cold none 512000 81234\nR start-image none 512000 5000\n'), [
     { what: 'read-cold', cache: 'none', msize: 512000, us: 81234 },

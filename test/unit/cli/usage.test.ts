@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { editDistance, suggest, usageError } from '../../../src/cli/usage.js';
 import { commandTable, misspell, runCli } from '../../helpers/cli.js';
 
-const table = commandTable();
+const table = await commandTable();
 /** Arguments that satisfy a command's required positionals. */
 const positionals = (demanded: string[]) => demanded.map((name) => `some-${name}`);
 

@@ -1,0 +1,83 @@
+/**
+ * `sim --version`, `sim ls` and `sim ls --json` start at once (an IDE polls `sim ls`): they load
+ * no command module but their own and none of the heavy packages. Checked on what Node loads
+ * (a resolve hook records every module), not on a timing: timings on a shared machine are noise.
+ * Run from the sources: bin/sim.js runs a bundle of the same module graph, split at the same
+ * dynamic imports (scripts/bundle-cli.js), whose chunk names would say nothing.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { standInSimulator } from '../../helpers/standin-simulator.js';
+
+const MAIN = pathToFileURL(fileURLToPath(new URL('../../../src/cli/main.ts', import.meta.url))).href;
+
+/** Packages and source folders the launcher must not load for these commands. */
+const HEAVY = ['/node_modules/zod/', '/node_modules/execa/', '/src/boot/', '/src/qemu/', '/src/images/', '/src/builders/', '/src/loop/', '/src/display/', '/src/demo/', '/src/initramfs/'];
+
+// Runs in Node's loader thread: appends every resolved URL to the file named by SIM_LOADED_LOG.
+const HOOKS = `import { appendFileSync } from 'node:fs';
+export async function resolve(specifier, context, next) {
+  const result = await next(specifier, context);
+  appendFileSync(process.env.SIM_LOADED_LOG, result.url + '\\n');
+  return result;
+}`;
+const dataUrl = (source: string) => `data:text/javascript,${encodeURIComponent(source)}`;
+const REGISTER = dataUrl(`import { register } from 'node:module'; register(${JSON.stringify(dataUrl(HOOKS))});`);
+
+let root: string;
+
+test.before(async () => {
+  root = await mkdtemp(path.join(os.tmpdir(), 'sim-launcher-'));
+});
+
+/** The modules `sim ARGV` loads, run from the sources (tsx) with a private runtime dir. */
+async function loadedBy(argv: string[], runtime: string): Promise<{ modules: string[]; stdout: string }> {
+  const log = path.join(root, `loaded-${argv.join('_')}-${Date.now()}.log`);
+  await writeFile(log, '');
+  const script = `import { main } from ${JSON.stringify(MAIN)}; process.exitCode = await main(${JSON.stringify(argv)});`;
+  const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', '--import', REGISTER, '--input-type=module', '-e', script], {
+    env: { ...process.env, SIM_LOADED_LOG: log, SIM_RUNTIME_DIR: runtime, SIM_CACHE_DIR: path.join(root, 'cache') },
+  });
+  return { modules: [...new Set((await readFile(log, 'utf8')).split('\n').filter(Boolean))], stdout };
+}
+
+function assertLight(modules: string[], label: string): void {
+  assert.ok(modules.some((url) => url.includes('/node_modules/yargs/')), `${label}: the hook saw no yargs, so it saw nothing`);
+  const heavy = modules.filter((url) => HEAVY.some((part) => url.includes(part)));
+  assert.equal(heavy, [], `${label} loads what it does not need`);
+  const commands = modules.filter((url) => url.includes('/src/cli/commands/')).map((url) => path.basename(url));
+  assert.ok(commands.every((name) => name === 'ls.ts' || name === 'context.ts'), `${label} loads other commands' modules: ${commands.join(', ')}`);
+}
+
+test('sim --version, sim ls and sim ls --json load no heavy module, with no simulator running', async () => {
+  const runtime = path.join(root, 'run-empty');
+  for (const argv of [['--version'], ['ls'], ['ls', '--json']]) assertLight((await loadedBy(argv, runtime)).modules, `sim ${argv.join(' ')}`);
+});
+
+test('sim ls and sim ls --json load no heavy module with a simulator running, and list it', async () => {
+  const runtime = path.join(root, 'run-one');
+  const simulator = await standInSimulator(runtime, 'busy');
+  try {
+    for (const argv of [['ls'], ['ls', '--json']]) {
+      const { modules, stdout } = await loadedBy(argv, runtime);
+      assert.match(stdout, 'busy', `sim ${argv.join(' ')} did not list the simulator (the control)`);
+      assertLight(modules, `sim ${argv.join(' ')}`);
+    }
+  } finally {
+    simulator.stop();
+  }
+});
+
+test('sim boot --help loads the boot command (the control: the hook sees command modules)', async () => {
+  const { modules } = await loadedBy(['boot', '--help'], path.join(root, 'run-empty'));
+  assert.ok(modules.some((url) => url.endsWith('/src/cli/commands/boot.ts')));
+  assert.ok(modules.some((url) => url.includes('/node_modules/zod/')));
+});
+
+test.run();
