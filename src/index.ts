@@ -79,8 +79,9 @@ export function execInSimulator(name: string | undefined, argv: string[], option
   return startImpl.execInSimulator(contextFrom(options), name, argv, options);
 }
 
-export function rebootSimulator(name: string | undefined, options: ContextOptions = {}): Promise<number> {
-  return startImpl.rebootSimulator(contextFrom(options), name);
+/** Reboot in place; with `resume`, a simulator started from a quick-boot snapshot resumes it in a new QEMU instead (`onResumed` says it did). */
+export function rebootSimulator(name: string | undefined, options: ContextOptions & { resume?: boolean; onResumed?: () => void } = {}): Promise<number> {
+  return startImpl.rebootSimulator(contextFrom(options), name, options);
 }
 
 export function stopSimulator(name: string | undefined, options: ContextOptions & { timeoutMs?: number } = {}): Promise<registryImpl.SimulatorState> {

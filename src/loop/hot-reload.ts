@@ -77,11 +77,13 @@ export function describeInUse(inUse: readonly InUse[]): string {
   return `${shown.join('; ')}${inUse.length > 3 ? `; and ${inUse.length - 3} more` : ''}`;
 }
 
+/** A simulator started from a quick-boot snapshot resumes it with the rebuilt prefix (seconds); others reboot in place. */
 async function rebootInPlace(ctx: SimContext, sim: SimulatorState, events: EventSink | undefined): Promise<void> {
-  emit(events, { type: 'progress', task: 'reload', message: `rebooting ${sim.name} in place` });
-  const ms = await rebootSimulator(ctx, sim.name);
-  emit(events, { type: 'progress', task: 'reload', message: `${sim.name} is ready again`, done: true });
-  emit(events, { type: 'phase', phase: 'guest-ready', ms, detail: { reboot: true, pid: sim.pid } });
+  emit(events, { type: 'progress', task: 'reload', message: `rebooting ${sim.name} in place (resuming its quick-boot snapshot when it has one)` });
+  let resumed = false;
+  const ms = await rebootSimulator(ctx, sim.name, { resume: true, onResumed: () => (resumed = true) });
+  emit(events, { type: 'progress', task: 'reload', message: `${sim.name} is ready again${resumed ? ', resumed from its snapshot with the rebuilt prefix' : ''}`, done: true });
+  emit(events, { type: 'phase', phase: 'guest-ready', ms, detail: { reboot: true, resumed, pid: sim.pid } });
 }
 
 /**

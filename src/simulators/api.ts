@@ -11,7 +11,8 @@ export type ApiRequest =
   | { op: 'events' }
   | { op: 'exec'; argv: string[] }
   | { op: 'stop'; timeoutMs?: number }
-  | { op: 'reboot'; timeoutMs?: number }
+  /** resume: resume the snapshot the simulator started from instead (quick boot; a reboot when there is none). */
+  | { op: 'reboot'; timeoutMs?: number; resume?: boolean }
   | { op: 'console' }
   | { op: 'qmp'; command: string; arguments?: Record<string, unknown> }
   /** Keys and pointer for the screen, as made by inputSteps() (src/display/input.ts). */
@@ -21,7 +22,8 @@ export type ApiReply =
   | { type: 'event'; event: import('../core/events.js').SimEvent }
   | { type: 'output'; stream: 'stdout' | 'stderr'; data: string }
   | { type: 'exit'; status: number }
-  | { type: 'ready'; ms: number }
+  /** resumed: the simulator's quick-boot snapshot was resumed in a new QEMU instead of a reboot. */
+  | { type: 'ready'; ms: number; resumed?: boolean }
   | { type: 'stopped' }
   | { type: 'console-attached' }
   | { type: 'qmp-result'; result: unknown }

@@ -18,6 +18,7 @@ import { QmpClient } from '../qemu/qmp.js';
 import { apiSocket, type ApiReply, type ApiRequest } from './api.js';
 import { MarkerSplitter } from './marker.js';
 import { writeState, type SimulatorState } from './registry.js';
+import { createSessionDisk } from '../boot/session.js';
 import { loadState } from '../snapshots/migration.js';
 import { attachFor } from '../snapshots/quick-boot.js';
 
@@ -139,17 +140,25 @@ export async function runDaemon(dir: string): Promise<void> {
   ]);
 
   // --- QEMU -----------------------------------------------------------------------------------
-  const [file, argv] = await qemuCommandLine(plan);
-  const qemu = spawn(file, argv, { stdio: ['ignore', 'ignore', 'pipe'], env: ctx.env });
   let qemuStderr = '';
-  qemu.stderr?.on('data', (c: Buffer) => (qemuStderr += c.toString()));
-  await writeState(ctx, { ...state, pid: qemu.pid ?? 0 });
-  state.pid = qemu.pid ?? 0;
-  publish({ type: 'phase', phase: 'qemu-started', ms: elapsed(), detail: { pid: qemu.pid, accel: plan.accel } });
-  if (spec.resumeState) {
-    // A quick boot: the state goes in, then the guest gets this boot's settings; a failure ends
-    // QEMU with an error the starter answers with a cold boot (start.ts).
-    const stateFile = spec.resumeState;
+  const startQemu = async (runPlan: BootPlan) => {
+    const [file, argv] = await qemuCommandLine(runPlan);
+    const child = spawn(file, argv, { stdio: ['ignore', 'ignore', 'pipe'], env: ctx.env });
+    child.stderr?.on('data', (c: Buffer) => (qemuStderr += c.toString()));
+    await writeState(ctx, { ...state, pid: child.pid ?? 0 });
+    state.pid = child.pid ?? 0;
+    publish({ type: 'phase', phase: 'qemu-started', ms: elapsed(), detail: { pid: child.pid, accel: runPlan.accel } });
+    // Wrapped: the subprocess is a promise of its exit, which `await` would wait for.
+    return { child };
+  };
+  let qemu = (await startQemu(plan)).child;
+  // A resume that replaces the running QEMU (`reboot` with resume): the old one's exit is not the end.
+  let replacing: Promise<void> | undefined;
+  // The resumed guest's answer: ready, or a reason it could not take the prefix over.
+  let resumeOutcome: ((failure?: { code: 'QUICK_BOOT_FAILED' | 'QUICK_BOOT_DECLINED'; message: string }) => void) | undefined;
+
+  /** A quick boot: the state goes in, then the guest gets this boot's settings. */
+  const resume = (stateFile: string) => {
     Promise.all([loadState(plan.files.qmp, path.join(dir, 'mig.sock'), stateFile), attachFor(plan)]).then(
       ([, line]) => {
         publish({ type: 'phase', phase: 'snapshot-resumed', ms: elapsed() });
@@ -160,14 +169,54 @@ export async function runDaemon(dir: string): Promise<void> {
     setTimeout(() => {
       if (!ready) quickFailed('QUICK_BOOT_FAILED', 'The resumed guest did not become ready within 60 s.');
     }, Math.min(spec.timeoutMs, 60_000)).unref();
-  }
+  };
+  // At the start a failure ends QEMU with an error the starter answers with a cold boot (start.ts).
+  if (spec.resumeState) resume(spec.resumeState);
 
   function quickFailed(code: 'QUICK_BOOT_FAILED' | 'QUICK_BOOT_DECLINED', message: string): void {
     if (failed || ready) return;
+    if (resumeOutcome) return resumeOutcome({ code, message });
     failed = true;
     publish({ type: 'error', code, message, hint: 'sim boots cold instead.' });
     qemu.kill('SIGTERM');
   }
+
+  /**
+   * Instead of a reboot in place (a cold boot under emulation: tens of seconds), a new QEMU that
+   * resumes the snapshot this simulator started from and attaches the prefix as it is now (hot
+   * reload of a library). When the guest cannot take the prefix over, or the snapshot does not
+   * load, the new QEMU boots cold: the same machine, the RAM file mapped afresh, this
+   * simulator's initrd (which holds the cold boot's settings).
+   */
+  const resumeInPlace = async (stateFile: string): Promise<void> => {
+    const old = qemu;
+    let done!: () => void;
+    replacing = new Promise<void>((resolve) => (done = resolve));
+    old.kill('SIGTERM');
+    await old.catch(() => undefined);
+    qmp?.close();
+    qmp = undefined;
+    await rm(plan.files.disk, { force: true });
+    await createSessionDisk(plan.baseDisk, plan.files.disk);
+    qemu = (await startQemu(plan)).child;
+    done();
+    const failure = await new Promise<{ code: string; message: string } | undefined>((resolve) => {
+      resumeOutcome = resolve;
+      readyWaiters.push(() => resolve(undefined));
+      resume(stateFile);
+    });
+    resumeOutcome = undefined;
+    if (!failure) return;
+    publish({ type: 'log', level: 'warn', message: `quick boot: ${failure.message.replace(/\.$/, '')}; booting cold in place` });
+    replacing = new Promise<void>((resolve) => (done = resolve));
+    qemu.kill('SIGTERM');
+    await qemu.catch(() => undefined);
+    qmp = undefined;
+    await rm(plan.files.disk, { force: true });
+    await createSessionDisk(plan.baseDisk, plan.files.disk);
+    qemu = (await startQemu({ ...plan, memory: plan.memory ? { ...plan.memory, incoming: false } : undefined })).child;
+    done();
+  };
 
   let qmp: QmpClient | undefined;
   const monitor = async () => (qmp ??= await QmpClient.connect(plan.files.qmp));
@@ -223,9 +272,12 @@ export async function runDaemon(dir: string): Promise<void> {
         return;
       case 'reboot': {
         ready = false;
-        await (await monitor()).execute('system_reset');
-        const ms = await new Promise<number>((resolve) => readyWaiters.push(resolve));
-        send(client, { type: 'ready', ms });
+        const waiting = new Promise<number>((resolve) => readyWaiters.push(resolve));
+        const resumed = Boolean(req.resume && spec.resumeState);
+        if (resumed) await resumeInPlace(spec.resumeState!);
+        else await (await monitor()).execute('system_reset');
+        const ms = await waiting;
+        send(client, { type: 'ready', ms, ...(resumed ? { resumed } : {}) });
         client.end();
         return;
       }
@@ -262,7 +314,15 @@ export async function runDaemon(dir: string): Promise<void> {
   const stopWaiters: net.Socket[] = [];
   await new Promise<void>((resolve) => api.listen(apiSocket(dir), resolve));
 
-  const result = await qemu;
+  let result = await qemu.catch((error: unknown) => error as Awaited<typeof qemu>);
+  // A resume in place ends the running QEMU on purpose: wait for its successor instead.
+  while (replacing) {
+    const next = replacing;
+    await next;
+    if (replacing !== next) continue;
+    replacing = undefined;
+    result = await qemu.catch((error: unknown) => error as Awaited<typeof qemu>);
+  }
   clearTimeout(readyTimer);
   if (!ready && !failed) {
     const detail = qemuStderr.trim().split('\n').pop() ?? '';

@@ -128,12 +128,19 @@ export async function execInSimulator(ctx: SimContext, name: string | undefined,
   return status;
 }
 
-/** Reboot the guest in place (same QEMU process); resolves when it is ready again. */
-export async function rebootSimulator(ctx: SimContext, name: string | undefined): Promise<number> {
+/**
+ * Reboot the guest in place (same QEMU process); resolves when it is ready again. With `resume`,
+ * a simulator that started from a quick-boot snapshot resumes it in a new QEMU instead, with the
+ * prefix as it is now (seconds instead of a cold boot); one without a snapshot reboots.
+ */
+export async function rebootSimulator(ctx: SimContext, name: string | undefined, options: { resume?: boolean; onResumed?: () => void } = {}): Promise<number> {
   const sim = await findSimulator(ctx, name);
   let ms: number | undefined;
-  await request(simulatorDir(ctx, sim.name), { op: 'reboot' }, (reply) => {
-    if (reply.type === 'ready') ms = reply.ms;
+  await request(simulatorDir(ctx, sim.name), { op: 'reboot', ...(options.resume ? { resume: true } : {}) }, (reply) => {
+    if (reply.type === 'ready') {
+      ms = reply.ms;
+      if (reply.resumed) options.onResumed?.();
+    }
     return ms !== undefined;
   });
   if (ms === undefined) throw new SimError('GUEST_CRASHED', `Simulator '${sim.name}' did not come back after the reboot.`, 'Look at its console (sim console), or stop and start it again.');

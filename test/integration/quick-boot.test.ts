@@ -203,9 +203,21 @@ test('a detached simulator resumes too, and a reboot in place boots its prefix c
   assert.match(String(second.stderr), /snapshot-resumed/);
   assert.is(String((await sim(['exec', name, '--', 'sh', '-c', 'demo-app; sim-hello'], env)).stdout), 'libdemo version 2\nhello from the changed prefix');
   const { rebootSimulator } = await import('../../src/index.js');
-  assert.ok((await rebootSimulator(name, { env: { ...process.env, ...env } })) > 0);
+  const simEnv = { ...process.env, ...env };
+  assert.ok((await rebootSimulator(name, { env: simEnv })) > 0);
   assert.is(String((await sim(['exec', name, '--', 'sh', '-c', 'demo-app; sim-hello'], env)).stdout), 'libdemo version 2\nhello from the changed prefix');
+
+  // Hot reload of a library resumes the snapshot in a new QEMU with the prefix as it is now.
+  const pid = async () => (JSON.parse(String((await sim(['ls', '--json'], env)).stdout).split('\n')[0]!) as { pid: number }).pid;
+  const before = await pid();
+  await writeFile(path.join(prefix, 'usr/bin/sim-hello'), '#!/bin/sh\necho hello after the resume in place\n');
+  let resumed = false;
+  assert.ok((await rebootSimulator(name, { env: simEnv, resume: true, onResumed: () => (resumed = true) })) > 0);
+  assert.ok(resumed, 'resumed, not rebooted');
+  assert.is.not(await pid(), before, 'a new QEMU');
+  assert.is(String((await sim(['exec', name, '--', 'sh', '-c', 'demo-app; sim-hello'], env)).stdout), 'libdemo version 2\nhello after the resume in place');
   assert.is((await sim(['stop', name], env)).exitCode, 0);
+  assert.equal((await sim(['ls', '--json'], env)).stdout, '', 'nothing left running');
 });
 
 test.run();
