@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { BootPlan, BootRequest } from '../boot/plan.js';
 import type { GuestConfig } from '../initramfs/guest-config.js';
-import { renderCommand, renderGuestConfig } from '../initramfs/guest-config.js';
+import { renderCommand, renderGuestConfig, shellQuote } from '../initramfs/guest-config.js';
 
 /** Bumped when what a snapshot holds changes meaning. */
 export const SNAPSHOT_FORMAT = 1;
@@ -117,10 +117,10 @@ export function snapshotLabel(plan: BootPlan): string {
 }
 
 /**
- * The line a resumed guest gets on sim.ctl: `attach CONFIG KEYS`, both base64. CONFIG is a shell
- * fragment the agent appends to /run/sim/config: this boot's settings (its share, overlay mode,
- * command), the host's clock and randomness. KEYS are the prefix's mapped-file keys
- * (./mapped-files.ts), one per line.
+ * The line a resumed guest gets on sim.ctl: `attach BASE64`, the base64 of a shell fragment the
+ * agent sources: this boot's settings (its share, overlay mode), the host's clock and
+ * randomness, and printf lines (a shell builtin: no process) that write the boot's command to
+ * /run/sim/command and the prefix's mapped-file keys (./mapped-files.ts) to /run/sim/mapped-keys.
  */
 export function attachLine(guest: GuestConfig, extra: { nowMs: number; seed: Buffer; restartConsole: boolean; mappedKeys: readonly string[] }): string {
   const config = renderGuestConfig({ ...guest, quick: 'resumed' });
@@ -129,9 +129,8 @@ export function attachLine(guest: GuestConfig, extra: { nowMs: number; seed: Buf
     `SIM_NOW='${Math.round(extra.nowMs / 1000)}'`,
     `SIM_SEED='${extra.seed.toString('base64')}'`,
     `SIM_RESTART_CONSOLE='${extra.restartConsole ? 1 : 0}'`,
-    `SIM_COMMAND='${guest.command ? Buffer.from(renderCommand(guest.command)).toString('base64') : ''}'`,
+    extra.mappedKeys.length ? `printf '%s\\n' ${extra.mappedKeys.map(shellQuote).join(' ')} > /run/sim/mapped-keys` : ': > /run/sim/mapped-keys',
+    ...(guest.command ? [`printf '%s' ${shellQuote(renderCommand(guest.command))} > /run/sim/command`] : []),
   ];
-  const keys = extra.mappedKeys.map((k) => `${k}\n`).join('');
-  // base64 of nothing is nothing: a word is still needed.
-  return `attach ${Buffer.from(`${lines.join('\n')}\n`).toString('base64')} ${Buffer.from(keys).toString('base64') || '-'}\n`;
+  return `attach ${Buffer.from(`${lines.join('\n')}\n`).toString('base64')}\n`;
 }

@@ -59,19 +59,20 @@ test('the key changes with every input and only with them', () => {
   assert.is(snapshotLabel(plan(request)), '1024 MiB, 2 CPUs, tcg, headless, command');
 });
 
-test('the attach line: this boot\'s settings, the clock, the seed, the command and the mapped-file keys', () => {
-  const line = attachLine(plan(request).guest, { nowMs: 1_700_000_000_500, seed: Buffer.alloc(64, 7), restartConsole: false, mappedKeys: ['path /usr/bin/gio', 'soname libglib-2.0.so.0'] });
-  const [word, config, keys, more] = line.trimEnd().split(' ');
+test("the attach line: one base64 shell fragment with this boot's settings, the clock, the seed, the command and the mapped-file keys", () => {
+  const line = attachLine(plan(request).guest, { nowMs: 1_700_000_000_500, seed: Buffer.alloc(64, 7), restartConsole: false, mappedKeys: ['path /usr/bin/gio', "path /opt/it's/lib.so"] });
+  const [word, payload, more] = line.trimEnd().split(' ');
   assert.is(word, 'attach');
   assert.is(more, undefined);
   assert.ok(line.endsWith('\n'));
-  const text = Buffer.from(config!, 'base64').toString();
+  const text = Buffer.from(payload!, 'base64').toString();
   for (const expected of ["SIM_TAG='simoverlay'", "SIM_OVERLAY_MODE='path'", "SIM_QUICK='resumed'", "SIM_NOW='1700000001'", `SIM_SEED='${Buffer.alloc(64, 7).toString('base64')}'`, "SIM_RESTART_CONSOLE='0'"]) assert.ok(text.includes(expected), expected);
-  const command = /SIM_COMMAND='([^']*)'/.exec(text)![1]!;
-  assert.is(Buffer.from(command, 'base64').toString(), "'gio' 'version'\n");
-  assert.is(Buffer.from(keys!, 'base64').toString(), 'path /usr/bin/gio\nsoname libglib-2.0.so.0\n');
+  assert.ok(text.includes("printf '%s\\n' 'path /usr/bin/gio' 'path /opt/it'\\''s/lib.so' > /run/sim/mapped-keys\n"), text);
+  assert.ok(text.includes("printf '%s' ''\\''gio'\\'' '\\''version'\\''\n' > /run/sim/command\n"), text);
   const none = attachLine({ ...plan(request).guest, command: undefined }, { nowMs: 0, seed: Buffer.alloc(64), restartConsole: true, mappedKeys: [] });
-  assert.is(none.trimEnd().split(' ')[2], '-');
+  const noneText = Buffer.from(none.trimEnd().split(' ')[1]!, 'base64').toString();
+  assert.ok(noneText.includes(': > /run/sim/mapped-keys'));
+  assert.not.ok(noneText.includes('/run/sim/command'));
 });
 
 test('mapped-file keys: programs at their paths in merge mode, libraries by soname in both', () => {
