@@ -46,10 +46,19 @@ hide_hwcaps() {
 	done
 }
 
+# has_overlayfs: the kernel knows overlayfs (read by the shell: a quick boot's attach counts
+# every process it starts).
+has_overlayfs() {
+	while read -r _ fs; do
+		[ "$fs" = overlay ] && return 0
+	done < /proc/filesystems
+	return 1
+}
+
 # merge_mode: 0 when the prefix is layered; 1 when nothing could be (the caller falls back to
 # path mode, with nothing mounted).
 merge_mode() {
-	grep -qw overlay /proc/filesystems || { log "warning: the kernel has no overlayfs"; return 1; }
+	has_overlayfs || { log "warning: the kernel has no overlayfs"; return 1; }
 	share=$SYSROOT$OVERLAY
 	# usr first: /lib, /bin... of a merged-/usr image link into it and stack on top.
 	for top in "$share/usr" "$share"/*; do

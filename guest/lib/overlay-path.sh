@@ -21,7 +21,7 @@ ldconfig_in_root() {
 
 # write_ldconf DIR...: the linker cache lists these directories (paths inside the guest) first.
 write_ldconf() {
-	mkdir -p "$SYSROOT${LDCONF%/*}"
+	[ -d "$SYSROOT${LDCONF%/*}" ] || mkdir -p "$SYSROOT${LDCONF%/*}"
 	{
 		echo "# Written by sim at boot: the overlay prefix's libraries win over the image's."
 		for l in "$@"; do echo "$l"; done
@@ -36,7 +36,7 @@ write_path_lists() {
 		printf '[Manager]\nDefaultEnvironment=PATH=%s:%s\n' "$OVPATH" "$BASE_PATH" > "$SYSROOT/run/systemd/system.conf.d/50-sim-overlay.conf"
 		printf 'PATH=%s:${PATH}\n' "$OVPATH" > "$SYSROOT/run/environment.d/50-sim-overlay.conf"
 		printf '# Written by sim at boot.\ncase ":$PATH:" in *":%s:"*) ;; *) PATH="%s:$PATH" ;; esac\nexport PATH\n' "${OVPATH%%:*}" "$OVPATH" > "$SYSROOT$PROFILE"
-	else
+	elif [ -e "$SYSROOT$PROFILE" ]; then
 		rm -f "$SYSROOT$PROFILE"
 	fi
 }

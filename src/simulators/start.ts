@@ -4,7 +4,8 @@
  */
 import { access, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { prepareBoot, quickBootFallback, saveThenResume, DEFAULT_TIMEOUT_MS, type BootOptions, type PreparedBoot } from '../boot/boot.js';
+import { prepareBoot, DEFAULT_TIMEOUT_MS, type BootOptions, type PreparedBoot } from '../boot/boot.js';
+import { quickBootFallback, saveThenResume } from '../snapshots/boot-steps.js';
 import { snapshotFiles } from '../snapshots/plan.js';
 import { SimError } from '../core/errors.js';
 import { emit, type EventSink, type SimEvent } from '../core/events.js';

@@ -116,21 +116,31 @@ export function snapshotLabel(plan: BootPlan): string {
   return `${plan.memoryMiB} MiB, ${plan.cpus} CPU${plan.cpus === 1 ? '' : 's'}, ${plan.accel}, ${plan.display ? `${plan.display.backend} ${plan.display.resolution.width}x${plan.display.resolution.height}` : 'headless'}, ${kind}`;
 }
 
+/** A string for `printf '%b'` in one shell word on one line: backslashes doubled, newlines as \n. */
+function oneLine(text: string): string {
+  return shellQuote(text.replaceAll('\\', '\\\\').replaceAll('\n', '\\n'));
+}
+
 /**
- * The line a resumed guest gets on sim.ctl: `attach BASE64`, the base64 of a shell fragment the
- * agent sources: this boot's settings (its share, overlay mode), the host's clock and
- * randomness, and printf lines (a shell builtin: no process) that write the boot's command to
- * /run/sim/command and the prefix's mapped-file keys (./mapped-files.ts) to /run/sim/mapped-keys.
+ * The line a resumed guest gets on sim.ctl: `: attach; ...`, one line of shell the agent sources
+ * (it reads a line with one process; every process costs tens of ms under emulation): this
+ * boot's settings (its share, overlay mode), the host's clock and randomness, and printf
+ * commands (a shell builtin) that write the boot's command to /run/sim/command and the prefix's
+ * mapped-file keys (./mapped-files.ts) to /run/sim/mapped-keys. Newlines in the command travel
+ * as printf escapes, so the line stays one line.
  */
 export function attachLine(guest: GuestConfig, extra: { nowMs: number; seed: Buffer; restartConsole: boolean; mappedKeys: readonly string[] }): string {
-  const config = renderGuestConfig({ ...guest, quick: 'resumed' });
-  const lines = [
-    config.trimEnd(),
+  const config = renderGuestConfig({ ...guest, quick: 'resumed' }).trimEnd().split('\n');
+  // A mapping's path is one word of /proc/PID/maps: a key with a newline could never match.
+  const keys = extra.mappedKeys.filter((k) => !k.includes('\n'));
+  const statements = [
+    ': attach',
+    ...config,
     `SIM_NOW='${Math.round(extra.nowMs / 1000)}'`,
     `SIM_SEED='${extra.seed.toString('base64')}'`,
     `SIM_RESTART_CONSOLE='${extra.restartConsole ? 1 : 0}'`,
-    extra.mappedKeys.length ? `printf '%s\\n' ${extra.mappedKeys.map(shellQuote).join(' ')} > /run/sim/mapped-keys` : ': > /run/sim/mapped-keys',
-    ...(guest.command ? [`printf '%s' ${shellQuote(renderCommand(guest.command))} > /run/sim/command`] : []),
+    keys.length ? `printf '%s\\n' ${keys.map(shellQuote).join(' ')} > /run/sim/mapped-keys` : ': > /run/sim/mapped-keys',
+    ...(guest.command ? [`printf '%b' ${oneLine(renderCommand(guest.command))} > /run/sim/command`] : []),
   ];
-  return `attach ${Buffer.from(`${lines.join('\n')}\n`).toString('base64')}\n`;
+  return `${statements.join('; ')}\n`;
 }

@@ -59,20 +59,32 @@ test('the key changes with every input and only with them', () => {
   assert.is(snapshotLabel(plan(request)), '1024 MiB, 2 CPUs, tcg, headless, command');
 });
 
-test("the attach line: one base64 shell fragment with this boot's settings, the clock, the seed, the command and the mapped-file keys", () => {
-  const line = attachLine(plan(request).guest, { nowMs: 1_700_000_000_500, seed: Buffer.alloc(64, 7), restartConsole: false, mappedKeys: ['path /usr/bin/gio', "path /opt/it's/lib.so"] });
-  const [word, payload, more] = line.trimEnd().split(' ');
-  assert.is(word, 'attach');
-  assert.is(more, undefined);
+test("the attach line: one line of shell with this boot's settings, the clock, the seed, the command and the mapped-file keys", () => {
+  const guest = { ...plan(request).guest, command: ['sh', '-c', 'echo a\\b\necho "it\'s"'] };
+  const line = attachLine(guest, { nowMs: 1_700_000_000_500, seed: Buffer.alloc(64, 7), restartConsole: false, mappedKeys: ['path /usr/bin/gio', "path /opt/it's/lib.so", 'path /bad\nkey'] });
+  assert.ok(line.startsWith(': attach; '));
   assert.ok(line.endsWith('\n'));
-  const text = Buffer.from(payload!, 'base64').toString();
-  for (const expected of ["SIM_TAG='simoverlay'", "SIM_OVERLAY_MODE='path'", "SIM_QUICK='resumed'", "SIM_NOW='1700000001'", `SIM_SEED='${Buffer.alloc(64, 7).toString('base64')}'`, "SIM_RESTART_CONSOLE='0'"]) assert.ok(text.includes(expected), expected);
-  assert.ok(text.includes("printf '%s\\n' 'path /usr/bin/gio' 'path /opt/it'\\''s/lib.so' > /run/sim/mapped-keys\n"), text);
-  assert.ok(text.includes("printf '%s' ''\\''gio'\\'' '\\''version'\\''\n' > /run/sim/command\n"), text);
+  assert.is(line.indexOf('\n'), line.length - 1, 'one line');
+  for (const expected of ["SIM_TAG='simoverlay'", "SIM_OVERLAY_MODE='path'", "SIM_QUICK='resumed'", "SIM_NOW='1700000001'", `SIM_SEED='${Buffer.alloc(64, 7).toString('base64')}'`, "SIM_RESTART_CONSOLE='0'"]) assert.ok(line.includes(`; ${expected};`), expected);
+  assert.ok(line.includes("; printf '%s\\n' 'path /usr/bin/gio' 'path /opt/it'\\''s/lib.so' > /run/sim/mapped-keys;"), line);
+  assert.not.ok(line.includes('/bad'));
   const none = attachLine({ ...plan(request).guest, command: undefined }, { nowMs: 0, seed: Buffer.alloc(64), restartConsole: true, mappedKeys: [] });
-  const noneText = Buffer.from(none.trimEnd().split(' ')[1]!, 'base64').toString();
-  assert.ok(noneText.includes(': > /run/sim/mapped-keys'));
-  assert.not.ok(noneText.includes('/run/sim/command'));
+  assert.ok(none.includes('; : > /run/sim/mapped-keys'));
+  assert.not.ok(none.includes('/run/sim/command'));
+});
+
+test('the attach line, run by a shell, writes the command as renderCommand does, newlines and backslashes included', async () => {
+  const { execa } = await import('execa');
+  const { mkdtemp, readFile } = await import('node:fs/promises');
+  const os = await import('node:os');
+  const path = await import('node:path');
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'sim-attach-'));
+  const command = ['sh', '-c', 'echo a\\b\necho "it\'s" $HOME'];
+  const line = attachLine({ ...plan(request).guest, command }, { nowMs: 0, seed: Buffer.alloc(64), restartConsole: false, mappedKeys: ['soname libfoo.so.1'] }).replaceAll('/run/sim/', `${dir}/`);
+  await execa('sh', ['-c', line]);
+  const { renderCommand } = await import('../../../src/initramfs/guest-config.js');
+  assert.is(await readFile(path.join(dir, 'command'), 'utf8'), renderCommand(command));
+  assert.is(await readFile(path.join(dir, 'mapped-keys'), 'utf8'), 'soname libfoo.so.1\n');
 });
 
 test('mapped-file keys: programs at their paths in merge mode, libraries by soname in both', () => {
