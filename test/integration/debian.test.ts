@@ -199,16 +199,18 @@ it('quick boot: every resume draws its own random bytes; a service whose program
   try {
     await mkdir(path.join(getty, 'usr/sbin'), { recursive: true });
     await copyFile('/sbin/agetty', path.join(getty, 'usr/sbin/agetty'));
-    // Which filesystem agetty's program is on: the overlay over /usr (the prefix's) or the root's.
-    const script = 'pid=$(pidof agetty); echo "exe=$(stat -L -c %d /proc/$pid/exe) usr=$(stat -c %d /usr/sbin) root=$(stat -c %d /)"';
+    // Which filesystem tty1's agetty runs from: the root's (the image's program) or not.
+    const script = 'pid=$(systemctl show -p MainPID --value getty@tty1); echo "exe=$(stat -L -c %d /proc/$pid/exe) usr=$(stat -c %d /usr/sbin) root=$(stat -c %d /)"';
     for (const args of [[], ['--cold']]) {
       const run = await sim(['boot', '--json', ...args, '--overlay', getty, '--', 'sh', '-c', script], {});
       const events = parseEvents(String(run.stdout));
       const logs = events.flatMap((e) => (e.type === 'log' ? [e.message] : [])).join('\n');
       assert.is(run.exitCode, 0, `${String(run.stderr)}\n${logs}`);
       const values = guestValues(events);
+      // The image's agetty is on the root's ext4; the prefix's comes through the overlay over /usr
+      // (a file from its 9p layer has that layer's own device number, neither /usr's nor the root's).
       const [, exe, usr, root] = /^(\d+) usr=(\d+) root=(\d+)$/.exec(values.exe ?? '') ?? [];
-      assert.ok(exe && exe === usr && usr !== root, `agetty runs the prefix's program (${args.join(' ') || 'quick'}): ${values.exe}\n${logs}`);
+      assert.ok(exe && usr !== root && exe !== root, `agetty runs the prefix's program (${args.join(' ') || 'quick'}): ${values.exe}\n${logs}`);
       if (!args.length) {
         assert.ok(phase(events, 'snapshot-resumed'), logs);
         assert.match(logs, /quick boot: restarted getty@tty1\.service, which maps a file the prefix replaces/);
