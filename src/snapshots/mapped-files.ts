@@ -15,14 +15,19 @@ export function sonameKey(name: string): string | undefined {
 
 /**
  * The keys a mapping is matched by: `path /usr/bin/foo` (merge mode: a file at its own path wins)
- * and `soname libfoo.so.1` (a library in a libdir wins through the linker in both modes). Pure.
+ * and `soname libfoo.so.1` (a library in a libdir wins through the linker in both modes); and
+ * `lib DIR SONAME` for each library in a libdir, which tells the guest whether its linker cache
+ * already finds it there (guest/attach, ld_unchanged). Pure.
  */
 export function mappedKeys(elfFiles: readonly string[], libdirs: readonly string[], mode: 'merge' | 'path'): string[] {
   const keys = new Set<string>();
   for (const rel of elfFiles) {
     if (mode === 'merge') keys.add(`path /${rel}`);
     const soname = sonameKey(path.posix.basename(rel));
-    if (soname && libdirs.includes(path.posix.dirname(rel))) keys.add(`soname ${soname}`);
+    if (soname && libdirs.includes(path.posix.dirname(rel))) {
+      keys.add(`soname ${soname}`);
+      keys.add(`lib /${path.posix.dirname(rel)} ${soname}`);
+    }
   }
   return [...keys].sort();
 }

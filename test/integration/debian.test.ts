@@ -200,7 +200,9 @@ it('quick boot: every resume draws its own random bytes; a service whose program
     await mkdir(path.join(getty, 'usr/sbin'), { recursive: true });
     await copyFile('/sbin/agetty', path.join(getty, 'usr/sbin/agetty'));
     // Which filesystem tty1's agetty runs from: the root's (the image's program) or not.
-    const script = 'pid=$(systemctl show -p MainPID --value getty@tty1); echo "exe=$(stat -L -c %d /proc/$pid/exe) usr=$(stat -c %d /usr/sbin) root=$(stat -c %d /)"';
+    // getty is Type=idle: its restart's job ends at the fork, before the child has exec'd agetty
+    // (its exe is systemd's until then), so wait for the exec as a cold boot's test never has to.
+    const script = 'for i in $(seq 50); do pid=$(systemctl show -p MainPID --value getty@tty1); [ "$(cat /proc/$pid/comm)" = agetty ] && break; sleep 0.1; done; echo "exe=$(stat -L -c %d /proc/$pid/exe) usr=$(stat -c %d /usr/sbin) root=$(stat -c %d /)"';
     for (const args of [[], ['--cold']]) {
       const run = await sim(['boot', '--json', ...args, '--overlay', getty, '--', 'sh', '-c', script], {});
       const events = parseEvents(String(run.stdout));

@@ -87,14 +87,14 @@ test('the attach line, run by a shell, writes the command as renderCommand does,
   assert.is(await readFile(path.join(dir, 'mapped-keys'), 'utf8'), 'soname libfoo.so.1\n');
 });
 
-test('mapped-file keys: programs at their paths in merge mode, libraries by soname in both', () => {
+test('mapped-file keys: programs at their paths in merge mode, libraries by soname in both, and where each library is', () => {
   assert.is(sonameKey('libglib-2.0.so.0.7400.6'), 'libglib-2.0.so.0');
   assert.is(sonameKey('libfoo.so'), 'libfoo.so');
   assert.is(sonameKey('gio'), undefined);
   const files = ['usr/bin/gio', 'usr/lib/x86_64-linux-gnu/libglib-2.0.so.0.7800.0', 'usr/lib/x86_64-linux-gnu/gio/modules/libdconfsettings.so'];
   const libdirs = ['usr/lib/x86_64-linux-gnu', 'usr/lib'];
-  assert.equal(mappedKeys(files, libdirs, 'merge'), ['path /usr/bin/gio', 'path /usr/lib/x86_64-linux-gnu/gio/modules/libdconfsettings.so', 'path /usr/lib/x86_64-linux-gnu/libglib-2.0.so.0.7800.0', 'soname libglib-2.0.so.0']);
-  assert.equal(mappedKeys(files, libdirs, 'path'), ['soname libglib-2.0.so.0']);
+  assert.equal(mappedKeys(files, libdirs, 'merge'), ['lib /usr/lib/x86_64-linux-gnu libglib-2.0.so.0', 'path /usr/bin/gio', 'path /usr/lib/x86_64-linux-gnu/gio/modules/libdconfsettings.so', 'path /usr/lib/x86_64-linux-gnu/libglib-2.0.so.0.7800.0', 'soname libglib-2.0.so.0']);
+  assert.equal(mappedKeys(files, libdirs, 'path'), ['lib /usr/lib/x86_64-linux-gnu libglib-2.0.so.0', 'soname libglib-2.0.so.0']);
 });
 
 test('a prefix that replaces what a running system cannot take over boots cold', () => {
