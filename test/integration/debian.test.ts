@@ -31,6 +31,8 @@ const OVERLAY = '/run/sim/overlay';
 const OVERLAY_GLIB = `${OVERLAY}/${LIBDIR}/libglib-2.0.so`;
 const OVERLAY_BIN = `${OVERLAY}/usr/bin`;
 const PROBE_SOURCE = fileURLToPath(new URL('../../fixtures/demo-glib-probe/glib-probe.c', import.meta.url));
+const DEMO_LIB_SOURCE = fileURLToPath(new URL('../../fixtures/libdemo/demo.c', import.meta.url));
+const DEMO_APP_SOURCE = fileURLToPath(new URL('../../fixtures/demo-app/main.c', import.meta.url));
 /** The name of the detached simulator, unique to this run. */
 const SIMULATOR = `debian-test-${process.pid}`;
 
@@ -220,6 +222,53 @@ it('quick boot: every resume draws its own random bytes; a service whose program
     }
   } finally {
     await rm(getty, { recursive: true, force: true });
+  }
+});
+
+it("quick boot: no ldconfig before guest-ready when the saved cache finds the prefix's libraries; the cache ends as a cold boot's", async () => {
+  // A library the image lacks, and a program that needs it: a cache miss finds it in the linker's
+  // own search path, so ldconfig runs after guest-ready; the cache then lists it as a cold boot's.
+  const fresh = await mkdtemp(path.join(os.tmpdir(), 'sim-debian-newlib-'));
+  try {
+    const libdir = path.join(fresh, LIBDIR);
+    await mkdir(libdir, { recursive: true });
+    await mkdir(path.join(fresh, 'usr/bin'), { recursive: true });
+    await execa('gcc', ['-shared', '-fPIC', '-O2', '-Wl,-soname,libdemo.so.1', '-DDEMO_VERSION="2"', '-o', path.join(libdir, 'libdemo.so.1'), DEMO_LIB_SOURCE]);
+    await execa('gcc', ['-O2', '-I', path.dirname(DEMO_LIB_SOURCE), '-o', path.join(fresh, 'usr/bin/demo-app'), DEMO_APP_SOURCE, path.join(libdir, 'libdemo.so.1')]);
+    const script = [
+      'demo-app',
+      'for i in $(seq 100); do ldconfig -p | grep -q "libdemo.so.1 " && break; sleep 0.1; done',
+      'echo "cache=$(ldconfig -p | grep "libdemo.so.1 " | sed "s/^[[:space:]]*//")"',
+    ].join('\n');
+    const outputs: string[] = [];
+    for (const args of [[], ['--cold']]) {
+      const run = await sim(['boot', '--json', ...args, '--overlay', fresh, '--', 'sh', '-c', script], {});
+      const events = parseEvents(String(run.stdout));
+      const logs = events.flatMap((e) => (e.type === 'log' ? [e.message] : [])).join('\n');
+      assert.is(run.exitCode, 0, `${String(run.stderr)}\n${logs}`);
+      const stdout = events.flatMap((e) => (e.type === 'output' && e.stream === 'stdout' ? [e.data] : [])).join('');
+      assert.match(stdout, /^libdemo version 2$/m, stdout);
+      assert.match(stdout, /^cache=libdemo\.so\.1 \(libc6,x86-64\) => \/.*libdemo\.so\.1$/m, stdout);
+      const ldconfig = events.some((e) => e.type === 'trigger' && e.name === 'ldconfig');
+      if (!args.length) {
+        assert.ok(phase(events, 'snapshot-resumed'), logs);
+        assert.not.ok(ldconfig, 'the quick boot runs ldconfig after guest-ready');
+      } else assert.ok(ldconfig, 'a cold boot runs ldconfig before guest-ready');
+      outputs.push(stdout);
+    }
+    assert.is(outputs[0], outputs[1], 'the quick boot ends with the cold boot\'s cache entry');
+
+    // A prefix that only replaces the image's libglib: the saved cache already finds it there.
+    const glib = await sim(['boot', '--json', '--overlay', prefix, '--', 'sim-glib-probe'], {});
+    const events = parseEvents(String(glib.stdout));
+    assert.is(glib.exitCode, 0, String(glib.stderr));
+    assert.ok(phase(events, 'snapshot-resumed'));
+    assert.not.ok(events.some((e) => e.type === 'trigger' && e.name === 'ldconfig'), 'no ldconfig for a library the cache finds');
+    const mapped = events.flatMap((e) => (e.type === 'output' && e.stream === 'stdout' ? [e.data] : [])).join('').trim();
+    // The prefix's file is libglib-2.0.so.0 itself; the image's is libglib-2.0.so.0.7400.x.
+    assert.ok(mapped.endsWith('/libglib-2.0.so.0'), `the command maps the prefix's libglib: ${mapped}`);
+  } finally {
+    await rm(fresh, { recursive: true, force: true });
   }
 });
 
