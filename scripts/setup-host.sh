@@ -40,7 +40,8 @@ demo_packages=(dpkg-dev pkgconf libffi-dev libpcre2-dev zlib1g-dev "python3-dist
 
 case $purpose in
   run) wanted=("${run_packages[@]}") ;;
-  test) wanted=("${run_packages[@]}" "${test_packages[@]}") ;;
+  # The tests run the demo too (test/integration/demo.test.ts).
+  test) wanted=("${run_packages[@]}" "${test_packages[@]}" "${demo_packages[@]}") ;;
   demo) wanted=("${run_packages[@]}" "${demo_packages[@]}") ;;
   *) echo "usage: $0 [run|test|demo]" >&2; exit 64 ;;
 esac

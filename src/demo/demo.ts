@@ -325,7 +325,7 @@ export async function runDemo(ctx: SimContext, options: DemoOptions = {}): Promi
   signal?.throwIfAborted();
 
   const cold = !(await access(path.join(project.buildRoot, DEMO_MODULE, 'build.ninja')).then(() => true, () => false));
-  if (cold) emit(events, { type: 'log', level: 'info', message: `first build of GLib ${source.version}: a few minutes (about 2 on 2 cores); later runs rebuild only what changed` });
+  if (cold) emit(events, { type: 'log', level: 'info', message: `first build of GLib ${source.version}: a few minutes (about one on 2 cores); later runs rebuild only what changed` });
   progress(events, `building GLib ${source.version} into ${project.prefix}`);
   const build = await buildModules([DEMO_MODULE], { project, libdir: image.libdir, events });
   signal?.throwIfAborted();
