@@ -3,6 +3,7 @@ import type { Results } from './results.js';
 import { formatMs, formatRatio, median } from './stats.js';
 import { LAUNCHER } from '../sections/boot.js';
 import { LAUNCHER_ROWS } from '../sections/launcher.js';
+import { EDIT_CONSTANT, NOOP } from '../sections/build.js';
 
 export interface TargetCheck {
   target: string;
@@ -36,6 +37,8 @@ export function evaluateTargets(results: Results): TargetCheck[] {
   const session = results.rows.find((r) => r.section === 'session disk' && r.name.startsWith('qcow2 overlay, 20 GiB'));
   atMost('session disk for a 20 GiB base < 100 ms', session ? median(session.samples) : Number.NaN, 99.999);
   for (const row of LAUNCHER_ROWS) atMost(`launcher: ${row.name} < 150 ms`, med(results, LAUNCHER, row.name), 149.999);
+  atMost('build: a no-op sim build of GLib < 0.5 s', med(results, 'sim build (GLib)', NOOP), 499.999);
+  atMost("build: a one-line edit costs ninja's time + < 0.3 s", med(results, 'sim build (GLib)', EDIT_CONSTANT), 299.999);
   return checks;
 }
 

@@ -17,6 +17,8 @@ import { planBuild } from './build-plan.js';
 import { runStep } from './runner.js';
 import { needsConfigure, writeStamp } from './staleness.js';
 import { syncTree, type SyncResult } from './sync.js';
+import { mesonInstallFingerprint, mesonStageKey } from './install-inputs.js';
+import { prefixUnchanged, readSyncRecord, writeSyncRecord, type SyncRecord } from './sync-record.js';
 import type { BuildSystem, Step } from './types.js';
 
 export type { BuildPlan, BuildSystem, PlanInput, Step } from './types.js';
@@ -73,10 +75,10 @@ async function ignoreStateDir(project: Project): Promise<void> {
 }
 
 /** Sync a module's staged install into the shared prefix and record what it owns now. */
-async function syncIntoPrefix(stage: string, prefix: string, module: string): Promise<SyncResult> {
+async function syncIntoPrefix(stage: string, prefix: string, module: string, known: SyncRecord | undefined): Promise<SyncResult> {
   return withLock(path.join(stateDir(prefix), 'sync.lock'), async () => {
     const previous = await readManifest(prefix, module);
-    const result = await syncTree(stage, prefix, { previous, ownedByOthers: await filesOfOtherModules(prefix, module) });
+    const result = await syncTree(stage, prefix, { previous, ownedByOthers: await filesOfOtherModules(prefix, module), known: known?.prefix === prefix ? known.files : undefined });
     // Rewritten only when something changed, so a no-op build leaves the prefix alone.
     if (result.changed.length || previous.length !== result.files.length) await writeManifest(prefix, module, result.files);
     return result;
@@ -119,13 +121,25 @@ async function buildModule(module: ModuleSpec, opts: BuildOptions): Promise<Modu
     emit(events, { type: 'progress', task, message: 'building' });
     await run(plan.build);
 
+    const record = configured ? undefined : await readSyncRecord(builddir);
+    const incremental = plan.incrementalInstall === 'meson';
+    const inputs = incremental ? await mesonInstallFingerprint(builddir) : undefined;
+    const stageKey = incremental ? await mesonStageKey(builddir) : undefined;
+    if (inputs && record?.installInputs === inputs && (await prefixUnchanged(record, project.prefix, await readManifest(project.prefix, module.name)))) {
+      const ms = elapsed();
+      emit(events, { type: 'progress', task, message: `nothing to install: 0 file(s) changed in ${ms} ms`, done: true });
+      return { module: module.name, system: plan.system, configured, changedFiles: [], removedFiles: [], ms };
+    }
+
     emit(events, { type: 'progress', task, message: 'installing' });
-    await rm(stage, { recursive: true, force: true });
+    // A kept stage holds what the same install plan put there; another plan starts afresh.
+    if (!stageKey || record?.stageKey !== stageKey) await rm(stage, { recursive: true, force: true });
     await mkdir(stage, { recursive: true });
     await run(plan.install);
 
     emit(events, { type: 'progress', task, message: `updating ${project.prefix}` });
-    const synced = await syncIntoPrefix(stage, project.prefix, module.name);
+    const synced = await syncIntoPrefix(stage, project.prefix, module.name, record);
+    await writeSyncRecord(builddir, { prefix: project.prefix, installInputs: inputs, stageKey, files: synced.stamps });
 
     const ms = elapsed();
     emit(events, { type: 'progress', task, message: `${synced.changed.length} file(s) changed in ${ms} ms`, done: true });

@@ -12,7 +12,9 @@ export function mesonPlan({ module, srcdir, builddir, libdir, destdir }: PlanInp
     // ninja directly: a no-op `meson compile` costs a Python start-up for nothing.
     build: [{ phase: 'build', argv: ['ninja', '-C', builddir], cwd: builddir, env }],
     // meson install strips the build-tree RPATHs, so the guest's linker cache decides.
-    install: [{ phase: 'install', argv: ['meson', 'install', '-C', builddir, '--no-rebuild', '--quiet', `--destdir=${destdir}`], cwd: builddir, env }],
+    // --only-changed: into the kept stage, only files newer than their staged copy.
+    install: [{ phase: 'install', argv: ['meson', 'install', '-C', builddir, '--no-rebuild', '--quiet', '--only-changed', `--destdir=${destdir}`], cwd: builddir, env }],
     configuredMarker: 'build.ninja',
+    incrementalInstall: 'meson',
   };
 }

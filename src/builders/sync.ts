@@ -2,11 +2,14 @@
  * Copy a staged install (DESTDIR) into the live prefix, touching only what changed: equal
  * files keep their inode and mtime; changed files are written to a temporary sibling and
  * renamed over, so a guest reading the prefix over 9p never sees a half-written library.
+ * A file whose staged copy and prefix copy both still have the size and mtime (and the prefix
+ * copy the inode) the last sync recorded is equal without reading it (sync-record.ts).
  */
 import { chmod, copyFile, lstat, mkdir, open, readdir, readlink, rename, rm, rmdir, stat, symlink, unlink } from 'node:fs/promises';
-import type { Stats } from 'node:fs';
+import type { BigIntStats, Stats } from 'node:fs';
 import path from 'node:path';
 import { tempSibling } from '../core/atomic.js';
+import { fileStamp, sameStamp, type FileStamp } from './sync-record.js';
 
 type Kind = 'dir' | 'file' | 'symlink';
 interface Entry {
@@ -49,15 +52,24 @@ async function sameBytes(a: string, b: string): Promise<boolean> {
 const lstatOrUndefined = (p: string) => lstat(p).catch(() => undefined);
 
 /** Put `temp` at `dst`; a directory in the way is removed first (rename cannot replace one). */
-async function replaceWith(temp: string, dst: string, existing: Stats | undefined): Promise<void> {
+async function replaceWith(temp: string, dst: string, existing: Stats | BigIntStats | undefined): Promise<void> {
   if (existing?.isDirectory()) await rm(dst, { recursive: true, force: true });
   await rename(temp, dst);
 }
 
-async function syncFile(src: string, dst: string): Promise<boolean> {
-  const [s, d] = await Promise.all([stat(src), lstatOrUndefined(dst)]);
-  const mode = s.mode & 0o7777;
-  if (d?.isFile() && d.size === s.size && (d.mode & 0o7777) === mode && (await sameBytes(src, dst))) return false;
+const statBig = (p: string) => stat(p, { bigint: true });
+const lstatBigOrUndefined = (p: string) => lstat(p, { bigint: true }).catch(() => undefined);
+
+async function syncFile(src: string, dst: string, known: FileStamp | undefined, stamps: Map<string, FileStamp>, rel: string): Promise<boolean> {
+  const [s, d] = await Promise.all([statBig(src), lstatBigOrUndefined(dst)]);
+  const mode = Number(s.mode) & 0o7777;
+  if (d?.isFile() && d.size === s.size && (Number(d.mode) & 0o7777) === mode) {
+    const stamp = fileStamp(s, d);
+    if ((known && sameStamp(known, stamp)) || (await sameBytes(src, dst))) {
+      stamps.set(rel, stamp);
+      return false;
+    }
+  }
   const temp = tempSibling(dst);
   try {
     await copyFile(src, temp);
@@ -67,6 +79,7 @@ async function syncFile(src: string, dst: string): Promise<boolean> {
     await rm(temp, { force: true });
     throw error;
   }
+  stamps.set(rel, fileStamp(s, await lstat(dst, { bigint: true })));
   return true;
 }
 
@@ -107,13 +120,23 @@ export interface SyncResult {
   /** Written or removed, relative to the prefix. */
   changed: string[];
   removed: string[];
+  /** Each regular file's stamp after this sync, for the next one's `known`. */
+  stamps: Map<string, FileStamp>;
 }
 
-export async function syncTree(stage: string, prefix: string, opts: { previous: readonly string[]; ownedByOthers: ReadonlySet<string> }): Promise<SyncResult> {
+export interface SyncOptions {
+  previous: readonly string[];
+  ownedByOthers: ReadonlySet<string>;
+  /** Stamps the last sync of this stage recorded: a file still matching its stamp is not read. */
+  known?: ReadonlyMap<string, FileStamp>;
+}
+
+export async function syncTree(stage: string, prefix: string, opts: SyncOptions): Promise<SyncResult> {
   await mkdir(prefix, { recursive: true });
   const entries = await walk(stage);
   const files: string[] = [];
   const changed: string[] = [];
+  const stamps = new Map<string, FileStamp>();
   const dirs = new Set<string>();
   for (const { rel, kind } of entries) {
     const src = path.join(stage, rel);
@@ -124,7 +147,7 @@ export async function syncTree(stage: string, prefix: string, opts: { previous: 
       continue;
     }
     files.push(rel);
-    if (await (kind === 'file' ? syncFile(src, dst) : syncSymlink(src, dst))) changed.push(rel);
+    if (await (kind === 'file' ? syncFile(src, dst, opts.known?.get(rel), stamps, rel) : syncSymlink(src, dst))) changed.push(rel);
   }
   const now = new Set(files);
   const removed: string[] = [];
@@ -132,5 +155,5 @@ export async function syncTree(stage: string, prefix: string, opts: { previous: 
     if (now.has(rel) || opts.ownedByOthers.has(rel)) continue;
     if (await removeAndPrune(prefix, rel, dirs)) removed.push(rel);
   }
-  return { files, changed: [...changed, ...removed], removed };
+  return { files, changed: [...changed, ...removed], removed, stamps };
 }

@@ -37,4 +37,10 @@ export interface BuildPlan {
   install: Step[];
   /** A file in builddir the configure step leaves behind; when missing, configure runs again. */
   configuredMarker?: string;
+  /**
+   * meson: the install step copies only what changed into a stage kept between builds, and
+   * what it reads can be fingerprinted (install-inputs.ts), so a build that changed none of it
+   * skips the install and the sync. Otherwise the stage is written afresh each time.
+   */
+  incrementalInstall?: 'meson';
 }

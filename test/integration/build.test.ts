@@ -55,6 +55,8 @@ const meson = ['meson', 'ninja', 'cc', 'readelf'];
 let project: Project;
 let events: SimEvent[] = [];
 const build = (names: string[], p = project) => buildModules(names, { project: p, libdir: LIBDIR, events: (e) => events.push(e) });
+/** The last build skipped `meson install` and the sync (src/builders/install-inputs.ts). */
+const skippedInstall = () => events.some((e) => e.type === 'progress' && e.message.startsWith('nothing to install'));
 const hello = () => run(path.join(project.prefix, 'usr/bin/simmod-hello'), [], { env: { LD_LIBRARY_PATH: path.join(project.prefix, LIBDIR) } });
 
 test.before(async () => {
@@ -104,7 +106,42 @@ test('no-op rebuild: no configure, prefix untouched, about a second', async () =
   assert.equal(result?.changedFiles, []);
   assert.equal(await snapshot(project.prefix), before);
   assert.ok(result!.ms < 1500, `no-op rebuild took ${result!.ms} ms`);
+  assert.ok(skippedInstall(), 'nothing changed that meson install reads: no install, no sync');
   console.log(`  no-op rebuild of the meson fixture: ${result!.ms} ms`);
+});
+
+test('a data file edited in the source is installed; a prefix file changed by hand is put back', async () => {
+  if (!(await haveTools(meson))) return;
+  const conf = 'usr/share/simmod/simmod.conf';
+  await writeFile(path.join(dir, 'simmod/simmod.conf'), 'key=2\n');
+  const [edited] = (await build(['simmod'])).results;
+  assert.not.ok(skippedInstall());
+  assert.equal(edited?.changedFiles, [conf]);
+  assert.is(await readFile(path.join(project.prefix, conf), 'utf8'), 'key=2\n');
+  // The same size, by hand: the next build compares and restores it.
+  await writeFile(path.join(project.prefix, conf), 'key=9\n');
+  events = [];
+  const [restored] = (await build(['simmod'])).results;
+  assert.not.ok(skippedInstall());
+  assert.equal(restored?.changedFiles, [conf]);
+  assert.is(await readFile(path.join(project.prefix, conf), 'utf8'), 'key=2\n');
+  events = [];
+  await build(['simmod']);
+  assert.ok(skippedInstall());
+});
+
+test('a meson module with an install script installs at every build', async () => {
+  if (!(await haveTools(meson))) return;
+  const scripted = path.join(dir, 'scripted');
+  await mkdir(scripted);
+  await writeFile(path.join(scripted, 'meson.build'), "project('scripted')\ninstall_data('data.txt')\nmeson.add_install_script(find_program('true'))\n");
+  await writeFile(path.join(scripted, 'data.txt'), 'data\n');
+  const withScript = await writeProject({ simmod: { source: 'simmod' }, broken: { source: 'broken' }, scripted: { source: 'scripted' } });
+  await build(['scripted'], withScript);
+  events = [];
+  const [again] = (await build(['scripted'], withScript)).results;
+  assert.equal(again?.changedFiles, []);
+  assert.not.ok(skippedInstall(), 'what an install script reads is unknown: it installs again');
 });
 
 test('editing version.h rebuilds the library and syncs only what changed', async () => {

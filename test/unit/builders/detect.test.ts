@@ -75,8 +75,9 @@ test('meson plan', () => {
     bootstrap: [],
     configure: [{ phase: 'configure', argv: ['meson', 'setup', '--prefix=/usr', '--libdir=lib/x86_64-linux-gnu', '-Dman=false', '/p/.sim/build/mod', '/src/mod'], cwd: '/src/mod', env }],
     build: [{ phase: 'build', argv: ['ninja', '-C', '/p/.sim/build/mod'], cwd: '/p/.sim/build/mod', env }],
-    install: [{ phase: 'install', argv: ['meson', 'install', '-C', '/p/.sim/build/mod', '--no-rebuild', '--quiet', '--destdir=/p/.sim/build/mod/.sim-stage'], cwd: '/p/.sim/build/mod', env }],
+    install: [{ phase: 'install', argv: ['meson', 'install', '-C', '/p/.sim/build/mod', '--no-rebuild', '--quiet', '--only-changed', '--destdir=/p/.sim/build/mod/.sim-stage'], cwd: '/p/.sim/build/mod', env }],
     configuredMarker: 'build.ninja',
+    incrementalInstall: 'meson',
   });
 });
 

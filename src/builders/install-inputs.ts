@@ -1,0 +1,70 @@
+/**
+ * A fingerprint of everything `meson install` reads, so that a build where none of it changed
+ * skips the install (a Python start-up and a copy of every file: a quarter of a second for
+ * GLib) and the sync. Meson writes its install plan as JSON at configure time
+ * (meson-info/intro-install_plan.json: every built or source file, and whole directories, with
+ * where each goes); the fingerprint covers each of them by size and mtime, and the plan itself
+ * (meson-private/install.dat). Install scripts can read anything: a build dir with any
+ * (meson.add_install_script, gnome.post_install...) has no fingerprint, so it always installs.
+ */
+import { createHash } from 'node:crypto';
+import { lstat, readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+
+export const MESON_INSTALL_PLAN = path.join('meson-info', 'intro-install_plan.json');
+export const MESON_INSTALL_DATA = path.join('meson-private', 'install.dat');
+/** The class meson pickles each install script as; its name is in install.dat iff it has one. */
+const INSTALL_SCRIPT_CLASS = 'ExecutableSerialisation';
+
+/** The absolute paths an install plan reads: single files, and directories copied whole. Pure. */
+export function installInputs(plan: unknown): { files: string[]; dirs: string[] } | undefined {
+  if (!plan || typeof plan !== 'object') return undefined;
+  const files: string[] = [];
+  const dirs: string[] = [];
+  for (const [section, entries] of Object.entries(plan as Record<string, unknown>)) {
+    if (!entries || typeof entries !== 'object') return undefined;
+    for (const source of Object.keys(entries)) {
+      if (!path.isAbsolute(source)) return undefined;
+      (section === 'install_subdirs' ? dirs : files).push(source);
+    }
+  }
+  return { files: files.sort(), dirs: dirs.sort() };
+}
+
+async function describe(file: string): Promise<string> {
+  const s = await lstat(file, { bigint: true });
+  return `${file}\0${s.mode}\0${s.size}\0${s.mtimeNs}`;
+}
+
+async function describeTree(dir: string, out: string[]): Promise<void> {
+  out.push(await describe(dir));
+  const entries = (await readdir(dir, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (const entry of entries) {
+    const child = path.join(dir, entry.name);
+    if (entry.isDirectory()) await describeTree(child, out);
+    else out.push(await describe(child));
+  }
+}
+
+/** The fingerprint of a meson build dir's install inputs; undefined when it cannot be told. */
+export async function mesonInstallFingerprint(builddir: string): Promise<string | undefined> {
+  try {
+    const [planText, installData] = await Promise.all([
+      readFile(path.join(builddir, MESON_INSTALL_PLAN), 'utf8'),
+      readFile(path.join(builddir, MESON_INSTALL_DATA)),
+    ]);
+    if (installData.includes(INSTALL_SCRIPT_CLASS)) return undefined;
+    const inputs = installInputs(JSON.parse(planText));
+    if (!inputs) return undefined;
+    const lines = [planText, await describe(path.join(builddir, MESON_INSTALL_DATA)), ...(await Promise.all(inputs.files.map(describe)))];
+    for (const dir of inputs.dirs) await describeTree(dir, lines);
+    return createHash('sha256').update(lines.join('\n')).digest('hex');
+  } catch {
+    return undefined;
+  }
+}
+
+/** What a kept stage was installed by: the install plan meson wrote (size, mtime). */
+export async function mesonStageKey(builddir: string): Promise<string | undefined> {
+  return describe(path.join(builddir, MESON_INSTALL_DATA)).catch(() => undefined);
+}
