@@ -37,6 +37,10 @@ export function evaluateTargets(results: Results): TargetCheck[] {
   const session = results.rows.find((r) => r.section === 'session disk' && r.name.startsWith('qcow2 overlay, 20 GiB'));
   atMost('session disk for a 20 GiB base < 100 ms', session ? median(session.samples) : Number.NaN, 99.999);
   for (const row of LAUNCHER_ROWS) atMost(`launcher: ${row.name} < 150 ms`, med(results, LAUNCHER, row.name), 149.999);
+  const atLeastImage = (target: string, value: number, reference: number) => ratioAtLeast(target, value, reference, 1);
+  const imageGio = med(results, '9p overlay (in the guest)', 'gio version, GLib from the image');
+  atLeastImage('9p: gio version with the prefix GLib, second start, >= 1.0x the image', med(results, '9p overlay (in the guest)', 'gio version, GLib from overlay, again, cache=loose msize=512000 (sim)'), imageGio);
+  atLeastImage('9p: gio version with the prefix GLib, first start, >= 1.0x the image', med(results, '9p overlay (in the guest)', 'gio version, GLib from overlay, first, cache=loose msize=512000 (sim)'), imageGio);
   atMost('build: a no-op sim build of GLib < 0.5 s', med(results, 'sim build (GLib)', NOOP), 499.999);
   atMost("build: a one-line edit costs ninja's time + < 0.3 s", med(results, 'sim build (GLib)', EDIT_CONSTANT), 299.999);
   return checks;

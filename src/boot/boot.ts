@@ -19,6 +19,7 @@ import { imageDir, imageFile, resolveImage, verifyImage } from '../images/store.
 import { bootContributions, checkBootValues, planBoot, type BootPlan, type BootRequest } from './plan.js';
 import { combine, lostModuleWarnings } from './contribution.js';
 import type { OverlayMode } from './overlay-mode.js';
+import type { OverlayCache } from '../config/option-values.js';
 import { probeAccelerator } from '../qemu/accel.js';
 import { accelDetails, accelLine } from '../qemu/accel-summary.js';
 import { findQboot } from '../qemu/firmware.js';
@@ -51,6 +52,12 @@ export interface BootOptions {
   vncListen?: string;
   /** How the overlay wins: merge (default: layered over /usr, /etc...) or path (linker cache and PATH only). */
   overlayMode?: OverlayMode;
+  /**
+   * How the guest caches the prefix: loose (default: its pages and lookups are kept, and sim
+   * drops them after each of its syncs) or none (every read goes to the host: for a prefix
+   * something other than sim writes while the guest runs).
+   */
+  overlayCache?: OverlayCache;
   /** Which initrd boots: sim's own or the image's own with sim's hook appended (src/boot/image-initrd.ts); absent: the image's default (chooseInitrd). */
   initrd?: InitrdChoice;
   /** Boot the image's init from the start instead of resuming a saved, booted guest (quick boot, src/snapshots/). */
@@ -143,6 +150,7 @@ export async function prepareBoot(ctx: SimContext, options: BootOptions & { deta
   const request: BootRequest = {
     overlay,
     overlayMode: options.overlayMode,
+    overlayCache: options.overlayCache,
     // Decided once, here: the image may have a default of its own (usr-only images boot with theirs).
     initrd: chooseInitrd(options.initrd, image),
     command: options.command?.length ? options.command : undefined,

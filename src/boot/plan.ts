@@ -13,7 +13,7 @@ import { overlayModeContribution, type OverlayMode } from './overlay-mode.js';
 import { chooseInitrd, initrdContribution, type InitrdChoice } from './image-initrd.js';
 import type { z } from 'zod';
 import { SimError } from '../core/errors.js';
-import { accepted, cpuCount, guestProgram, initrdChoice, kernelArg, memoryMiB, overlayMode, timeoutSeconds } from '../config/option-values.js';
+import { accepted, cpuCount, guestProgram, initrdChoice, kernelArg, memoryMiB, overlayCache, overlayMode, timeoutSeconds, type OverlayCache } from '../config/option-values.js';
 import { overlayBindirs, overlayLibdirs, type GuestConfig } from '../initramfs/guest-config.js';
 
 export type Accel = 'kvm' | 'tcg';
@@ -23,6 +23,8 @@ export interface BootRequest {
   overlay?: string;
   /** How the prefix wins (src/boot/overlay-mode.ts); absent: merge. */
   overlayMode?: OverlayMode;
+  /** How the guest caches the prefix over 9p; absent: loose. */
+  overlayCache?: OverlayCache;
   /** Which initrd boots (src/boot/image-initrd.ts): sim's own or the image's with sim's hook; absent: the image's default. */
   initrd?: InitrdChoice;
   /** Command to run in the guest; absent for an interactive boot. */
@@ -118,13 +120,14 @@ export function checkKernelArg(arg: string): string {
  * The numbers and words of a request from the library API, checked as the CLI checks them
  * (src/config/option-values.ts) so that nothing a caller passed reaches QEMU unchecked.
  */
-export function checkBootValues(values: { memoryMiB?: number; cpus?: number; timeoutMs?: number; init?: string; kernelArgs?: readonly string[]; overlayMode?: string; initrd?: string }): void {
+export function checkBootValues(values: { memoryMiB?: number; cpus?: number; timeoutMs?: number; init?: string; kernelArgs?: readonly string[]; overlayMode?: string; overlayCache?: string; initrd?: string }): void {
   const checks: [string, unknown, z.ZodType][] = [
     ['memoryMiB', values.memoryMiB, memoryMiB],
     ['cpus', values.cpus, cpuCount],
     ['timeoutMs', values.timeoutMs === undefined ? undefined : values.timeoutMs / 1000, timeoutSeconds],
     ['init', values.init, guestProgram],
     ['overlayMode', values.overlayMode, overlayMode],
+    ['overlayCache', values.overlayCache, overlayCache],
     ['initrd', values.initrd, initrdChoice],
   ];
   for (const [name, value, schema] of checks) {
@@ -210,7 +213,7 @@ export function planBoot(input: {
       overlayTag: request.overlay ? OVERLAY_TAG : undefined,
       libdirs: overlayLibdirs(image.libdir),
       bindirs: overlayBindirs(),
-      cacheMode: 'none',
+      cacheMode: request.overlayCache ?? 'loose',
       mode: request.mode,
       init: request.init,
       autologin: true,

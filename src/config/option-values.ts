@@ -90,6 +90,14 @@ export const overlayMode = z
   .transform((text) => text.trim().toLowerCase())
   .pipe(z.enum(OVERLAY_MODES, { error: `one of ${OVERLAY_MODES.join(', ')}` }));
 
+/** --overlay-cache: how the guest caches the prefix it reads over 9p (README, "The prefix's cache"). */
+export const OVERLAY_CACHES = ['loose', 'none'] as const;
+export type OverlayCache = (typeof OVERLAY_CACHES)[number];
+export const overlayCache = z
+  .string()
+  .transform((text) => text.trim().toLowerCase())
+  .pipe(z.enum(OVERLAY_CACHES, { error: `one of ${OVERLAY_CACHES.join(', ')}` }));
+
 /** --initrd: which initrd boots (src/boot/image-initrd.ts). */
 export const initrdChoice = z
   .string()

@@ -8,7 +8,7 @@ import { statSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { SimError } from '../core/errors.js';
-import { imageRef, initrdChoice, moduleName, overlayMode } from './option-values.js';
+import { imageRef, initrdChoice, moduleName, overlayCache, overlayMode, type OverlayCache } from './option-values.js';
 import type { OverlayMode } from '../boot/overlay-mode.js';
 import type { InitrdChoice } from '../boot/initrd-choice.js';
 
@@ -45,6 +45,8 @@ export const projectFileSchema = z.strictObject({
   image: imageRef.optional(),
   /** How the prefix wins in the guest: merge (default) or path. */
   overlayMode: overlayMode.optional(),
+  /** How the guest caches the prefix: loose (default) or none. */
+  overlayCache: overlayCache.optional(),
   /** Which initrd boots: sim or image; absent: the image's default (sim's, or a GNOME-OS-like image's own). */
   initrd: initrdChoice.optional(),
   modules: z.record(moduleName, moduleSchema),
@@ -75,6 +77,8 @@ export interface Project {
   image?: string;
   /** sim.json's overlayMode; --overlay-mode wins over it. */
   overlayMode?: OverlayMode;
+  /** sim.json's overlayCache; --overlay-cache wins over it. */
+  overlayCache?: OverlayCache;
   /** sim.json's initrd; --initrd wins over it. */
   initrd?: InitrdChoice;
   /** In file order. */
@@ -159,7 +163,7 @@ export async function loadProject(opts: { cwd?: string; configPath?: string } = 
       ...(m.restart && { restart: m.restart }),
     };
   }
-  return { configPath, root, prefix, buildRoot: path.join(root, '.sim', 'build'), ...(file.image && { image: file.image }), ...(file.overlayMode && { overlayMode: file.overlayMode }), ...(file.initrd && { initrd: file.initrd }), modules };
+  return { configPath, root, prefix, buildRoot: path.join(root, '.sim', 'build'), ...(file.image && { image: file.image }), ...(file.overlayMode && { overlayMode: file.overlayMode }), ...(file.overlayCache && { overlayCache: file.overlayCache }), ...(file.initrd && { initrd: file.initrd }), modules };
 }
 
 /**

@@ -95,7 +95,7 @@ export async function reloadSimulator(
   ctx: SimContext,
   sim: SimulatorState,
   plan: ReloadPlan,
-  options: { events?: EventSink; refresh?: readonly string[]; changed?: readonly string[] },
+  options: { events?: EventSink; refresh?: readonly string[]; changed?: readonly string[]; inUseHint?: string },
 ): Promise<void> {
   const { events } = options;
   if (plan.reboot) return rebootInPlace(ctx, sim, events);
@@ -111,7 +111,7 @@ export async function reloadSimulator(
       emit(events, { type: 'log', level: 'info', message: `${why}: rebooting in place so that the rebuilt files are the ones that run (name it in sim.json's restart.unit or restart.process to restart only it)` });
       return rebootInPlace(ctx, sim, events);
     }
-    emit(events, { type: 'log', level: 'warn', message: `${why}: it, and what starts from those paths until it exits, runs the previous build (--reboot never)` });
+    emit(events, { type: 'log', level: 'warn', message: `${why}: it, and what starts from those paths until it exits, runs the previous build (${options.inUseHint ?? '--reboot never'})` });
   }
   emit(events, { type: 'progress', task: 'reload', message: `${sim.name} updated in place`, done: true });
 }

@@ -30,11 +30,26 @@ async function projectAndImage(ctx: SimContext, options: ProjectOptions): Promis
   return { project, image };
 }
 
-/** Build modules (all of the project's when `modules` is empty) into the overlay prefix. */
+/**
+ * Build modules (all of the project's when `modules` is empty) into the overlay prefix. A
+ * running simulator serving that prefix is told what changed: it drops its cached lookups and
+ * pages of the share (the guest caches the prefix: src/boot/plan.ts, overlayCache), so that the
+ * next program it starts reads the files this build wrote, and it names the processes that still
+ * map a replaced file. Restarting or rebooting is rebuild-and-boot's.
+ */
 export async function build(ctx: SimContext, modules: string[], options: ProjectOptions = {}): Promise<BuildModulesResult & { image: ImageMeta }> {
   const { project, image } = await projectAndImage(ctx, options);
   const result = await buildModules(modules, { project, libdir: image.libdir, events: options.events });
+  await tellRunningSimulators(ctx, result, options.events);
   return { ...result, image };
+}
+
+async function tellRunningSimulators(ctx: SimContext, built: BuildModulesResult, events: EventSink | undefined): Promise<void> {
+  const changed = built.results.flatMap((r) => [...r.changedFiles, ...r.removedFiles]);
+  if (!changed.length) return;
+  for (const running of (await listSimulators(ctx)).filter((s) => s.status === 'running' && s.overlay === built.prefix)) {
+    await reloadSimulator(ctx, running, { reboot: false, stopUnits: [], killProcesses: [], whenInUse: 'warn' }, { events, refresh: [], changed, inUseHint: '`sim rebuild-and-boot` restarts or reboots what the rebuild needs' });
+  }
 }
 
 export type RebuildAndBootOptions = ProjectOptions &
@@ -65,6 +80,6 @@ export async function rebuildAndBoot(ctx: SimContext, options: RebuildAndBootOpt
     const exitCode = options.command?.length ? await execInSimulator(ctx, running.name, options.command, options) : 0;
     return { exitCode, accel: running.accel, image: running.image, totalMs: elapsed(), build: built, reloaded: running.name };
   }
-  const result = await boot(ctx, { ...options, image: built.image.id, overlay: built.prefix, overlayMode: options.overlayMode ?? project.overlayMode, initrd: options.initrd ?? project.initrd });
+  const result = await boot(ctx, { ...options, image: built.image.id, overlay: built.prefix, overlayMode: options.overlayMode ?? project.overlayMode, overlayCache: options.overlayCache ?? project.overlayCache, initrd: options.initrd ?? project.initrd });
   return { ...result, build: built };
 }

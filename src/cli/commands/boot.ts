@@ -3,7 +3,7 @@ import { boot, DEFAULT_TIMEOUT_MS } from '../../boot/boot.js';
 import { DEFAULT_IMAGE, resolveOrBuildImage } from '../../images/default.js';
 import { SimError } from '../../core/errors.js';
 import { startSimulator } from '../../simulators/start.js';
-import { cpuCount, displayBackend, guestProgram, hostPath, imageRef, initrdChoice, kernelArg, memoryMiB, overlayMode, resolution, simulatorName, timeoutSeconds, vncListen } from '../../config/option-values.js';
+import { cpuCount, displayBackend, guestProgram, hostPath, imageRef, initrdChoice, kernelArg, memoryMiB, overlayCache, overlayMode, resolution, simulatorName, timeoutSeconds, vncListen, type OverlayCache } from '../../config/option-values.js';
 import type { OverlayMode } from '../../boot/overlay-mode.js';
 import type { InitrdChoice } from '../../boot/initrd-choice.js';
 import { runCommand, type GlobalArgs } from './context.js';
@@ -13,6 +13,7 @@ export interface BootArgs extends GlobalArgs {
   image?: string;
   overlay?: string;
   'overlay-mode'?: OverlayMode;
+  'overlay-cache'?: OverlayCache;
   initrd?: InitrdChoice;
   'no-init'?: boolean;
   init?: string;
@@ -42,6 +43,7 @@ export function bootOptions<T>(yargs: Argv<T>, defaults: { image?: string } = { 
     })
     .option('overlay', { alias: 'o', type: 'string', describe: 'Host prefix (DESTDIR-style, e.g. ./prefix/usr/...) to layer over the image', coerce: checked('--overlay', hostPath) })
     .option('overlay-mode', { type: 'string', describe: "How the overlay wins: merge (default: layered over the image's /usr, /etc and other directories) or path (linker cache and PATH only)", coerce: checked('--overlay-mode', overlayMode) })
+    .option('overlay-cache', { type: 'string', describe: "How the guest caches the prefix: loose (default: cached, and sim drops what its builds replace) or none (every read goes to the host: for a prefix you write yourself while the guest runs)", coerce: checked('--overlay-cache', overlayCache) })
     .option('initrd', { type: 'string', describe: "Initrd: sim (sim's own busybox initramfs) or image (the image's own initramfs-tools or systemd initrd, with sim's hook appended); default sim, except for GNOME-OS-like images (their own)", coerce: checked('--initrd', initrdChoice) })
     .option('no-init', { type: 'boolean', describe: "Run the command right after switch_root, without booting the image's init (fast; for tests)" })
     .option('init', { type: 'string', describe: 'Init program in the image to hand over to (default /sbin/init)', coerce: checked('--init', guestProgram) })
@@ -62,6 +64,7 @@ export function bootRequestFrom(args: BootArgs) {
     image: args.image ?? DEFAULT_IMAGE,
     overlay: args.overlay,
     overlayMode: args['overlay-mode'],
+    overlayCache: args['overlay-cache'],
     initrd: args.initrd,
     command: command.length ? command : undefined,
     noInit: args['no-init'],

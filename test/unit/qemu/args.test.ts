@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { planBoot, type BootRequest } from '../../../src/boot/plan.js';
+import { checkBootValues, planBoot, type BootRequest } from '../../../src/boot/plan.js';
 import { qemuArgs } from '../../../src/qemu/args.js';
 import { fakeImage } from '../../helpers/image-meta.js';
 
@@ -148,6 +148,13 @@ test('no display: no graphics device, no USB, no console=tty0', () => {
   const args = qemuArgs(planBoot({ request, image, imageDir: '/i', accel: 'tcg', sessionDir: '/s' }));
   assert.not.ok(args.some((a) => /vga|xhci|usb-/.test(a)));
   assert.not.ok(args.join(' ').includes('console=tty0'));
+});
+
+test('the guest caches the prefix (loose) unless the request says none; other values are refused', () => {
+  const plan = (overlayCache?: 'loose' | 'none') => planBoot({ request: { ...request, overlayCache }, image, imageDir: '/c/images/aaa', accel: 'tcg', sessionDir: '/r/s' });
+  assert.is(plan().guest.cacheMode, 'loose');
+  assert.is(plan('none').guest.cacheMode, 'none');
+  assert.throws(() => checkBootValues({ overlayCache: 'mmap' }), /overlayCache takes one of loose, none, not mmap/);
 });
 
 test.run();

@@ -45,7 +45,7 @@ test('the ports the guest looks for are the ports the host creates', async () =>
 
 test('the end-of-stream marker is spelled the same on both sides', async () => {
   const printed = [...(await scripts).matchAll(/printf '((?:\\0\d\d|[a-z-])+)'/g)].map((m) => m[1]!.replace(/\\0(\d\d)/g, (_, o: string) => String.fromCharCode(parseInt(o, 8))));
-  assert.ok(printed.length >= 2, 'the agent ends both streams');
+  assert.ok(printed.length >= 1, 'the agent prints the marker (mark_end, for both streams)');
   for (const marker of printed) assert.is(marker, STREAM_END);
 });
 
