@@ -64,7 +64,17 @@ export async function mesonInstallFingerprint(builddir: string): Promise<string 
   }
 }
 
-/** What a kept stage was installed by: the install plan meson wrote (size, mtime). */
+/**
+ * What a kept stage was installed by: the install plan meson wrote (size, mtime). Undefined (the
+ * stage is written afresh) when the plan copies whole directories: a file deleted from one would
+ * stay in a kept stage, and with it in the prefix.
+ */
 export async function mesonStageKey(builddir: string): Promise<string | undefined> {
-  return describe(path.join(builddir, MESON_INSTALL_DATA)).catch(() => undefined);
+  try {
+    const inputs = installInputs(JSON.parse(await readFile(path.join(builddir, MESON_INSTALL_PLAN), 'utf8')));
+    if (!inputs || inputs.dirs.length) return undefined;
+    return await describe(path.join(builddir, MESON_INSTALL_DATA));
+  } catch {
+    return undefined;
+  }
 }

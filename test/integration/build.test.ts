@@ -130,6 +130,21 @@ test('a data file edited in the source is installed; a prefix file changed by ha
   assert.ok(skippedInstall());
 });
 
+test('a file deleted from an install_subdir directory leaves the prefix', async () => {
+  if (!(await haveTools(meson))) return;
+  const subdir = path.join(dir, 'subdir');
+  await mkdir(path.join(subdir, 'things'), { recursive: true });
+  await writeFile(path.join(subdir, 'meson.build'), "project('subdir')\ninstall_subdir('things', install_dir: get_option('datadir'))\n");
+  for (const name of ['a.txt', 'b.txt']) await writeFile(path.join(subdir, 'things', name), `${name}\n`);
+  const withSubdir = await writeProject({ simmod: { source: 'simmod' }, broken: { source: 'broken' }, subdir: { source: 'subdir' } });
+  await build(['subdir'], withSubdir);
+  assert.ok(await exists(path.join(withSubdir.prefix, 'usr/share/things/b.txt')));
+  await rm(path.join(subdir, 'things', 'b.txt'));
+  const [again] = (await build(['subdir'], withSubdir)).results;
+  assert.equal(again?.removedFiles, ['usr/share/things/b.txt']);
+  assert.not.ok(await exists(path.join(withSubdir.prefix, 'usr/share/things/b.txt')));
+});
+
 test('a meson module with an install script installs at every build', async () => {
   if (!(await haveTools(meson))) return;
   const scripted = path.join(dir, 'scripted');
