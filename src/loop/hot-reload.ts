@@ -7,7 +7,7 @@ import type { BuildModulesResult } from '../builders/index.js';
 import type { SimContext } from '../core/context.js';
 import { emit, type EventSink } from '../core/events.js';
 import { lineSplitter, parseControlLine } from '../qemu/channel.js';
-import { refreshCommand } from './refresh.js';
+import { expectedBytes, refreshCommand } from './refresh.js';
 import type { Project } from '../config/project.js';
 import { execInSimulator, rebootSimulator } from '../simulators/start.js';
 import type { SimulatorState } from '../simulators/registry.js';
@@ -100,7 +100,8 @@ export async function reloadSimulator(
   const { events } = options;
   if (plan.reboot) return rebootInPlace(ctx, sim, events);
   const inUse: InUse[] = [];
-  const request = { steps: options.refresh ?? [], stop: plan.stopUnits, kill: plan.killProcesses, changed: options.changed ?? [] };
+  const changed = options.changed ?? [];
+  const request = { steps: options.refresh ?? [], stop: plan.stopUnits, kill: plan.killProcesses, changed, expect: sim.overlay ? await expectedBytes(sim.overlay, changed) : [] };
   for (const unit of plan.stopUnits) emit(events, { type: 'progress', task: 'reload', message: `restarting ${unit}` });
   for (const name of plan.killProcesses) emit(events, { type: 'progress', task: 'reload', message: `ending ${name}` });
   const status = await execInSimulator(ctx, sim.name, refreshCommand(request), { events: refreshEvents(events, inUse) });

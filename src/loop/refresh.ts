@@ -2,8 +2,11 @@
  * The guest's hot-reload refresh (guest/refresh) for a rebuild: which steps it calls for (the
  * triggers whose inputs changed, the daemons whose configuration did), what it stops and starts
  * around dropping the kernel's cached lookups of the share (always done: it is cheap), and which
- * replaced files it looks for in running processes' mappings. Pure.
+ * replaced files it looks for in running processes' mappings. Pure, but for expectedBytes.
  */
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 
 /** Prefix-relative path patterns -> the refresh step they need (names as in guest/lib/triggers.sh). */
 const STEPS: [RegExp, string][] = [
@@ -38,6 +41,16 @@ export function mappedFiles(files: readonly string[]): string[] {
   return files.filter((file) => MAPPED.test(file)).slice(0, MAX_CHANGED);
 }
 
+/** The MD5 of each replaced program and library now in the prefix (a removed one has none). */
+export async function expectedBytes(prefix: string, files: readonly string[]): Promise<{ file: string; md5: string }[]> {
+  const out: { file: string; md5: string }[] = [];
+  for (const file of mappedFiles(files)) {
+    const bytes = await readFile(path.join(prefix, file)).catch(() => undefined);
+    if (bytes) out.push({ file, md5: createHash('md5').update(bytes).digest('hex') });
+  }
+  return out;
+}
+
 export interface RefreshRequest {
   /** Trigger and daemon steps (refreshSteps); none: only the cached lookups are dropped. */
   steps: readonly string[];
@@ -47,6 +60,8 @@ export interface RefreshRequest {
   kill?: readonly string[];
   /** Prefix-relative files the rebuild replaced: a process still mapping one is reported. */
   changed?: readonly string[];
+  /** Replaced programs and libraries with the MD5 of the bytes the sync wrote: the guest drops its caches until it reads them. */
+  expect?: readonly { file: string; md5: string }[];
 }
 
 /** The guest command for a refresh. */
@@ -57,6 +72,7 @@ export function refreshCommand(request: RefreshRequest): string[] {
     ...option('--stop', request.stop),
     ...option('--kill', request.kill),
     ...option('--changed', mappedFiles(request.changed ?? [])),
+    ...(request.expect ?? []).flatMap((e) => ['--expect', e.file, e.md5]),
     ...(request.steps.length ? request.steps : ['none']),
   ];
 }

@@ -26,4 +26,9 @@ test('only files a process maps are looked for: programs, shared objects, typeli
   assert.is(mappedFiles(Array.from({ length: MAX_CHANGED + 5 }, (_, i) => `usr/bin/p${i}`)).length, MAX_CHANGED);
 });
 
+test('the bytes each replaced program and library should read as go along, as --expect FILE MD5', () => {
+  const argv = refreshCommand({ steps: [], changed: ['usr/bin/app'], expect: [{ file: 'usr/bin/app', md5: 'd41d8cd98f00b204e9800998ecf8427e' }] });
+  assert.equal(argv.slice(3), ['--changed', 'usr/bin/app', '--expect', 'usr/bin/app', 'd41d8cd98f00b204e9800998ecf8427e', 'none']);
+});
+
 test.run();
