@@ -17,7 +17,7 @@ import { planBuild } from './build-plan.js';
 import { runStep } from './runner.js';
 import { needsConfigure, writeStamp } from './staleness.js';
 import { syncTree, type SyncResult } from './sync.js';
-import { mesonInstallFingerprint, mesonStageKey } from './install-inputs.js';
+import { mesonInstallState } from './install-inputs.js';
 import { prefixUnchanged, readSyncRecord, writeSyncRecord, type SyncRecord } from './sync-record.js';
 import type { BuildSystem, Step } from './types.js';
 
@@ -122,9 +122,7 @@ async function buildModule(module: ModuleSpec, opts: BuildOptions): Promise<Modu
     await run(plan.build);
 
     const record = configured ? undefined : await readSyncRecord(builddir);
-    const incremental = plan.incrementalInstall === 'meson';
-    const inputs = incremental ? await mesonInstallFingerprint(builddir) : undefined;
-    const stageKey = incremental ? await mesonStageKey(builddir) : undefined;
+    const { fingerprint: inputs, stageKey } = plan.incrementalInstall === 'meson' ? await mesonInstallState(builddir) : {};
     if (inputs && record?.installInputs === inputs && (await prefixUnchanged(record, project.prefix, await readManifest(project.prefix, module.name)))) {
       const ms = elapsed();
       emit(events, { type: 'progress', task, message: `nothing to install: 0 file(s) changed in ${ms} ms`, done: true });

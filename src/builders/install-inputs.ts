@@ -46,35 +46,27 @@ async function describeTree(dir: string, out: string[]): Promise<void> {
   }
 }
 
-/** The fingerprint of a meson build dir's install inputs; undefined when it cannot be told. */
-export async function mesonInstallFingerprint(builddir: string): Promise<string | undefined> {
+/**
+ * What meson install reads, in one pass over its plan: `fingerprint`, of every input (undefined
+ * when it cannot be told: no plan, install scripts); `stageKey`, what a kept stage was installed
+ * by (install.dat's size and mtime), undefined when the plan copies whole directories, since a
+ * file deleted from one would stay in a kept stage, and with it in the prefix.
+ */
+export async function mesonInstallState(builddir: string): Promise<{ fingerprint?: string; stageKey?: string }> {
   try {
-    const [planText, installData] = await Promise.all([
+    const [planText, installData, installDataStat] = await Promise.all([
       readFile(path.join(builddir, MESON_INSTALL_PLAN), 'utf8'),
       readFile(path.join(builddir, MESON_INSTALL_DATA)),
+      describe(path.join(builddir, MESON_INSTALL_DATA)),
     ]);
-    if (installData.includes(INSTALL_SCRIPT_CLASS)) return undefined;
     const inputs = installInputs(JSON.parse(planText));
-    if (!inputs) return undefined;
-    const lines = [planText, await describe(path.join(builddir, MESON_INSTALL_DATA)), ...(await Promise.all(inputs.files.map(describe)))];
+    if (!inputs) return {};
+    const stageKey = inputs.dirs.length ? undefined : installDataStat;
+    if (installData.includes(INSTALL_SCRIPT_CLASS)) return { stageKey };
+    const lines = [planText, installDataStat, ...(await Promise.all(inputs.files.map(describe)))];
     for (const dir of inputs.dirs) await describeTree(dir, lines);
-    return createHash('sha256').update(lines.join('\n')).digest('hex');
+    return { fingerprint: createHash('sha256').update(lines.join('\n')).digest('hex'), stageKey };
   } catch {
-    return undefined;
-  }
-}
-
-/**
- * What a kept stage was installed by: the install plan meson wrote (size, mtime). Undefined (the
- * stage is written afresh) when the plan copies whole directories: a file deleted from one would
- * stay in a kept stage, and with it in the prefix.
- */
-export async function mesonStageKey(builddir: string): Promise<string | undefined> {
-  try {
-    const inputs = installInputs(JSON.parse(await readFile(path.join(builddir, MESON_INSTALL_PLAN), 'utf8')));
-    if (!inputs || inputs.dirs.length) return undefined;
-    return await describe(path.join(builddir, MESON_INSTALL_DATA));
-  } catch {
-    return undefined;
+    return {};
   }
 }

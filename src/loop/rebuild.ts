@@ -44,8 +44,11 @@ export async function build(ctx: SimContext, modules: string[], options: Project
   return { ...result, image };
 }
 
+/** Every file a build wrote or removed in the prefix, prefix-relative. */
+const changedFiles = (built: BuildModulesResult) => built.results.flatMap((r) => [...r.changedFiles, ...r.removedFiles]);
+
 async function tellRunningSimulators(ctx: SimContext, built: BuildModulesResult, events: EventSink | undefined): Promise<void> {
-  const changed = built.results.flatMap((r) => [...r.changedFiles, ...r.removedFiles]);
+  const changed = changedFiles(built);
   if (!changed.length) return;
   for (const running of (await listSimulators(ctx)).filter((s) => s.status === 'running' && s.overlay === built.prefix)) {
     await reloadSimulator(ctx, running, { reboot: false, stopUnits: [], killProcesses: [], whenInUse: 'warn' }, { events, refresh: [], changed, inUseHint: '`sim rebuild-and-boot` restarts or reboots what the rebuild needs' });
@@ -75,7 +78,7 @@ export async function rebuildAndBoot(ctx: SimContext, options: RebuildAndBootOpt
   const built = { ...(await buildModules(options.modules, { project, libdir: image.libdir, events: options.events })), image };
   const running = (await listSimulators(ctx)).find((s) => s.status === 'running' && s.overlay === built.prefix);
   if (running) {
-    const changed = built.results.flatMap((r) => [...r.changedFiles, ...r.removedFiles]);
+    const changed = changedFiles(built);
     await reloadSimulator(ctx, running, planReload(project, built, options.reboot ?? 'auto'), { ...options, refresh: refreshSteps(changed), changed });
     const exitCode = options.command?.length ? await execInSimulator(ctx, running.name, options.command, options) : 0;
     return { exitCode, accel: running.accel, image: running.image, totalMs: elapsed(), build: built, reloaded: running.name };
