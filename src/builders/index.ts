@@ -17,7 +17,8 @@ import { planBuild } from './build-plan.js';
 import { runStep } from './runner.js';
 import { needsConfigure, writeStamp } from './staleness.js';
 import { syncTree, type SyncResult } from './sync.js';
-import { mesonInstallState } from './install-inputs.js';
+import { changedInputs, mesonInstallState } from './install-inputs.js';
+import { quickMesonInstall } from './meson-quick-install.js';
 import { prefixUnchanged, readSyncRecord, writeSyncRecord, type SyncRecord } from './sync-record.js';
 import type { BuildSystem, Step } from './types.js';
 
@@ -122,7 +123,7 @@ async function buildModule(module: ModuleSpec, opts: BuildOptions): Promise<Modu
     await run(plan.build);
 
     const record = configured ? undefined : await readSyncRecord(builddir);
-    const { fingerprint: inputs, stageKey } = plan.incrementalInstall === 'meson' ? await mesonInstallState(builddir) : {};
+    const { fingerprint: inputs, stageKey, stamps } = plan.incrementalInstall === 'meson' ? await mesonInstallState(builddir) : {};
     if (inputs && record?.installInputs === inputs && (await prefixUnchanged(record, project.prefix, await readManifest(project.prefix, module.name)))) {
       const ms = elapsed();
       emit(events, { type: 'progress', task, message: `nothing to install: 0 file(s) changed in ${ms} ms`, done: true });
@@ -131,13 +132,19 @@ async function buildModule(module: ModuleSpec, opts: BuildOptions): Promise<Modu
 
     emit(events, { type: 'progress', task, message: 'installing' });
     // A kept stage holds what the same install plan put there; another plan starts afresh.
-    if (!stageKey || record?.stageKey !== stageKey) await rm(stage, { recursive: true, force: true });
+    const keptStage = stageKey !== undefined && record?.stageKey === stageKey;
+    if (!keptStage) await rm(stage, { recursive: true, force: true });
     await mkdir(stage, { recursive: true });
-    await run(plan.install);
+    const changedInPlan = keptStage && stamps && record?.installStamps ? changedInputs(stamps, record.installStamps) : undefined;
+    if (changedInPlan && (await quickMesonInstall(builddir, stage, changedInPlan))) {
+      emit(events, { type: 'progress', task, message: `installed ${changedInPlan.length} changed file(s) into the stage without meson install` });
+    } else {
+      await run(plan.install);
+    }
 
     emit(events, { type: 'progress', task, message: `updating ${project.prefix}` });
     const synced = await syncIntoPrefix(stage, project.prefix, module.name, record);
-    await writeSyncRecord(builddir, { prefix: project.prefix, installInputs: inputs, stageKey, files: synced.stamps });
+    await writeSyncRecord(builddir, { prefix: project.prefix, installInputs: inputs, stageKey, installStamps: stamps, files: synced.stamps });
 
     const ms = elapsed();
     emit(events, { type: 'progress', task, message: `${synced.changed.length} file(s) changed in ${ms} ms`, done: true });

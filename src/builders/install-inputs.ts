@@ -13,6 +13,23 @@ import path from 'node:path';
 
 export const MESON_INSTALL_PLAN = path.join('meson-info', 'intro-install_plan.json');
 export const MESON_INSTALL_DATA = path.join('meson-private', 'install.dat');
+export interface MesonInstallState {
+  fingerprint?: string;
+  stageKey?: string;
+  stamps?: Record<string, string>;
+}
+
+/** The plan's single files whose stamp differs from the one recorded; undefined when a file is new. Pure. */
+export function changedInputs(now: Record<string, string>, recorded: Record<string, string>): string[] | undefined {
+  const changed: string[] = [];
+  for (const [file, stamp] of Object.entries(now)) {
+    const before = recorded[file];
+    if (before === undefined) return undefined;
+    if (before !== stamp) changed.push(file);
+  }
+  return changed;
+}
+
 /** The class meson pickles each install script as; its name is in install.dat iff it has one. */
 const INSTALL_SCRIPT_CLASS = 'ExecutableSerialisation';
 
@@ -50,9 +67,10 @@ async function describeTree(dir: string, out: string[]): Promise<void> {
  * What meson install reads, in one pass over its plan: `fingerprint`, of every input (undefined
  * when it cannot be told: no plan, install scripts); `stageKey`, what a kept stage was installed
  * by (install.dat's size and mtime), undefined when the plan copies whole directories, since a
- * file deleted from one would stay in a kept stage, and with it in the prefix.
+ * file deleted from one would stay in a kept stage, and with it in the prefix; `stamps`, each
+ * single file's mode, size and mtime (with the fingerprint only), to tell which ones changed.
  */
-export async function mesonInstallState(builddir: string): Promise<{ fingerprint?: string; stageKey?: string }> {
+export async function mesonInstallState(builddir: string): Promise<MesonInstallState> {
   try {
     const [planText, installData, installDataStat] = await Promise.all([
       readFile(path.join(builddir, MESON_INSTALL_PLAN), 'utf8'),
@@ -63,9 +81,11 @@ export async function mesonInstallState(builddir: string): Promise<{ fingerprint
     if (!inputs) return {};
     const stageKey = inputs.dirs.length ? undefined : installDataStat;
     if (installData.includes(INSTALL_SCRIPT_CLASS)) return { stageKey };
-    const lines = [planText, installDataStat, ...(await Promise.all(inputs.files.map(describe)))];
+    const described = await Promise.all(inputs.files.map(describe));
+    const lines = [planText, installDataStat, ...described];
     for (const dir of inputs.dirs) await describeTree(dir, lines);
-    return { fingerprint: createHash('sha256').update(lines.join('\n')).digest('hex'), stageKey };
+    const stamps = Object.fromEntries(inputs.files.map((file, i) => [file, described[i]!]));
+    return { fingerprint: createHash('sha256').update(lines.join('\n')).digest('hex'), stageKey, stamps };
   } catch {
     return {};
   }

@@ -25,6 +25,8 @@ const recordSchema = z.object({
   installInputs: z.string().optional(),
   /** What the kept stage was installed by (meson's install plan); absent: the stage is not kept. */
   stageKey: z.string().optional(),
+  /** Each single file of the install plan as it was installed (install-inputs.ts stamps). */
+  installStamps: z.record(z.string(), z.string()).optional(),
   files: z.record(z.string(), z.tuple([z.string(), z.string(), z.string(), z.string(), z.string()])),
 });
 
@@ -32,6 +34,7 @@ export interface SyncRecord {
   prefix: string;
   installInputs?: string;
   stageKey?: string;
+  installStamps?: Record<string, string>;
   files: Map<string, FileStamp>;
 }
 
@@ -51,7 +54,7 @@ export async function readSyncRecord(builddir: string): Promise<SyncRecord | und
   try {
     const parsed = recordSchema.safeParse(JSON.parse(text));
     if (!parsed.success) return undefined;
-    return { prefix: parsed.data.prefix, installInputs: parsed.data.installInputs, stageKey: parsed.data.stageKey, files: new Map(Object.entries(parsed.data.files) as [string, FileStamp][]) };
+    return { prefix: parsed.data.prefix, installInputs: parsed.data.installInputs, stageKey: parsed.data.stageKey, installStamps: parsed.data.installStamps, files: new Map(Object.entries(parsed.data.files) as [string, FileStamp][]) };
   } catch {
     return undefined;
   }
@@ -63,6 +66,7 @@ export async function writeSyncRecord(builddir: string, record: SyncRecord): Pro
     prefix: record.prefix,
     installInputs: record.installInputs,
     stageKey: record.stageKey,
+    installStamps: record.installStamps,
     files: Object.fromEntries(record.files),
   });
 }

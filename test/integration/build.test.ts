@@ -175,6 +175,48 @@ test('editing version.h rebuilds the library and syncs only what changed', async
   assert.is((await hello()).stdout, 'simmod version 2.0\n');
 });
 
+test('an edit installs without meson install, byte for byte as meson install would, install_rpath kept', async () => {
+  if (!(await haveTools(meson))) return;
+  // A project of its own: its files must not be owned by a second module in the shared prefix.
+  const root = path.join(dir, 'rpathproject');
+  const source = path.join(root, 'rpathmod');
+  await cp(path.join(fixtures, 'meson-module'), source, { recursive: true });
+  const mesonBuild = path.join(source, 'meson.build');
+  const original = await readFile(mesonBuild, 'utf8');
+  await writeFile(mesonBuild, original.replace('link_with: libsimmod, install: true', "link_with: libsimmod, install: true, install_rpath: '/usr/lib/simmod-private'"));
+  await writeFile(path.join(root, 'sim.json'), JSON.stringify({ modules: { rpathmod: { source: 'rpathmod' } } }));
+  const withRpath = await loadProject({ cwd: root });
+  const withoutMeson = () => events.some((e) => e.type === 'progress' && e.message.includes('without meson install'));
+  await build(['rpathmod'], withRpath);
+  assert.not.ok(withoutMeson(), 'the first install is meson\'s');
+  const bin = 'usr/bin/simmod-hello';
+  const lib = `${LIBDIR}/libsimmod.so.0.1.0`;
+  const edits: [string, string, string, string][] = [
+    ['hello.c', 'simmod version %s', 'simmod says %s', bin],
+    ['version.h', '1.0', '3.0', lib],
+  ];
+  for (const [file, from, to, changed] of edits) {
+    events = [];
+    const text = await readFile(path.join(source, file), 'utf8');
+    assert.ok(text.includes(from), file);
+    await writeFile(path.join(source, file), text.replace(from, to));
+    const [result] = (await build(['rpathmod'], withRpath)).results;
+    assert.ok(withoutMeson(), `an edit of ${file} installs without meson install`);
+    assert.equal(result?.changedFiles, [changed]);
+  }
+  const ran = await run(path.join(withRpath.prefix, bin), [], { env: { LD_LIBRARY_PATH: path.join(withRpath.prefix, LIBDIR) } });
+  assert.is(ran.stdout, 'simmod says 3.0\n');
+  const { stdout } = await run('readelf', ['-d', path.join(withRpath.prefix, bin)]);
+  assert.match(stdout, /RUNPATH.*\[\/usr\/lib\/simmod-private\]/);
+  // What meson install itself makes of the same build dir.
+  const fresh = path.join(dir, 'rpathmod-meson-install');
+  await run('meson', ['install', '-C', path.join(withRpath.buildRoot, 'rpathmod'), '--no-rebuild', '--quiet', `--destdir=${fresh}`]);
+  for (const file of [bin, lib]) {
+    assert.ok((await readFile(path.join(withRpath.prefix, file))).equals(await readFile(path.join(fresh, file))), `${file}: the bytes meson install writes`);
+    assert.is((await stat(path.join(withRpath.prefix, file))).mode, (await stat(path.join(fresh, file))).mode, `${file}: the mode meson install gives`);
+  }
+});
+
 test('changed options reconfigure', async () => {
   if (!(await haveTools(meson))) return;
   project = await writeProject({ simmod: { source: 'simmod', options: ['-Doptimization=2'] }, broken: { source: 'broken' } });
