@@ -8,6 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { lazyStringWidth } from './lazy-string-width.js';
+import { zodEnglishOnly } from './zod-english-only.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 // Two levels below the package root, like dist/core/: src/core/paths.ts finds the root (guest/,
@@ -31,7 +32,7 @@ await build({
   // cpio-stream calls the deprecated Buffer() constructor, which Node lets pass silently only
   // from inside node_modules: bundled, a boot printed a DeprecationWarning.
   external: ['cpio-stream'],
-  plugins: [lazyStringWidth],
+  plugins: [lazyStringWidth, zodEnglishOnly],
   // The CommonJS packages among the dependencies call require(); an ES module has none of its own.
   banner: { js: "import { createRequire as __simCreateRequire } from 'node:module'; const require = __simCreateRequire(import.meta.url);" },
 });

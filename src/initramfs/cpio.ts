@@ -2,7 +2,6 @@
  * newc archives for the kernel's initramfs loader, written with cpio-stream. Reproducible:
  * entries are sorted, timestamps fixed and inode numbers assigned in order.
  */
-import cpio from 'cpio-stream';
 
 export type CpioEntry =
   | { type: 'directory'; name: string; mode?: number }
@@ -34,6 +33,10 @@ export function sortEntries(entries: readonly CpioEntry[]): CpioEntry[] {
 
 /** Pack entries into a newc archive. The result's length is a multiple of 4 (safe to append to). */
 export async function packNewc(entries: readonly CpioEntry[]): Promise<Buffer> {
+  // Loaded here, not with the module: cpio-stream and its streams are ~25 CommonJS files that
+  // every command reaching the boot code would load (20 ms), though a boot packs an archive only
+  // when its initramfs is not cached.
+  const { default: cpio } = await import('cpio-stream');
   const pack = cpio.pack({ format: 'newc' });
   const chunks: Buffer[] = [];
   pack.on('data', (chunk: Buffer) => chunks.push(chunk));
