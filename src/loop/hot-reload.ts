@@ -6,8 +6,9 @@
 import type { BuildModulesResult } from '../builders/index.js';
 import type { SimContext } from '../core/context.js';
 import { emit, type EventSink } from '../core/events.js';
-import { lineSplitter, parseControlLine } from '../qemu/channel.js';
+import { parseControlLine } from '../qemu/channel.js';
 import { expectedBytes, refreshCommand } from './refresh.js';
+import { RefreshStream } from './refresh-output.js';
 import type { Project } from '../config/project.js';
 import { execInSimulator, rebootSimulator } from '../simulators/start.js';
 import type { SimulatorState } from '../simulators/registry.js';
@@ -55,19 +56,26 @@ interface InUse {
 
 /**
  * The refresh prints `trigger ...` and `in-use ...` lines (the guest protocol's words) and
- * warnings: events and findings, not the command's output.
+ * warnings: events and findings, not the command's output. A command run after the refresh
+ * prints after a marker (refresh-output.ts): its output, passed on as it is; `onCommand` when
+ * it starts.
  */
-function refreshEvents(events: EventSink | undefined, inUse: InUse[]): EventSink {
-  const lines = { stdout: lineSplitter((line) => report(line, 'stdout')), stderr: lineSplitter((line) => report(line, 'stderr')) };
+function refreshEvents(events: EventSink | undefined, inUse: InUse[], onCommand: () => void): { sink: EventSink; ranCommand: () => boolean } {
+  const stream = (name: 'stdout' | 'stderr') =>
+    new RefreshStream((line) => report(line, name), (data) => emit(events, { type: 'output', stream: name, data }), name === 'stdout' ? onCommand : undefined);
+  const streams = { stdout: stream('stdout'), stderr: stream('stderr') };
   const report = (line: string, stream: 'stdout' | 'stderr') => {
     const message = parseControlLine(line);
     if (message.kind === 'trigger') emit(events, { type: 'trigger', name: message.name, status: message.status, ...(message.ms !== undefined ? { ms: message.ms } : {}), ...(message.tool ? { tool: message.tool } : {}) });
     else if (message.kind === 'in-use') inUse.push({ pid: message.pid, command: message.command, path: message.path });
     else if (line.trim()) emit(events, { type: 'log', level: stream === 'stderr' ? 'warn' : 'debug', message: `refresh: ${line}` });
   };
-  return (event) => {
-    if (event.type === 'output') lines[event.stream].push(Buffer.from(event.data));
-    else events?.(event);
+  return {
+    sink: (event) => {
+      if (event.type === 'output') streams[event.stream].push(event.data);
+      else events?.(event);
+    },
+    ranCommand: () => streams.stdout.done,
   };
 }
 
@@ -90,29 +98,43 @@ async function rebootInPlace(ctx: SimContext, sim: SimulatorState, events: Event
  * Apply a reload plan to a running simulator: a reboot in place, or the guest's refresh (stop
  * what restarts, drop the cached lookups of the share, refresh the caches the rebuilt files
  * feed, start it again) — and a reboot after all when a process still maps a replaced file.
+ * A `command` runs in the refresh's round trip when no reboot comes first: its exit status is
+ * returned then, undefined when it did not run (the caller runs it).
  */
 export async function reloadSimulator(
   ctx: SimContext,
   sim: SimulatorState,
   plan: ReloadPlan,
-  options: { events?: EventSink; refresh?: readonly string[]; changed?: readonly string[]; inUseHint?: string },
-): Promise<void> {
+  options: { events?: EventSink; refresh?: readonly string[]; changed?: readonly string[]; inUseHint?: string; command?: readonly string[] },
+): Promise<number | undefined> {
   const { events } = options;
-  if (plan.reboot) return rebootInPlace(ctx, sim, events);
+  if (plan.reboot) {
+    await rebootInPlace(ctx, sim, events);
+    return undefined;
+  }
   const inUse: InUse[] = [];
   const changed = options.changed ?? [];
-  const request = { steps: options.refresh ?? [], stop: plan.stopUnits, kill: plan.killProcesses, changed, expect: sim.overlay ? await expectedBytes(sim.overlay, changed) : [] };
+  const command = options.command?.length ? options.command : undefined;
+  const request = { steps: options.refresh ?? [], stop: plan.stopUnits, kill: plan.killProcesses, changed, expect: sim.overlay ? await expectedBytes(sim.overlay, changed) : [], command, rebootWhenInUse: plan.whenInUse === 'reboot' };
   for (const unit of plan.stopUnits) emit(events, { type: 'progress', task: 'reload', message: `restarting ${unit}` });
   for (const name of plan.killProcesses) emit(events, { type: 'progress', task: 'reload', message: `ending ${name}` });
-  const status = await execInSimulator(ctx, sim.name, refreshCommand(request), { events: refreshEvents(events, inUse) });
-  if (status !== 0) emit(events, { type: 'log', level: 'warn', message: `the guest's refresh after the rebuild exited with ${status} in ${sim.name}` });
-  if (inUse.length) {
-    const why = `${describeInUse(inUse)} from the previous build`;
-    if (plan.whenInUse === 'reboot') {
-      emit(events, { type: 'log', level: 'info', message: `${why}: rebooting in place so that the rebuilt files are the ones that run (name it in sim.json's restart.unit or restart.process to restart only it)` });
-      return rebootInPlace(ctx, sim, events);
-    }
-    emit(events, { type: 'log', level: 'warn', message: `${why}: it, and what starts from those paths until it exits, runs the previous build (${options.inUseHint ?? '--reboot never'})` });
+  const warnInUse = () => {
+    if (inUse.length) emit(events, { type: 'log', level: 'warn', message: `${describeInUse(inUse)} from the previous build: it, and what starts from those paths until it exits, runs the previous build (${options.inUseHint ?? '--reboot never'})` });
+  };
+  const updated = () => emit(events, { type: 'progress', task: 'reload', message: `${sim.name} updated in place`, done: true });
+  const output = refreshEvents(events, inUse, () => {
+    warnInUse();
+    updated();
+  });
+  const status = await execInSimulator(ctx, sim.name, refreshCommand(request), { events: output.sink });
+  if (output.ranCommand()) return status;
+  if (status !== 0 && !(command && inUse.length)) emit(events, { type: 'log', level: 'warn', message: `the guest's refresh after the rebuild exited with ${status} in ${sim.name}` });
+  if (inUse.length && plan.whenInUse === 'reboot') {
+    emit(events, { type: 'log', level: 'info', message: `${describeInUse(inUse)} from the previous build: rebooting in place so that the rebuilt files are the ones that run (name it in sim.json's restart.unit or restart.process to restart only it)` });
+    await rebootInPlace(ctx, sim, events);
+    return undefined;
   }
-  emit(events, { type: 'progress', task: 'reload', message: `${sim.name} updated in place`, done: true });
+  warnInUse();
+  updated();
+  return undefined;
 }

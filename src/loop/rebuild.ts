@@ -79,8 +79,9 @@ export async function rebuildAndBoot(ctx: SimContext, options: RebuildAndBootOpt
   const running = (await listSimulators(ctx)).find((s) => s.status === 'running' && s.overlay === built.prefix);
   if (running) {
     const changed = changedFiles(built);
-    await reloadSimulator(ctx, running, planReload(project, built, options.reboot ?? 'auto'), { ...options, refresh: refreshSteps(changed), changed });
-    const exitCode = options.command?.length ? await execInSimulator(ctx, running.name, options.command, options) : 0;
+    // The command runs in the refresh's round trip to the guest unless a reboot comes first.
+    const ran = await reloadSimulator(ctx, running, planReload(project, built, options.reboot ?? 'auto'), { ...options, refresh: refreshSteps(changed), changed });
+    const exitCode = ran ?? (options.command?.length ? await execInSimulator(ctx, running.name, options.command, options) : 0);
     return { exitCode, accel: running.accel, image: running.image, totalMs: elapsed(), build: built, reloaded: running.name };
   }
   const result = await boot(ctx, { ...options, image: built.image.id, overlay: built.prefix, overlayMode: options.overlayMode ?? project.overlayMode, overlayCache: options.overlayCache ?? project.overlayCache, initrd: options.initrd ?? project.initrd });

@@ -62,6 +62,10 @@ export interface RefreshRequest {
   changed?: readonly string[];
   /** Replaced programs and libraries with the MD5 of the bytes the sync wrote: the guest drops its caches until it reads them. */
   expect?: readonly { file: string; md5: string }[];
+  /** Run after the refresh, in the same round trip (refresh-output.ts tells its output apart). */
+  command?: readonly string[];
+  /** With a command: when a process still maps a replaced file, do not run it (the host reboots first). */
+  rebootWhenInUse?: boolean;
 }
 
 /** The guest command for a refresh. */
@@ -73,6 +77,8 @@ export function refreshCommand(request: RefreshRequest): string[] {
     ...option('--kill', request.kill),
     ...option('--changed', mappedFiles(request.changed ?? [])),
     ...(request.expect ?? []).flatMap((e) => ['--expect', e.file, e.md5]),
+    ...(request.command?.length && request.rebootWhenInUse ? ['--reboot-when-in-use'] : []),
     ...(request.steps.length ? request.steps : ['none']),
+    ...(request.command?.length ? ['--', ...request.command] : []),
   ];
 }

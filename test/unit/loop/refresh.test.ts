@@ -20,6 +20,12 @@ test('the guest command stops, ends and looks for what the rebuild replaced, bef
   assert.equal(argv.slice(3), ['--stop', 'app.service', '--kill', 'app', '--changed', 'usr/bin/app', 'systemd']);
 });
 
+test('a command runs after the refresh, after --; it waits for a reboot only when told to', () => {
+  assert.equal(refreshCommand({ steps: [], command: ['app', '--version'], rebootWhenInUse: true }).slice(3), ['--reboot-when-in-use', 'none', '--', 'app', '--version']);
+  assert.equal(refreshCommand({ steps: ['ldconfig'], command: ['app'] }).slice(3), ['ldconfig', '--', 'app']);
+  assert.equal(refreshCommand({ steps: [], command: [], rebootWhenInUse: true }).slice(3), ['none'], 'no command: nothing to wait for');
+});
+
 test('only files a process maps are looked for: programs, shared objects, typelibs, resources', () => {
   const files = ['usr/bin/app', 'usr/libexec/app-helper', 'usr/sbin/appd', 'usr/lib/x86_64-linux-gnu/libapp.so.1.2', 'usr/lib/x86_64-linux-gnu/girepository-1.0/App-1.typelib', 'usr/share/app/app.gresource', 'usr/share/app/style.css', 'usr/share/applications/app.desktop', 'usr/lib/x86_64-linux-gnu/libapp.a'];
   assert.equal(mappedFiles(files), files.slice(0, 6));
