@@ -4,7 +4,7 @@
  * bench/results/latest.json.
  *
  *   BENCH_RUNS=5            runs per figure
- *   BENCH_ONLY=boot,9p      sections: session, initramfs, launcher, build, boot, quickboot, merge, layouts, rebuild, 9p, fastpath
+ *   BENCH_ONLY=boot,9p      sections: session, initramfs, launcher, build, reload, boot, quickboot, merge, layouts, rebuild, 9p, fastpath
  *                           (and gnome, only when named: the GNOME session, minutes per boot)
  *   BENCH_IMAGE_BUILD=1     also time the whole recipe build (mmdebstrap; needs the network)
  *   BENCH_KEEP=1            keep the temporary workspace
@@ -32,9 +32,10 @@ import { mergeSection } from './sections/merge.js';
 import { ninePSection } from './sections/ninep.js';
 import { quickBootSection } from './sections/quickboot.js';
 import { rebuildSection } from './sections/rebuild.js';
+import { reloadSection } from './sections/reload.js';
 import { sessionSection } from './sections/session.js';
 
-const SECTIONS = ['session', 'initramfs', 'launcher', 'build', 'boot', 'quickboot', 'merge', 'layouts', 'rebuild', '9p', 'fastpath', 'gnome'] as const;
+const SECTIONS = ['session', 'initramfs', 'launcher', 'build', 'reload', 'boot', 'quickboot', 'merge', 'layouts', 'rebuild', '9p', 'fastpath', 'gnome'] as const;
 /** Run only when BENCH_ONLY names them. */
 const OPT_IN: readonly string[] = ['gnome'];
 type Section = (typeof SECTIONS)[number];
@@ -81,6 +82,7 @@ async function main(): Promise<void> {
     await timed('initramfs', 'initramfs generation', () => initramfsSection(ws, results, runs));
     await timed('launcher', 'launcher start-up', () => launcherSection(ws, results, runs));
     await timed('build', 'sim build of GLib: no-op and a one-line edit', () => buildSection(ws, results, runs, log));
+    await timed('reload', 'edit -> visible for an app: into a running simulator, and with a boot', () => reloadSection(ws, results, runs, log));
     let initrd: string | undefined;
     if (want('boot') || want('rebuild')) {
       initrd = await distroInitrd(ws, log).catch((error: Error) => {

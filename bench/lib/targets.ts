@@ -4,6 +4,7 @@ import { formatMs, formatRatio, median } from './stats.js';
 import { LAUNCHER } from '../sections/boot.js';
 import { LAUNCHER_ROWS } from '../sections/launcher.js';
 import { EDIT_CONSTANT, NOOP } from '../sections/build.js';
+import { HOT } from '../sections/reload.js';
 
 export interface TargetCheck {
   target: string;
@@ -43,6 +44,7 @@ export function evaluateTargets(results: Results): TargetCheck[] {
   atLeastImage('9p: gio version with the prefix GLib, first start, >= 1.0x the image', med(results, '9p overlay (in the guest)', 'gio version, GLib from overlay, first, cache=loose msize=512000 (sim)'), imageGio);
   atMost('build: a no-op sim build of GLib < 0.5 s', med(results, 'sim build (GLib)', NOOP), 499.999);
   atMost("build: a one-line edit costs ninja's time + < 0.3 s", med(results, 'sim build (GLib)', EDIT_CONSTANT), 299.999);
+  atMost('reload: edit -> visible for an app in a running simulator < 0.5 s', med(results, 'edit -> visible (an app)', HOT), 499.999);
   return checks;
 }
 
