@@ -8,7 +8,8 @@
  * login shells and the command, the exit status and a clean power-off; one boot without it
  * checks that the image is used unchanged; a detached boot checks root's autologin on ttyS0.
  */
-import { copyFile, mkdir, mkdtemp, realpath, rm } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { copyFile, mkdir, mkdtemp, realpath, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -178,6 +179,40 @@ it('interactive login: root is logged in on the serial console without a passwor
   } finally {
     const stop = await sim(['stop', SIMULATOR], {});
     assert.is(stop.exitCode, 0, String(stop.stderr));
+  }
+});
+
+it("a detached simulator reads the prefix's programs and libraries into the guest's cache once ready, not its other files", async () => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'sim-prefetch-'));
+  const name = `${SIMULATOR}-prefetch`;
+  // 4 MiB each, more than any read-ahead of a header (ldconfig reads the library's at boot).
+  const files = { lib: `${LIBDIR}/libsimprefetch.so.1`, data: 'usr/share/simprefetch/data' };
+  for (const rel of Object.values(files)) {
+    await mkdir(path.dirname(path.join(dir, rel)), { recursive: true });
+    await writeFile(path.join(dir, rel), randomBytes(4 << 20));
+  }
+  const start = await sim(['boot', '--detach', '--name', name, '--overlay', dir], {});
+  try {
+    assert.is(start.exitCode, 0, String(start.stderr));
+    const guest = async (script: string) => {
+      const run = await sim(['exec', name, '--', 'sh', '-c', script], {});
+      assert.is(run.exitCode, 0, String(run.stderr));
+      return String(run.stdout);
+    };
+    let done = '';
+    for (let i = 0; i < 60 && !done.includes('prefetched'); i++) {
+      if (i) await new Promise((resolve) => setTimeout(resolve, 1000));
+      done = await guest('[ -e /run/sim/prefetched ] && echo prefetched || echo waiting');
+    }
+    assert.match(done, /prefetched/, 'the prefetch ended within a minute');
+    const resident = await guest(`fincore --bytes --noheadings --output RES ${OVERLAY}/${files.lib} ${OVERLAY}/${files.data}`);
+    const [lib, data] = resident.trim().split('\n').map((line) => Number(line.trim()));
+    assert.is(lib, 4 << 20, `the library is in the cache whole\n${resident}`);
+    assert.ok(data !== undefined && data < 1 << 20, `the data file was not read\n${resident}`);
+  } finally {
+    const stop = await sim(['stop', name], {});
+    assert.is(stop.exitCode, 0, String(stop.stderr));
+    await rm(dir, { recursive: true, force: true });
   }
 });
 
