@@ -8,7 +8,7 @@ import { appendFile, readFile, rm } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import { emit, stopwatch, type SimEvent, type SimEventInput } from '../core/events.js';
-import { renderCommand } from '../initramfs/guest-config.js';
+import { execRequestLine } from '../initramfs/guest-config.js';
 import type { BootPlan } from '../boot/plan.js';
 import { resolveContext } from '../core/context.js';
 import { spawn } from '../core/process.js';
@@ -85,7 +85,7 @@ export async function runDaemon(dir: string): Promise<void> {
     if (!job) return;
     if (job.client.destroyed) return startNext();
     running = job;
-    cmd.write(`${job.id} ${Buffer.from(renderCommand(job.argv)).toString('base64')}\n`);
+    cmd.write(execRequestLine(job.id, job.argv));
   };
   const routeOutput = (stream: 'stdout' | 'stderr', splitter: MarkerSplitter) => (chunk: Buffer) => {
     const job = running;

@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execa } from 'execa';
-import { renderCommand, renderGuestConfig, shellQuote } from '../../../src/initramfs/guest-config.js';
+import { execRequestLine, renderCommand, renderGuestConfig, shellQuote } from '../../../src/initramfs/guest-config.js';
 
 const config = {
   rootDevice: '/dev/vda2',
@@ -38,6 +38,18 @@ test('commands survive the shell untouched', async () => {
   const { stdout } = await execa('sh', ['-c', `eval "set -- $(cat)"; "$@"`], { input: renderCommand(argv) });
   assert.is(stdout, "it's|a b|$HOME|`x`|\"q\"||");
   assert.is(shellQuote("a'b"), "'a'\\''b'");
+});
+
+test('exec request lines: the quoted argv as it is, base64 when an argument holds a line break; read as the agent reads them', async () => {
+  assert.is(execRequestLine(7, ['echo', 'a b']), "7 q 'echo' 'a b'\n");
+  assert.match(execRequestLine(8, ['printf', 'x\ny']), /^8 b [A-Za-z0-9+/=]+\n$/);
+  // guest/agent's loop, one request; busybox sh when installed (the guest's shell), else sh.
+  const shell = (await execa('busybox', ['true']).then(() => true, () => false)) ? ['busybox', 'sh'] : ['sh'];
+  const agent = 'read -r id kind argv; [ "$kind" = q ] || argv=$(echo "$argv" | base64 -d); eval "set -- $argv"; printf "%s|" "$id" "$@"';
+  for (const argv of [['printf', "it's", ' lead', 'trail ', 'tab\there', '$HOME', '`x`', '"q"', '\\', ''], ['a', 'line\nbreak', 'cr\rhere']]) {
+    const { stdout } = await execa(shell[0]!, [...shell.slice(1), '-c', agent], { input: execRequestLine(3, argv) });
+    assert.is(stdout, `3|${argv.join('|')}|`);
+  }
 });
 
 test.run();
