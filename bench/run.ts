@@ -5,7 +5,7 @@
  *
  *   BENCH_RUNS=5            runs per figure
  *   BENCH_ONLY=boot,9p      sections: session, initramfs, launcher, build, reload, boot, quickboot, merge, layouts, rebuild, 9p, fastpath
- *                           (and gnome, only when named: the GNOME session, minutes per boot)
+ *                           (and gnome and gtk, only when named: the GNOME session, minutes per boot)
  *   BENCH_IMAGE_BUILD=1     also time the whole recipe build (mmdebstrap; needs the network)
  *   BENCH_KEEP=1            keep the temporary workspace
  *
@@ -25,6 +25,7 @@ import { bootSection } from './sections/boot.js';
 import { buildSection } from './sections/build.js';
 import { fastPathSection } from './sections/fastpath.js';
 import { gnomeSection } from './sections/gnome.js';
+import { gtkSection } from './sections/gtk.js';
 import { initramfsSection } from './sections/initramfs.js';
 import { launcherSection } from './sections/launcher.js';
 import { layoutsSection } from './sections/layouts.js';
@@ -35,9 +36,9 @@ import { rebuildSection } from './sections/rebuild.js';
 import { reloadSection } from './sections/reload.js';
 import { sessionSection } from './sections/session.js';
 
-const SECTIONS = ['session', 'initramfs', 'launcher', 'build', 'reload', 'boot', 'quickboot', 'merge', 'layouts', 'rebuild', '9p', 'fastpath', 'gnome'] as const;
+const SECTIONS = ['session', 'initramfs', 'launcher', 'build', 'reload', 'boot', 'quickboot', 'merge', 'layouts', 'rebuild', '9p', 'fastpath', 'gnome', 'gtk'] as const;
 /** Run only when BENCH_ONLY names them. */
-const OPT_IN: readonly string[] = ['gnome'];
+const OPT_IN: readonly string[] = ['gnome', 'gtk'];
 type Section = (typeof SECTIONS)[number];
 
 const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
@@ -98,6 +99,7 @@ async function main(): Promise<void> {
     await timed('9p', '9p overlay', () => ninePSection(ws, results, runs));
     await timed('fastpath', 'fast-path variants', () => fastPathSection(ws, results, runs));
     await timed('gnome', 'the GNOME session: boot to the shell on screen', () => gnomeSection(ws, results, runs, log));
+    await timed('gtk', 'a GTK app in the GNOME session: GTK from the image and from the prefix', () => gtkSection(ws, results, runs, log));
   } finally {
     if (process.env.BENCH_KEEP !== '1') await ws.cleanup();
     else log(`workspace kept in ${ws.root}`);

@@ -7,11 +7,48 @@
  * configuration remounts the share, so every first read is cold in the guest.
  */
 import { OVERLAY_TAG } from '../../src/boot/plan.js';
+import { SIM_BIN, timeCommand } from '../lib/proc.js';
 import type { Results } from '../lib/results.js';
 import { ninePPrefix, type Workspace } from '../lib/workspace.js';
 import { simBoot } from './boot.js';
 
 const SECTION = '9p overlay (in the guest)';
+export const AFTER_BOOT = 'gio version in a detached simulator once ready';
+export const afterBootRow = (which: 'first' | 'second', from: 'prefix' | 'image') =>
+  `${AFTER_BOOT}, ${which === 'first' ? 'first start' : 'later starts'}, GLib from ${from === 'prefix' ? 'the prefix (sim: merge, cache=loose, prefetched)' : 'the image'}`;
+
+/**
+ * What a developer meets: a detached simulator (sim's defaults: merge mode, cache=loose, the
+ * prefix read into the guest's cache once ready), then the first and the second start of `gio
+ * version` — beside a simulator of the same image without the prefix. Timed in the guest.
+ */
+async function afterBoot(ws: Workspace, prefix: string | undefined): Promise<{ first: number[]; second: number[] }> {
+  const env = { ...ws.env, SIM_ACCEL: 'tcg' };
+  const name = `bench-9p-${prefix ? 'prefix' : 'image'}`;
+  const sim = async (args: string[]) => {
+    const run = await timeCommand(process.execPath, [SIM_BIN, ...args], env);
+    if (run.code !== 0) throw new Error(`sim ${args.join(' ')} failed (${run.code}): ${run.stdout.slice(-1000)}`);
+    return run.stdout;
+  };
+  await sim(['boot', '--detach', '--name', name, '--image', ws.debian.ref, ...(prefix ? ['--overlay', prefix] : [])]);
+  try {
+    const script = [
+      // Once ready, as a developer's first command would be: the prefetch done (a few seconds at most).
+      'for i in $(seq 300); do [ -e /run/sim/prefetched ] || [ ! -e /run/sim/overlay-mode ] && break; sleep 0.1; done',
+      'ns() { date +%s%N; }',
+      't0=$(ns); gio version > /dev/null; t1=$(ns); echo "first $(( (t1 - t0) / 1000 ))"',
+      // The later starts vary more than the first under emulation: five of them, each its own sample.
+      'for i in 1 2 3 4 5; do t0=$(ns); gio version > /dev/null; t1=$(ns); echo "again $(( (t1 - t0) / 1000 ))"; done',
+      prefix ? "grep -q ' /run/sim/overlay ' /proc/self/mountinfo || echo no-overlay" : '',
+    ].join('\n');
+    const out = await sim(['exec', name, '--', 'sh', '-c', script]);
+    if (out.includes('no-overlay')) throw new Error('the simulator has no prefix mounted');
+    const ms = (what: string) => [...out.matchAll(new RegExp(`^${what} (\\d+)$`, 'gm'))].map((m) => Number(m[1]) / 1000);
+    return { first: ms('first'), second: ms('again') };
+  } finally {
+    await sim(['stop', name]);
+  }
+}
 export const BIG_MIB = 64;
 
 export const CONFIGS: { cache: string; msize: number }[] = [
@@ -53,6 +90,14 @@ export function parseGuestResults(stdout: string): { what: string; cache: string
 
 export async function ninePSection(ws: Workspace, results: Results, runs: number): Promise<void> {
   const prefix = await ninePPrefix(ws, BIG_MIB);
+  for (let i = 0; i < runs; i++) {
+    // Alternating which boots first, so that a drift of the machine's speed evens out.
+    const [withPrefix, image] = i % 2 ? [await afterBoot(ws, prefix), await afterBoot(ws, undefined)] : await afterBoot(ws, undefined).then(async (img) => [await afterBoot(ws, prefix), img] as const);
+    results.add(SECTION, afterBootRow('first', 'prefix'), 'ms', withPrefix.first, { vs: afterBootRow('first', 'image') });
+    results.add(SECTION, afterBootRow('first', 'image'), 'ms', image.first);
+    results.add(SECTION, afterBootRow('second', 'prefix'), 'ms', withPrefix.second, { vs: afterBootRow('second', 'image') });
+    results.add(SECTION, afterBootRow('second', 'image'), 'ms', image.second);
+  }
   const run = await simBoot(ws, { image: ws.debian, accel: 'tcg', noInit: true, overlay: prefix, command: ['/bin/sh', '-c', guestScript(runs)], extra: ['--timeout', '900', '--overlay-mode', 'path', '--cold'] });
   const rows = parseGuestResults(run.stdout);
   if (!rows.some((r) => r.what === 'overlay-libs-used')) results.note('9p: the loader did not pick the overlay GLib; the program-start figures compare nothing');
