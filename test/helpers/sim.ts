@@ -1,5 +1,6 @@
 /** Running the built CLI (dist/) as a user would, with a private cache and runtime dir. */
 import type { ImageMeta } from '../../src/images/meta.js';
+import { rmSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, readdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,12 +17,24 @@ export interface SimEnv {
   [key: string]: string;
 }
 
+const roots: string[] = [];
+/**
+ * Each fresh cache holds imported images and snapshots (hundreds of MiB): removed when the test
+ * process exits (synchronously: an exit handler cannot wait), unless SIM_TEST_KEEP=1.
+ */
+function removeAtExit(root: string): void {
+  if (process.env.SIM_TEST_KEEP === '1') return;
+  if (!roots.length) process.once('exit', () => roots.forEach((r) => rmSync(r, { recursive: true, force: true })));
+  roots.push(root);
+}
+
 /**
  * A fresh cache and runtime dir. `seed` shares an earlier env's KVM verdict, so that the probe
  * (a deadline-bound test boot) runs once per test file, not once per cache.
  */
 export async function freshEnv(seed?: SimEnv): Promise<SimEnv> {
   const root = await mkdtemp(path.join(os.tmpdir(), 'sim-test-'));
+  removeAtExit(root);
   const env = { SIM_CACHE_DIR: path.join(root, 'cache'), SIM_RUNTIME_DIR: path.join(root, 'run') };
   if (seed) {
     await mkdir(env.SIM_CACHE_DIR, { recursive: true });
