@@ -16,8 +16,9 @@ prefetch_walk() {
 	# The image's nice (busybox has none here); without one, at the normal priority.
 	nice=
 	command -v nice > /dev/null 2>&1 && nice='nice -n 19'
+	# Files of 64 MiB and more (a library with its debug info) are left to be read when used.
 	# shellcheck disable=SC2086 # $nice is a command and its arguments, or nothing
-	$nice /run/sim/busybox find "$share" \( "$@" \) -prune -o -type f \
+	$nice /run/sim/busybox find "$share" \( "$@" \) -prune -o -type f -size -131072 \
 		\( -name '*.so' -o -name '*.so.*' -o -path '*/bin/*' -o -path '*/sbin/*' -o -path '*/libexec/*' \
 		-o -name '*.typelib' -o -name '*.gresource' \) -exec /run/sim/busybox cat {} +
 }
