@@ -60,7 +60,7 @@ interface InUse {
  * prints after a marker (refresh-output.ts): its output, passed on as it is; `onCommand` when
  * it starts.
  */
-function refreshEvents(events: EventSink | undefined, inUse: InUse[], onCommand: () => void): { sink: EventSink; ranCommand: () => boolean } {
+function refreshEvents(events: EventSink | undefined, inUse: InUse[], onCommand: () => void): { sink: EventSink; ranCommand: () => boolean; flush: () => void } {
   const stream = (name: 'stdout' | 'stderr') =>
     new RefreshStream((line) => report(line, name), (data) => emit(events, { type: 'output', stream: name, data }), name === 'stdout' ? onCommand : undefined);
   const streams = { stdout: stream('stdout'), stderr: stream('stderr') };
@@ -76,6 +76,10 @@ function refreshEvents(events: EventSink | undefined, inUse: InUse[], onCommand:
       else events?.(event);
     },
     ranCommand: () => streams.stdout.done,
+    flush: () => {
+      streams.stdout.flush();
+      streams.stderr.flush();
+    },
   };
 }
 
@@ -127,6 +131,7 @@ export async function reloadSimulator(
     updated();
   });
   const status = await execInSimulator(ctx, sim.name, refreshCommand(request), { events: output.sink });
+  output.flush();
   if (output.ranCommand()) return status;
   if (status !== 0 && !(command && inUse.length)) emit(events, { type: 'log', level: 'warn', message: `the guest's refresh after the rebuild exited with ${status} in ${sim.name}` });
   if (inUse.length && plan.whenInUse === 'reboot') {
