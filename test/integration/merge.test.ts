@@ -278,7 +278,19 @@ it('live edits and hot reload: a replaced file within a second; a rebuilt module
     // Now the D-Bus service the checks activated (not named in sim.json) maps the program:
     // after the next rebuild it would keep the previous build, so sim reboots in place.
     assert.ok((await guest('pidof sim-gnome-app >/dev/null && echo "running=yes"')).running, 'the activated service runs');
-    await writeFile(meson, (await readFile(meson, 'utf8')).replace("version: '3.0'", "version: '4.0'"));
+    // With --reboot never the command runs at once, in the refresh's round trip, and sim warns
+    // which process keeps the previous build.
+    await writeFile(meson, (await readFile(meson, 'utf8')).replace("version: '3.0'", "version: '3.5'"));
+    const never = await sim(['rebuild-and-boot', '--json', '--reboot', 'never', 'app', '--', 'sh', '-c', 'echo "ran=yes"; echo "boot=$(cat /proc/sys/kernel/random/boot_id)"'], {}, { cwd: project });
+    const neverEvents = parseEvents(String(never.stdout));
+    const n = values(stdoutOf(neverEvents));
+    const neverContext = `${String(never.stderr)}\n${JSON.stringify(n, null, 2)}`;
+    assert.is(never.exitCode, 0, neverContext);
+    assert.is(n.ran, 'yes', neverContext);
+    assert.is(n.boot, before.boot, `no reboot under --reboot never\n${neverContext}`);
+    assert.ok(neverEvents.some((e) => e.type === 'log' && e.level === 'warn' && /sim-gnome-app \(pid \d+\) maps \/usr\/bin\/sim-gnome-app.*runs the previous build/.test(e.message)), `sim warns which process keeps the previous build\n${neverContext}`);
+    assert.not.ok(neverEvents.some((e) => e.type === 'phase' && e.phase === 'guest-ready'), 'no reboot');
+    await writeFile(meson, (await readFile(meson, 'utf8')).replace("version: '3.5'", "version: '4.0'"));
     const again = await sim(['rebuild-and-boot', '--json', 'app', '--', 'sh', '-c', CHECKS], {}, { cwd: project });
     const againEvents = parseEvents(String(again.stdout));
     const w = values(stdoutOf(againEvents));
