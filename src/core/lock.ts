@@ -6,7 +6,7 @@
  * the lock (pid, the process's start time, the boot): a waiter that finds that process gone
  * takes the lock over as soon as its heartbeat is 2 s old.
  */
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, readFile, readlink, rm } from 'node:fs/promises';
 import path from 'node:path';
 import lockfile from 'proper-lockfile';
 import { writeFileAtomic } from './atomic.js';
@@ -16,28 +16,39 @@ const STALE_MS = 15_000;
 const DEAD_OWNER_STALE_MS = 2_000;
 const RETRIES = 1_000;
 
-/** "PID START BOOT": the process's start time in clock ticks since boot (/proc/PID/stat, field 22). Pure. */
-export function ownerStamp(pid: number, stat: string, bootId: string): string | undefined {
+/**
+ * "PID START BOOT PIDNS": the process's start time in clock ticks since boot (/proc/PID/stat,
+ * field 22), the boot, and the pid namespace the pid means something in. Pure.
+ */
+export function ownerStamp(pid: number, stat: string, bootId: string, pidNamespace: string): string | undefined {
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   const start = fields[19];
-  return start && /^\d+$/.test(start) ? `${pid} ${start} ${bootId.trim()}` : undefined;
+  return start && /^\d+$/.test(start) ? `${pid} ${start} ${bootId.trim()} ${pidNamespace}` : undefined;
 }
 
 const readOr = (file: string) => readFile(file, 'utf8').catch(() => undefined);
 const BOOT_ID = '/proc/sys/kernel/random/boot_id';
 
+const ourPidNamespace = () => readlink('/proc/self/ns/pid').catch(() => undefined);
+
 async function stampOf(pid: number): Promise<string | undefined> {
-  const [stat, bootId] = await Promise.all([readOr(`/proc/${pid}/stat`), readOr(BOOT_ID)]);
-  return stat && bootId ? ownerStamp(pid, stat, bootId) : undefined;
+  const [stat, bootId, namespace] = await Promise.all([readOr(`/proc/${pid}/stat`), readOr(BOOT_ID), ourPidNamespace()]);
+  return stat && bootId && namespace ? ownerStamp(pid, stat, bootId, namespace) : undefined;
 }
 
-/** Whether the holder the lock's owner file names is gone; false when it cannot be told. */
+/**
+ * Whether the holder the lock's owner file names is gone; false when it cannot be told: no
+ * file, or a holder in another pid namespace (a container sharing the cache), whose pid this
+ * process cannot look up.
+ */
 export async function ownerGone(ownerFile: string): Promise<boolean> {
-  const recorded = (await readOr(ownerFile))?.trim();
-  const pid = Number(recorded?.split(' ')[0]);
-  if (!recorded || !Number.isInteger(pid) || pid <= 0 || !(await readOr(BOOT_ID))) return false;
+  const recorded = (await readOr(ownerFile))?.trim().split(' ');
+  const pid = Number(recorded?.[0]);
+  if (recorded?.length !== 4 || !Number.isInteger(pid) || pid <= 0) return false;
+  const [bootId, namespace] = await Promise.all([readOr(BOOT_ID), ourPidNamespace()]);
+  if (!bootId || recorded[3] !== namespace) return false;
   // Another process with that pid (reused, or after a reboot) has another start time or boot.
-  return (await stampOf(pid)) !== recorded;
+  return (await stampOf(pid)) !== recorded.join(' ');
 }
 
 async function acquire(lockPath: string): Promise<() => Promise<void>> {

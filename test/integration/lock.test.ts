@@ -3,7 +3,7 @@
  * IDE's Stop in the middle of a build) is taken over within seconds, not after the 15 s
  * staleness; a live holder is waited for.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readlink, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -36,8 +36,20 @@ async function holder(lock: string, holdMs: number): Promise<{ child: ReturnType
 
 test('the owner stamp: pid, start time and boot, from /proc/PID/stat (a command name may hold spaces and parentheses)', () => {
   const stat = '4242 (a (b) c) S 1 4242 4242 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 1 0 987654 1000 100';
-  assert.is(ownerStamp(4242, stat, 'boot-id\n'), '4242 987654 boot-id');
-  assert.is(ownerStamp(1, '1 (x) S', 'b'), undefined);
+  assert.is(ownerStamp(4242, stat, 'boot-id\n', 'pid:[4026531836]'), '4242 987654 boot-id pid:[4026531836]');
+  assert.is(ownerStamp(1, '1 (x) S', 'b', 'pid:[1]'), undefined);
+});
+
+test('an owner file is trusted only for this pid namespace and boot', async () => {
+  const file = path.join(dir, 'other.lock.owner');
+  const [bootId, namespace] = [(await readFile('/proc/sys/kernel/random/boot_id', 'utf8')).trim(), await readlink('/proc/self/ns/pid')];
+  // pid_max is at most 2^22: this pid exists nowhere.
+  await writeFile(file, `4194305 1 ${bootId} ${namespace}\n`);
+  assert.ok(await ownerGone(file), 'a pid that does not exist here: gone');
+  await writeFile(file, `4194305 1 ${bootId} pid:[1]\n`);
+  assert.not.ok(await ownerGone(file), 'a holder in another pid namespace (a container sharing the cache) cannot be looked up: not gone');
+  await writeFile(file, 'garbage\n');
+  assert.not.ok(await ownerGone(file));
 });
 
 test('a holder killed with SIGKILL is taken over within seconds, not after the 15 s staleness', async () => {
