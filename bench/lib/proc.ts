@@ -142,6 +142,19 @@ export async function timeCommand(file: string, args: string[], env?: NodeJS.Pro
   return { ms: performance.now() - t0, code, stdout };
 }
 
+/** The sim CLI to its exit, which must be 0; its stdout and time. */
+export async function simOk(args: string[], env: NodeJS.ProcessEnv): Promise<{ ms: number; stdout: string }> {
+  const run = await timeCommand(process.execPath, [SIM_BIN, ...args], env);
+  if (run.code !== 0) throw new Error(`sim ${args.join(' ')} failed (${run.code}): ${run.stdout.slice(-1000)}`);
+  return run;
+}
+
+/** When (ms since the epoch) a --json run's first `progress` event whose message starts with `message` was sent; NaN without one. */
+export function progressTime(stdout: string, message: string): number {
+  const line = stdout.split('\n').find((l) => l.includes('"progress"') && l.includes(`"message":"${message}`));
+  return line ? Date.parse((JSON.parse(line) as { time: string }).time) : Number.NaN;
+}
+
 export interface ConsoleStep {
   /** Wait until the console output (since the previous step) matches. */
   wait: RegExp;

@@ -14,7 +14,7 @@ import { DEMO_MESON_OPTIONS, DEMO_MODULE, fetchSource, GLIB_SOURCE, readSourceSt
 import { loadRecipe } from '../../src/images/recipe.js';
 import { DEFAULT_IMAGE } from '../../src/index.js';
 import { SYNC_RECORD_FILE } from '../../src/builders/sync-record.js';
-import { SIM_BIN, timeCommand } from '../lib/proc.js';
+import { progressTime, SIM_BIN, timeCommand } from '../lib/proc.js';
 import type { Results } from '../lib/results.js';
 import type { Workspace } from '../lib/workspace.js';
 
@@ -33,10 +33,7 @@ interface Timed {
 async function timeBuild(config: string, env: NodeJS.ProcessEnv): Promise<Timed> {
   const run = await timeCommand(process.execPath, [SIM_BIN, 'build', '--json', '--config', config, DEMO_MODULE], env);
   if (run.code !== 0) throw new Error(`sim build failed (${run.code}):\n${run.stdout.slice(-2000)}`);
-  const at = (message: string) => {
-    const line = run.stdout.split('\n').find((l) => l.includes('"progress"') && l.includes(`"message":"${message}`));
-    return line ? Date.parse((JSON.parse(line) as { time: string }).time) : Number.NaN;
-  };
+  const at = (message: string) => progressTime(run.stdout, message);
   const installing = at('installing');
   const nothing = at('nothing to install');
   return { ms: run.ms, ninjaMs: (Number.isFinite(installing) ? installing : nothing) - at('building') };

@@ -7,7 +7,7 @@
  * configuration remounts the share, so every first read is cold in the guest.
  */
 import { OVERLAY_TAG } from '../../src/boot/plan.js';
-import { SIM_BIN, timeCommand } from '../lib/proc.js';
+import { simOk } from '../lib/proc.js';
 import type { Results } from '../lib/results.js';
 import { ninePPrefix, type Workspace } from '../lib/workspace.js';
 import { simBoot } from './boot.js';
@@ -25,11 +25,7 @@ export const afterBootRow = (which: 'first' | 'later', from: 'prefix' | 'image')
 async function afterBoot(ws: Workspace, prefix: string | undefined): Promise<{ first: number[]; later: number[] }> {
   const env = { ...ws.env, SIM_ACCEL: 'tcg' };
   const name = `bench-9p-${prefix ? 'prefix' : 'image'}`;
-  const sim = async (args: string[]) => {
-    const run = await timeCommand(process.execPath, [SIM_BIN, ...args], env);
-    if (run.code !== 0) throw new Error(`sim ${args.join(' ')} failed (${run.code}): ${run.stdout.slice(-1000)}`);
-    return run.stdout;
-  };
+  const sim = async (args: string[]) => (await simOk(args, env)).stdout;
   await sim(['boot', '--detach', '--name', name, '--image', ws.debian.ref, ...(prefix ? ['--overlay', prefix] : [])]);
   try {
     const script = [

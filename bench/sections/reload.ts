@@ -8,7 +8,7 @@
 import { cp, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SIM_BIN, timeCommand } from '../lib/proc.js';
+import { progressTime, simOk } from '../lib/proc.js';
 import type { Results } from '../lib/results.js';
 import type { Workspace } from '../lib/workspace.js';
 
@@ -23,11 +23,7 @@ export async function reloadSection(ws: Workspace, results: Results, runs: numbe
   await cp(FIXTURE, path.join(project, 'app'), { recursive: true });
   await writeFile(path.join(project, 'sim.json'), JSON.stringify({ image: ws.debian.ref, modules: { app: { source: 'app', kind: 'app' } } }));
   const env = { ...ws.env, SIM_ACCEL: 'tcg' };
-  const sim = async (args: string[]) => {
-    const run = await timeCommand(process.execPath, [SIM_BIN, ...args], env);
-    if (run.code !== 0) throw new Error(`sim ${args.join(' ')} failed (${run.code}): ${run.stdout.slice(-1000)}`);
-    return run;
-  };
+  const sim = (args: string[]) => simOk(args, env);
   const source = path.join(project, 'app', 'hello.c');
   const original = await readFile(source, 'utf8');
   let edits = 0;
@@ -41,8 +37,7 @@ export async function reloadSection(ws: Workspace, results: Results, runs: numbe
     const message = await edit();
     const run = await sim(['rebuild-and-boot', '--json', '--config', project, 'app', '--', 'simmod-hello']);
     if (!run.stdout.includes(message)) throw new Error(`rebuild-and-boot did not show '${message}':\n${run.stdout.slice(-1500)}`);
-    const at = (text: string) => Date.parse((JSON.parse(run.stdout.split('\n').find((l) => l.includes('"progress"') && l.includes(`"message":"${text}`)) ?? '{}') as { time?: string }).time ?? '');
-    return { ms: run.ms, ninjaMs: at('installing') - at('building') };
+    return { ms: run.ms, ninjaMs: progressTime(run.stdout, 'installing') - progressTime(run.stdout, 'building') };
   };
 
   log('edit -> visible: the first build and a simulator on its prefix (a snapshot saved on the first boot)');

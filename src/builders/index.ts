@@ -123,7 +123,7 @@ async function buildModule(module: ModuleSpec, opts: BuildOptions): Promise<Modu
     await run(plan.build);
 
     const record = configured ? undefined : await readSyncRecord(builddir);
-    const { fingerprint: inputs, stageKey, stamps } = plan.incrementalInstall === 'meson' ? await mesonInstallState(builddir) : {};
+    const { fingerprint: inputs, stageKey, stamps, plan: installPlan } = plan.incrementalInstall === 'meson' ? await mesonInstallState(builddir) : {};
     if (inputs && record?.installInputs === inputs && (await prefixUnchanged(record, project.prefix, await readManifest(project.prefix, module.name)))) {
       const ms = elapsed();
       emit(events, { type: 'progress', task, message: `nothing to install: 0 file(s) changed in ${ms} ms`, done: true });
@@ -136,7 +136,7 @@ async function buildModule(module: ModuleSpec, opts: BuildOptions): Promise<Modu
     if (!keptStage) await rm(stage, { recursive: true, force: true });
     await mkdir(stage, { recursive: true });
     const changedInPlan = keptStage && stamps && record?.installStamps ? changedInputs(stamps, record.installStamps) : undefined;
-    if (changedInPlan && (await quickMesonInstall(builddir, stage, changedInPlan))) {
+    if (changedInPlan && (await quickMesonInstall(builddir, stage, installPlan, changedInPlan))) {
       emit(events, { type: 'progress', task, message: `installed ${changedInPlan.length} changed file(s) into the stage without meson install` });
     } else {
       await run(plan.install);

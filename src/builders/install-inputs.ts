@@ -17,6 +17,8 @@ export interface MesonInstallState {
   fingerprint?: string;
   stageKey?: string;
   stamps?: Record<string, string>;
+  /** The install plan as read, for the quick install (meson-quick-install.ts). */
+  plan?: unknown;
 }
 
 /** The plan's single files whose stamp differs from the one recorded; undefined when a file is new. Pure. */
@@ -77,7 +79,8 @@ export async function mesonInstallState(builddir: string): Promise<MesonInstallS
       readFile(path.join(builddir, MESON_INSTALL_DATA)),
       describe(path.join(builddir, MESON_INSTALL_DATA)),
     ]);
-    const inputs = installInputs(JSON.parse(planText));
+    const plan: unknown = JSON.parse(planText);
+    const inputs = installInputs(plan);
     if (!inputs) return {};
     const stageKey = inputs.dirs.length ? undefined : installDataStat;
     if (installData.includes(INSTALL_SCRIPT_CLASS)) return { stageKey };
@@ -85,7 +88,7 @@ export async function mesonInstallState(builddir: string): Promise<MesonInstallS
     const lines = [planText, installDataStat, ...described];
     for (const dir of inputs.dirs) await describeTree(dir, lines);
     const stamps = Object.fromEntries(inputs.files.map((file, i) => [file, described[i]!]));
-    return { fingerprint: createHash('sha256').update(lines.join('\n')).digest('hex'), stageKey, stamps };
+    return { fingerprint: createHash('sha256').update(lines.join('\n')).digest('hex'), stageKey, stamps, plan };
   } catch {
     return {};
   }

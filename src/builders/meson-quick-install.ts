@@ -12,7 +12,6 @@ import { chmod, lstat, readFile, rename, utimes, writeFile } from 'node:fs/promi
 import path from 'node:path';
 import { tempSibling } from '../core/atomic.js';
 import { readRunPaths, withRunPaths } from './elf-runpath.js';
-import { MESON_INSTALL_PLAN } from './install-inputs.js';
 
 const BUILD_OPTIONS = path.join('meson-info', 'intro-buildoptions.json');
 /** Install dirs meson names after a target kind rather than an option. */
@@ -65,10 +64,10 @@ interface Copy {
 }
 
 /** Plan each copy, reading everything first; undefined when meson install must do it. */
-async function planCopies(builddir: string, stage: string, changed: readonly string[]): Promise<Copy[] | undefined> {
-  const [planText, options] = await Promise.all([readFile(path.join(builddir, MESON_INSTALL_PLAN), 'utf8'), buildOptions(builddir)]);
+async function planCopies(builddir: string, stage: string, plan: unknown, changed: readonly string[]): Promise<Copy[] | undefined> {
+  const options = await buildOptions(builddir);
   if (!options) return undefined;
-  const destinations = planDestinations(JSON.parse(planText));
+  const destinations = planDestinations(plan);
   const copies: Copy[] = [];
   for (const source of changed) {
     const destination = destinations.get(source);
@@ -91,9 +90,9 @@ async function planCopies(builddir: string, stage: string, changed: readonly str
   return copies;
 }
 
-/** Copy the changed plan sources into the kept stage; false: nothing was written, run meson install. */
-export async function quickMesonInstall(builddir: string, stage: string, changed: readonly string[]): Promise<boolean> {
-  const copies = await planCopies(builddir, stage, changed).catch(() => undefined);
+/** Copy the changed sources of the install plan (as mesonInstallState read it) into the kept stage; false: nothing was written, run meson install. */
+export async function quickMesonInstall(builddir: string, stage: string, plan: unknown, changed: readonly string[]): Promise<boolean> {
+  const copies = await planCopies(builddir, stage, plan, changed).catch(() => undefined);
   if (!copies) return false;
   for (const copy of copies) {
     const temp = tempSibling(copy.staged);

@@ -7,14 +7,11 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { cp, mkdtemp, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { buildFixtureImage } from '../helpers/fixture-image.js';
-import { freshEnv, sim, type SimEnv } from '../helpers/sim.js';
+import { fixtureImageEnv, fixtureProject } from '../helpers/fixture-project.js';
+import { sim, type SimEnv } from '../helpers/sim.js';
 
-const FIXTURES = fileURLToPath(new URL('../../fixtures/', import.meta.url));
 const NAME = `cache-${process.pid}`;
 const ROUNDS = 6;
 let env: SimEnv;
@@ -27,12 +24,8 @@ const exec = async (script: string) => {
 };
 
 test('setup: the fixture image, a meson module built once, a simulator on its prefix', async () => {
-  const fixture = await buildFixtureImage();
-  env = await freshEnv();
-  assert.is((await sim(['image', 'add', fixture.disk, '--name', 'demo'], env)).exitCode, 0);
-  project = await mkdtemp(path.join(os.tmpdir(), 'sim-cache-project-'));
-  await cp(path.join(FIXTURES, 'meson-module'), path.join(project, 'simmod'), { recursive: true });
-  await writeFile(path.join(project, 'sim.json'), JSON.stringify({ image: 'demo', modules: { simmod: { source: 'simmod' } } }));
+  env = await fixtureImageEnv();
+  project = await fixtureProject('sim-cache-project-', { simmod: 'meson-module' });
   const built = await sim(['build', 'simmod'], env, { cwd: project });
   assert.is(built.exitCode, 0, String(built.stderr));
   const start = await sim(['boot', '--detach', '--image', 'demo', '--overlay', path.join(project, '.sim/prefix'), '--name', NAME], env);

@@ -12,10 +12,11 @@ import { chmod, copyFile, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/pr
 import { randomBytes, createHash } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
-import { buildFixtureImage, buildFixturePrefix } from '../helpers/fixture-image.js';
+import { buildFixturePrefix } from '../helpers/fixture-image.js';
+import { fixtureImageEnv } from '../helpers/fixture-project.js';
 import { sha256File } from '../../src/images/hash.js';
 import type { SimEvent } from '../../src/core/events.js';
-import { freshEnv, parseEvents, sim, type SimEnv } from '../helpers/sim.js';
+import { parseEvents, sim, type SimEnv } from '../helpers/sim.js';
 
 let env: SimEnv;
 let prefix: string;
@@ -55,11 +56,9 @@ async function snapshots(): Promise<Listed[]> {
 let plainKey = '';
 
 test('setup: the fixture image in a fresh store, and a prefix', async () => {
-  const fixture = await buildFixtureImage();
-  env = await freshEnv();
+  env = await fixtureImageEnv();
   prefix = await mkdtemp(path.join(os.tmpdir(), 'sim-prefix-'));
   await buildFixturePrefix(prefix);
-  assert.is((await sim(['image', 'add', fixture.disk, '--name', 'demo'], env)).exitCode, 0);
 });
 
 test('the first boot saves a snapshot; the next resumes it and is ready sooner', async () => {

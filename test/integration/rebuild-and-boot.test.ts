@@ -5,25 +5,17 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { cp, mkdtemp, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { buildFixtureImage } from '../helpers/fixture-image.js';
-import { freshEnv, parseEvents, sim, type SimEnv } from '../helpers/sim.js';
+import { fixtureImageEnv, fixtureProject } from '../helpers/fixture-project.js';
+import { parseEvents, sim, type SimEnv } from '../helpers/sim.js';
 
-const FIXTURES = fileURLToPath(new URL('../../fixtures/', import.meta.url));
 let env: SimEnv;
 let project: string;
 
 test('setup: the fixture image in a fresh store and a project with two modules', async () => {
-  const fixture = await buildFixtureImage();
-  env = await freshEnv();
-  assert.is((await sim(['image', 'add', fixture.disk, '--name', 'demo'], env)).exitCode, 0);
-  project = await mkdtemp(path.join(os.tmpdir(), 'sim-project-'));
-  await cp(path.join(FIXTURES, 'meson-module'), path.join(project, 'simmod'), { recursive: true });
-  await cp(path.join(FIXTURES, 'broken-module'), path.join(project, 'broken'), { recursive: true });
-  await writeFile(path.join(project, 'sim.json'), JSON.stringify({ image: 'demo', modules: { simmod: { source: 'simmod' }, broken: { source: 'broken' } } }));
+  env = await fixtureImageEnv();
+  project = await fixtureProject('sim-project-', { simmod: 'meson-module', broken: 'broken-module' });
 });
 
 test('rebuild-and-boot: the guest runs the freshly built module through the image init', async () => {
