@@ -21,6 +21,10 @@ export const ExitCode = {
   timeout: 72,
   /** The filesystem of the cache or runtime directory is full. */
   noSpace: 73,
+  /** A server failed: not found, an HTTP error, unreachable, stalled, a body cut short (sysexits' EX_IOERR). */
+  remote: 74,
+  /** What was downloaded failed verification: a checksum, a signature, a damaged index (sysexits' EX_PROTOCOL). */
+  verification: 76,
   /** Interrupted by SIGINT/SIGTERM. */
   interrupted: 130,
 } as const;
@@ -58,6 +62,15 @@ export type ErrorCode =
   | 'QUICK_BOOT_DECLINED'
   | 'DISPLAY_UNAVAILABLE'
   | 'NO_SPACE'
+  | 'REMOTE_NOT_FOUND'
+  | 'REMOTE_HTTP_ERROR'
+  | 'REMOTE_UNREACHABLE'
+  | 'REMOTE_TIMEOUT'
+  | 'REMOTE_TRUNCATED'
+  | 'IMAGE_CHECKSUM_MISMATCH'
+  | 'IMAGE_SIGNATURE_BAD'
+  | 'IMAGE_UNVERIFIED'
+  | 'REMOTE_BAD_DATA'
   | 'PERMISSION_DENIED'
   | 'INTERRUPTED';
 
@@ -95,6 +108,16 @@ const exitCodes: Record<ErrorCode, number> = {
   QUICK_BOOT_DECLINED: ExitCode.guest,
   DISPLAY_UNAVAILABLE: ExitCode.usage,
   NO_SPACE: ExitCode.noSpace,
+  REMOTE_NOT_FOUND: ExitCode.remote,
+  REMOTE_HTTP_ERROR: ExitCode.remote,
+  REMOTE_UNREACHABLE: ExitCode.remote,
+  REMOTE_TIMEOUT: ExitCode.remote,
+  REMOTE_TRUNCATED: ExitCode.remote,
+  IMAGE_CHECKSUM_MISMATCH: ExitCode.verification,
+  IMAGE_SIGNATURE_BAD: ExitCode.verification,
+  // Nothing to verify against was named: the user's to fix on the command line.
+  IMAGE_UNVERIFIED: ExitCode.usage,
+  REMOTE_BAD_DATA: ExitCode.verification,
   PERMISSION_DENIED: ExitCode.usage,
   INTERRUPTED: ExitCode.interrupted,
 };
