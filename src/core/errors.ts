@@ -126,8 +126,12 @@ export class SimError extends Error {
   readonly code: ErrorCode;
   readonly hint: string;
   readonly exitCode: number;
-  /** Extra lines worth showing (e.g. the last console lines of a crashed guest). */
-  readonly details: string[];
+  /**
+   * Extra lines worth showing (e.g. the last console lines of a crashed guest); the error event's
+   * `details`. Not named `details` here: test runners (uvu) treat an error's `details` as a diff
+   * string, and an array there crashes uvu's report and silently skips the rest of a test file.
+   */
+  readonly detailLines: string[];
 
   constructor(code: ErrorCode, message: string, hint: string, options: { cause?: unknown; details?: string[] } = {}) {
     super(message, { cause: options.cause });
@@ -135,7 +139,7 @@ export class SimError extends Error {
     this.code = code;
     this.hint = hint;
     this.exitCode = exitCodes[code];
-    this.details = options.details ?? [];
+    this.detailLines = options.details ?? [];
   }
 }
 

@@ -128,7 +128,7 @@ async function build(ctx: SimContext, loaded: LoadedRecipe, name: string, option
   } catch (error) {
     if (options.signal?.aborted) throw interrupted(name);
     if (isSimError(error) && ['IMAGE_BUILD_FAILED', 'TOOL_MISSING', 'INTERRUPTED'].includes(error.code)) throw error;
-    if (isSimError(error)) throw failed(phase, name, error.message, error.details, error.hint, error);
+    if (isSimError(error)) throw failed(phase, name, error.message, error.detailLines, error.hint, error);
     throw failed(phase, name, (error as Error).message, [], HINTS[phase], error);
   } finally {
     await removeWorkDir(work, asRoot).catch((error: unknown) => emit(events, { type: 'log', level: 'warn', message: (error as Error).message }));

@@ -247,7 +247,7 @@ test('a broken module fails with the compiler message and leaves the prefix alon
   const error = await expectSimError(build(['broken']), 'BUILD_FAILED');
   assert.match(error.message, "module 'broken'");
   assert.match(error.message, 'build step');
-  assert.ok(error.details.some((l) => /error: .*sim_undeclared_identifier/.test(l)), error.details.join('\n'));
+  assert.ok(error.detailLines.some((l) => /error: .*sim_undeclared_identifier/.test(l)), error.detailLines.join('\n'));
   assert.equal(await snapshot(project.prefix), before);
   assert.ok(events.some((e) => e.type === 'build-output' && e.module === 'broken' && e.line.includes('sim_undeclared_identifier')));
   // The next attempt fails the same way (the failed configure/build left nothing stale behind).

@@ -54,7 +54,7 @@ function createSink(args: GlobalArgs, options: SinkOptions): { events: EventSink
 }
 
 /** Run a command body; returns the process exit code. */
-export async function runCommand(args: GlobalArgs, body: (ctx: CommandContext) => Promise<number | void>, options: SinkOptions = {}): Promise<number> {
+export async function runCommand(args: GlobalArgs, body: (ctx: CommandContext) => Promise<number | void | { data: Record<string, unknown> }>, options: SinkOptions = {}): Promise<number> {
   const { events, close } = createSink(args, options);
   const context = resolveContext(process.env);
   const controller = new AbortController();
@@ -63,8 +63,10 @@ export async function runCommand(args: GlobalArgs, body: (ctx: CommandContext) =
   process.on('SIGTERM', onSignal);
   if (args.verbose) setCommandLogger((line) => emit(events, { type: 'log', level: 'info', message: `$ ${line}` }));
   try {
-    const code = (await body({ context, events, json: Boolean(args.json), verbose: Boolean(args.verbose), signal: controller.signal })) ?? 0;
-    emit(events, { type: 'result', exitCode: code });
+    const outcome = await body({ context, events, json: Boolean(args.json), verbose: Boolean(args.verbose), signal: controller.signal });
+    // A command's data (what it stored, what it transferred) rides on the result event.
+    const code = typeof outcome === 'number' ? outcome : 0;
+    emit(events, { type: 'result', exitCode: code, ...(typeof outcome === 'object' ? { data: outcome.data } : {}) });
     return code;
   } catch (error) {
     const simError = noSpaceError(error) ?? (isSimError(error)
@@ -72,7 +74,7 @@ export async function runCommand(args: GlobalArgs, body: (ctx: CommandContext) =
       : permissionError(error, ownDirs(context), userName()) ??
         new SimError('TOOL_FAILED', `sim failed unexpectedly: ${(error as Error)?.message ?? String(error)}`, 'This is a bug in sim; please report it with the output of --verbose.'));
     if (!isSimError(error) && args.verbose) process.stderr.write(`${(error as Error)?.stack ?? String(error)}\n`);
-    emit(events, { type: 'error', code: simError.code, message: simError.message, hint: simError.hint, details: simError.details.length ? simError.details : undefined });
+    emit(events, { type: 'error', code: simError.code, message: simError.message, hint: simError.hint, details: simError.detailLines.length ? simError.detailLines : undefined });
     const code = simError.exitCode ?? ExitCode.failure;
     emit(events, { type: 'result', exitCode: code });
     return code;
