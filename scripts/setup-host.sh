@@ -10,10 +10,13 @@ cd "$(dirname "$0")/.."
 purpose=${1:-run}
 # What sim itself runs: QEMU, the initramfs, image import (debugfs, sfdisk; btrfs restore, xfs_db
 # and mtools for btrfs roots, xfs roots and EFI partitions; zstd for .ko.zst modules; erofs-utils
-# for a GNOME-OS-like EROFS /usr) and image builds without root (mmdebstrap's unshare mode needs newuidmap from uidmap), module builds.
+# for a GNOME-OS-like EROFS /usr) and image builds without root (mmdebstrap's unshare mode needs newuidmap from uidmap), module builds;
+# images from servers: casync (publish's chunk store), sqv (signed checksum lists; gpgv is the
+# fallback) and gpg (publish --sign-key).
 run_packages=(
   qemu-system-x86 qemu-utils busybox-static e2fsprogs fdisk util-linux kmod xz-utils cpio
   mmdebstrap uidmap ca-certificates meson ninja-build gcc libc6-dev btrfs-progs xfsprogs mtools zstd erofs-utils
+  casync sqv gpg
 )
 # The tests also build the fixtures with every supported build system and lint the guest scripts;
 # the merge-mode fixture (fixtures/gnome-app) is a GLib/GIO program; the Fedora-like fixture has

@@ -8,7 +8,7 @@ import { isSimError } from '../core/errors.js';
 
 export const commands = [
   lazyCommand('boot', 'Boot an image with an overlay prefix; with a command, run it in the guest and exit with its status', async () => (await import('./commands/boot.js')).bootCommand),
-  lazyCommand('image', 'Manage the image store (add, ls, rm, verify, build)', async () => (await import('./commands/image.js')).imageCommand),
+  lazyCommand('image', 'Manage the image store (add, pull, update, publish, ls, rm, verify, build)', async () => (await import('./commands/image.js')).imageCommand),
   lazyCommand('snapshot', 'Manage quick-boot snapshots (ls, rm)', async () => (await import('./commands/snapshot.js')).snapshotCommand),
   lazyCommand('build [modules..]', "Build modules from sim.json into the overlay prefix, matching the image's paths (a simulator running on the prefix is told what changed)", async () => (await import('./commands/build.js')).buildCommand),
   lazyCommand('rebuild-and-boot [modules..]', 'Build modules into the overlay prefix, then boot with it (every boot option applies)', async () => (await import('./commands/build.js')).rebuildAndBootCommand),

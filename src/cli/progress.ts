@@ -29,10 +29,20 @@ export function formatDuration(ms: number): string {
   return `${Math.floor(s / 60)} min ${s % 60} s`;
 }
 
+const MIB = 1024 * 1024;
+
+/** "[#####·····] 120/300 MiB 24.0 MiB/s", or without a bar when the total is unknown. Pure. */
+export function transferText(bytes: { done: number; total?: number }, elapsedMs: number): string {
+  const rate = elapsedMs > 0 ? `${((bytes.done / MIB) / (elapsedMs / 1000)).toFixed(1)} MiB/s` : '';
+  if (!bytes.total) return `${(bytes.done / MIB).toFixed(0)} MiB ${rate}`.trim();
+  const filled = Math.min(10, Math.round((bytes.done / bytes.total) * 10));
+  return `[${'#'.repeat(filled)}${'·'.repeat(10 - filled)}] ${(bytes.done / MIB).toFixed(0)}/${(bytes.total / MIB).toFixed(0)} MiB ${rate}`.trim();
+}
+
 export function createHumanRenderer(stream: Stream = process.stderr, options: HumanRendererOptions = {}): HumanRenderer {
   const tty = options.tty ?? Boolean(stream.isTTY);
   /** The running step of each task (insertion order = age; the newest is on screen). */
-  const steps = new Map<string, { message: string; started: number; taskStarted: number }>();
+  const steps = new Map<string, { message: string; started: number; taskStarted: number; bytes?: { done: number; total?: number } }>();
   let frame = 0;
   let timer: NodeJS.Timeout | undefined;
   let drawn = false;
@@ -45,7 +55,8 @@ export function createHumanRenderer(stream: Stream = process.stderr, options: Hu
     const current = [...steps.values()].pop();
     if (!tty || !current) return clear();
     // Never wrap: a wrapped line cannot be cleared with \r. Shorten the message, keep the time.
-    const time = formatDuration(Date.now() - current.started);
+    const elapsed = Date.now() - current.started;
+    const time = `${current.bytes ? `${transferText(current.bytes, elapsed)} ` : ''}${formatDuration(elapsed)}`;
     const room = (stream.columns ?? 80) - time.length - 4;
     const message = current.message.length > room ? `${current.message.slice(0, Math.max(0, room - 1))}…` : current.message;
     stream.write(`${CLEAR_LINE}${FRAMES[frame++ % FRAMES.length]} ${message} ${time}`);
@@ -80,9 +91,12 @@ export function createHumanRenderer(stream: Stream = process.stderr, options: Hu
       if (!steps.size) stopTimer();
       return;
     }
-    if (previous?.message === event.message) return;
+    if (previous?.message === event.message) {
+      previous.bytes = event.bytes ?? previous.bytes;
+      return;
+    }
     steps.delete(event.task);
-    steps.set(event.task, { message: event.message, started: now, taskStarted });
+    steps.set(event.task, { message: event.message, started: now, taskStarted, bytes: event.bytes });
     if (tty) {
       draw();
       startTimer();

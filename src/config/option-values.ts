@@ -84,6 +84,18 @@ export const packageList = z
 /** A host path; checked for existence where it is used. */
 export const hostPath = z.string().min(1, 'a path');
 
+/** A sha256 in hex, as sha256sum prints it. */
+export const sha256Hex = z.string().regex(/^[0-9a-fA-F]{64}$/, 'a sha256: 64 hexadecimal digits').transform((text) => text.toLowerCase());
+
+/** An http(s) URL of an image file or of a published directory (src/remote/source.ts says which). */
+export const imageUrl = z.string().regex(/^https?:\/\/[^\s]+$/i, 'an http:// or https:// URL');
+
+/** A publisher's version name: it becomes a file name on the server. */
+export const versionName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._+-]{0,99}$/, 'a version name: letters, digits and . _ + - (up to 100)');
+
+/** How many older versions to keep. */
+export const keepCount = wholeNumber(0, 1000, 'a whole number from 0 to 1000');
+
 /** --overlay-mode: how the prefix wins (src/boot/overlay-mode.ts). */
 export const overlayMode = z
   .string()

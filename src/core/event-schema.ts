@@ -9,7 +9,14 @@ const base = { time: z.string().describe('ISO 8601 timestamp') };
 
 export const simEventSchema = z.discriminatedUnion('type', [
   z.object({ ...base, type: z.literal('phase'), phase: z.enum(phaseNames), ms: z.number().describe('milliseconds since the operation started'), detail: z.record(z.string(), z.unknown()).optional() }),
-  z.object({ ...base, type: z.literal('progress'), task: z.string(), message: z.string(), done: z.boolean().optional() }),
+  z.object({
+    ...base,
+    type: z.literal('progress'),
+    task: z.string(),
+    message: z.string(),
+    done: z.boolean().optional(),
+    bytes: z.object({ done: z.number(), total: z.number().optional() }).optional().describe('a transfer\'s progress: repeated with the same message as bytes arrive (about 4 times a second)'),
+  }),
   z.object({ ...base, type: z.literal('log'), level: z.enum(['debug', 'info', 'warn']), message: z.string() }),
   z.object({ ...base, type: z.literal('console'), line: z.string() }),
   z.object({ ...base, type: z.literal('output'), stream: z.enum(['stdout', 'stderr']), data: z.string() }),

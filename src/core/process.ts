@@ -43,6 +43,12 @@ export const toolPackages: Record<string, string> = {
   'dpkg-source': 'dpkg-dev',
   'pkg-config': 'pkgconf',
   python3: 'python3',
+  casync: 'casync',
+  sqv: 'sqv',
+  gpgv: 'gpgv',
+  gpg: 'gpg',
+  xz: 'xz-utils',
+  gzip: 'gzip',
 };
 
 /**
@@ -79,6 +85,8 @@ export interface RunOptions {
   allowFailure?: boolean;
   /** Kill the program after this many milliseconds. */
   timeoutMs?: number;
+  /** Write stdout to this file instead of capturing it (large outputs: a decompressed image). */
+  outputFile?: string;
 }
 
 export function missingTool(file: string, cause?: unknown): SimError {
@@ -116,6 +124,8 @@ export async function run(file: string, args: readonly string[], options: RunOpt
     reject: false,
     timeout: options.timeoutMs,
     stripFinalNewline: false,
+    // Not kept in memory as well: a decompressed image is gigabytes.
+    ...(options.outputFile ? { stdout: { file: options.outputFile }, buffer: { stdout: false } } : {}),
   });
   if (result.failed && result.exitCode === undefined) {
     const cause = result.cause as NodeJS.ErrnoException | undefined;

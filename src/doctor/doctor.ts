@@ -46,13 +46,17 @@ const TOOLS: [string, string, string, boolean][] = [
   ['zstd', '--version', 'decompresses .ko.zst kernel modules (Ubuntu)', true],
   ['mke2fs', '-V', 'writes filesystems for `sim image build`', true],
   ['mmdebstrap', '--version', 'installs Debian for `sim image build`', true],
+  ['sqv', '--version', 'checks the signatures of pulled images (gpgv also does)', true],
+  ['casync', '--version', 'cuts images into chunks for `sim image publish`', true],
+  ['gpg', '--version', 'signs what `sim image publish --sign-key` writes', true],
 ];
 
 const installFix = (tool: string) => `apt-get install ${toolPackages[tool] ?? tool}`;
 
 /** "QEMU emulator version 7.2.22 (Debian ...)" -> "7.2.22". Pure. */
 export function versionOf(output: string): string | undefined {
-  return /\d+\.\d+(?:\.\d+)?/.exec(output)?.[0];
+  // casync says only "casync 2".
+  return /\d+\.\d+(?:\.\d+)?/.exec(output)?.[0] ?? /\b\d+\b/.exec(output)?.[0];
 }
 
 async function checkTool(tool: string, flag: string, purpose: string, optional: boolean, env: NodeJS.ProcessEnv): Promise<DoctorCheck> {

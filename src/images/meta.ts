@@ -10,8 +10,29 @@ export const imageMetaSchema = z.object({
   /** sha256 of the imported file (or a recipe key for built images): the cache key. */
   id: sha256,
   names: z.array(z.string()),
-  /** Where the image came from: an imported file or a recipe build. */
-  source: z.object({ kind: z.enum(['file', 'recipe']), path: z.string(), format: z.string() }),
+  /** Where the image came from: an imported file, a recipe build or a server (`path` is then the URL). */
+  source: z.object({ kind: z.enum(['file', 'recipe', 'url']), path: z.string(), format: z.string() }),
+  /** A pulled image's server side (src/remote/pull.ts): what `sim image update` asks the server again. */
+  remote: z
+    .object({
+      url: z.string(),
+      /** A published directory (manifest, casync index, chunks) or a single image file. */
+      kind: z.enum(['published', 'file']),
+      /** The publisher's version name (published directories). */
+      version: z.string().optional(),
+      /** HTTP validators of what was checked last (the checksum list, or the file): a conditional request next time. */
+      etag: z.string().optional(),
+      lastModified: z.string().optional(),
+      /** How it was verified: a keyring file (signed checksum list), a --sha256 given, or not at all (--insecure). */
+      verifiedBy: z.enum(['keyring', 'sha256', 'none']),
+      keyring: z.string().optional(),
+      signer: z.string().optional(),
+      /** The stored copy of this version's casync blob index (relative to the image dir): the seed of the next update. */
+      index: z.string().optional(),
+      pulledAt: z.string(),
+      checkedAt: z.string(),
+    })
+    .optional(),
   /** The stored base disk, always qcow2, never written after import. */
   disk: z.object({ file: z.string(), format: z.literal('qcow2'), sha256, bytes: z.number().int(), mtimeMs: z.number(), virtualSize: z.number().int() }),
   root: z.object({
@@ -98,5 +119,6 @@ export function reimportAdvice(meta: Pick<ImageMeta, 'names' | 'source' | 'id'>,
     const recipe = shipped ? path.basename(meta.source.path, '.json') : meta.source.path;
     return `rebuild the image: sim image build ${recipe}${meta.names[0] && meta.names[0] !== recipe ? ` --name ${meta.names[0]}` : ''} --force`;
   }
+  if (meta.source.kind === 'url') return `pull the image again: sim image rm ${name}, then sim image pull ${meta.source.path}${meta.names[0] ? ` --name ${meta.names[0]}` : ''}`;
   return `import the image again: sim image rm ${name}, then sim image add ${meta.source.path}${meta.names[0] ? ` --name ${meta.names[0]}` : ''}`;
 }

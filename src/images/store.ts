@@ -6,7 +6,7 @@
 import { access, chmod, constants, mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import path from 'node:path';
-import { sweepDeadTemps, tempSibling, writeJsonAtomic } from '../core/atomic.js';
+import { sweepDeadTemps, tempSibling, writeFileAtomic, writeJsonAtomic } from '../core/atomic.js';
 import { withLock } from '../core/lock.js';
 import { imageMetaSchema, type ImageMeta } from './meta.js';
 import { SimError } from '../core/errors.js';
@@ -76,7 +76,7 @@ export async function resolveImage(ctx: SimContext, ref: string): Promise<ImageM
 }
 
 /** Give `name` to the image `id`, taking it away from any other image (names are unique). */
-async function assignName(ctx: SimContext, id: string, name: string): Promise<ImageMeta> {
+export async function assignName(ctx: SimContext, id: string, name: string): Promise<ImageMeta> {
   return withLock(path.join(ctx.dirs.images, '.names.lock'), async () => {
     for (const other of await listImages(ctx)) {
       if (other.id !== id && other.names.includes(name)) {
@@ -95,7 +95,7 @@ export interface ImportOptions {
   name?: string;
   /** Cache key to use instead of the file's sha256 (a recipe's key for built images). */
   id?: string;
-  source?: { kind: 'file' | 'recipe'; path: string };
+  source?: { kind: 'file' | 'recipe' | 'url'; path: string };
   events?: EventSink;
 }
 
@@ -259,3 +259,19 @@ export async function removeImage(ctx: SimContext, ref: string): Promise<ImageMe
   });
   return meta;
 }
+
+/** Record a pulled image's server side (and keep its casync index: the next update's seed). */
+export async function recordRemote(ctx: SimContext, id: string, remote: NonNullable<ImageMeta['remote']>, index?: Uint8Array): Promise<ImageMeta> {
+  const dir = path.join(ctx.dirs.images, id);
+  return withLock(`${dir}.lock`, async () => {
+    const meta = await readMeta(dir);
+    if (!meta) throw new SimError('IMAGE_NOT_FOUND', `The image ${id.slice(0, 12)} left the store while it was being recorded.`, 'Pull it again.');
+    if (index) await writeFileAtomic(path.join(dir, REMOTE_INDEX), index, 0o444);
+    const updated: ImageMeta = { ...meta, remote: { ...remote, ...(index ? { index: REMOTE_INDEX } : meta.remote?.index ? { index: meta.remote.index } : {}) } };
+    await writeJsonAtomic(path.join(dir, 'meta.json'), updated);
+    return updated;
+  });
+}
+
+/** Where a pulled image keeps the casync index of its version. */
+const REMOTE_INDEX = 'remote.caibx';

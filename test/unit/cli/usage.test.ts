@@ -4,8 +4,8 @@ import { editDistance, suggest, usageError } from '../../../src/cli/usage.js';
 import { commandTable, misspell, runCli } from '../../helpers/cli.js';
 
 const table = await commandTable();
-/** Arguments that satisfy a command's required positionals. */
-const positionals = (demanded: string[]) => demanded.map((name) => `some-${name}`);
+/** Arguments that satisfy a command's required positionals (a URL must look like one). */
+const positionals = (demanded: string[]) => demanded.map((name) => (name === 'url' ? 'https://example.org/some-url/' : `some-${name}`));
 
 test('the command table read back from yargs has every command and its options', () => {
   const paths = table.map((c) => c.path.join(' '));
@@ -51,7 +51,7 @@ test('unknown commands and subcommands are refused, with the close one suggested
   assert.match(run.output, "Did you mean 'sim image add'?");
   run = await runCli(['image']);
   assert.is(run.code, 64);
-  assert.match(run.output, 'sim image needs a command: add, ls, rm, verify, build');
+  assert.match(run.output, 'sim image needs a command: add, pull, update, publish, ls, rm, verify, build');
   run = await runCli([]);
   assert.is(run.code, 64);
   assert.match(run.output, 'sim needs a command: boot');
