@@ -135,7 +135,7 @@ export async function importImage(ctx: SimContext, file: string, options: Import
   // Half-made entries of imports that were killed.
   await sweepDeadTemps(ctx.dirs.images);
   const before = await stat(source);
-  emit(events, { type: 'progress', task: 'image-import', message: `hashing ${path.basename(source)}` });
+  if (!options.id) emit(events, { type: 'progress', task: 'image-import', message: `hashing ${path.basename(source)}` });
   const id = options.id ?? (await sha256File(source));
   const dir = path.join(ctx.dirs.images, id);
   const unchanged = () => checkUnchanged(source, before);

@@ -75,9 +75,9 @@ function verificationOf(options: { sha256?: string; keyring?: string; verify?: b
 /** A throttled transfer-progress reporter: about 4 events a second. */
 function byteProgress(events: EventSink | undefined, message: string) {
   let last = 0;
-  return (done: number, total?: number, final = false) => {
+  return (done: number, total?: number) => {
     const now = Date.now();
-    if (!final && now - last < 250) return;
+    if (now - last < 250) return;
     last = now;
     emit(events, { type: 'progress', task: 'image-pull', message, bytes: { done, ...(total ? { total } : {}) } });
   };
@@ -233,7 +233,8 @@ async function pullPublished(attempt: Attempt, work: string): Promise<PullResult
         onProgress: (p) => report(p.doneBytes, p.totalBytes),
       }),
     );
-    report(assembled.doneBytes, assembled.totalBytes, true);
+    const mib = (bytes: number) => `${(bytes / 1048576).toFixed(1)} MiB`;
+    emit(events, { type: 'progress', task: 'image-pull', message: `fetched ${mib(assembled.transferredBytes)} for a ${mib(assembled.totalBytes)} disk${seeds.length ? ` (${mib(assembled.reusedBytes)} reused from the stored version)` : ''}`, done: true });
     if (assembled.sha256 !== state.manifest.raw.sha256) {
       throw mismatch(`The image assembled from ${source.base}`, state.manifest.raw.sha256, assembled.sha256, 'Nothing was stored. Tell the publisher: the chunks do not make the disk the manifest names.');
     }
@@ -258,7 +259,7 @@ async function pullFile(attempt: Attempt, work: string): Promise<PullResult | 'u
     if (current?.remote) await recordRemote(ctx, current.id, { ...current.remote, checkedAt: now });
     return 'unchanged';
   }
-  report(result.bytes, result.bytes, true);
+  emit(events, { type: 'progress', task: 'image-pull', message: `downloaded ${source.fileName} (${(result.transferred / 1048576).toFixed(1)} MiB${result.resumedFrom ? `, resumed at ${(result.resumedFrom / 1048576).toFixed(1)} MiB` : ''})`, done: true });
   emit(events, { type: 'progress', task: 'image-pull', message: 'verifying the download' });
   const actual = await sha256File(download);
   let signer: string | undefined;
