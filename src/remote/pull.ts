@@ -242,8 +242,9 @@ async function pullPublished(attempt: Attempt, work: string): Promise<PullResult
     reusedBytes = assembled.reusedBytes;
     await rm(path.join(work, 'seed.raw'), { force: true });
     await noSpaceMapped(() => importImage(ctx, out, { id: assembled.sha256, name, source: { kind: 'url', path: source.url }, events }));
+  } else {
+    await assignName(ctx, stored.id, name);
   }
-  else await assignName(ctx, stored.id, name);
   const meta = await recordRemote(ctx, state.manifest.raw.sha256, remoteOf(state, now), state.indexBytes);
   return { meta, changed: true, transferredBytes, imageBytes: state.manifest.raw.bytes, reusedBytes, removed: [], kept: [] };
 }
