@@ -5,7 +5,8 @@
  *
  *   BENCH_RUNS=5            runs per figure
  *   BENCH_ONLY=boot,9p      sections: session, initramfs, launcher, build, reload, boot, quickboot, merge, layouts, rebuild, 9p, fastpath
- *                           (and gnome and gtk, only when named: the GNOME session, minutes per boot)
+ *                           (and gnome and gtk, only when named: the GNOME session, minutes per boot;
+ *                           and remote, only when named: pulls of a 2 GiB image, about a minute per run)
  *   BENCH_IMAGE_BUILD=1     also time the whole recipe build (mmdebstrap; needs the network)
  *   BENCH_KEEP=1            keep the temporary workspace
  *
@@ -34,11 +35,12 @@ import { ninePSection } from './sections/ninep.js';
 import { quickBootSection } from './sections/quickboot.js';
 import { rebuildSection } from './sections/rebuild.js';
 import { reloadSection } from './sections/reload.js';
+import { remoteSection } from './sections/remote.js';
 import { sessionSection } from './sections/session.js';
 
-const SECTIONS = ['session', 'initramfs', 'launcher', 'build', 'reload', 'boot', 'quickboot', 'merge', 'layouts', 'rebuild', '9p', 'fastpath', 'gnome', 'gtk'] as const;
-/** Run only when BENCH_ONLY names them. */
-const OPT_IN: readonly string[] = ['gnome', 'gtk'];
+const SECTIONS = ['session', 'initramfs', 'launcher', 'build', 'reload', 'boot', 'quickboot', 'merge', 'layouts', 'rebuild', '9p', 'fastpath', 'remote', 'gnome', 'gtk'] as const;
+/** Run only when BENCH_ONLY names them (minutes each: GNOME boots; remote's pulls of a 2 GiB image). */
+const OPT_IN: readonly string[] = ['gnome', 'gtk', 'remote'];
 type Section = (typeof SECTIONS)[number];
 
 const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
@@ -98,6 +100,7 @@ async function main(): Promise<void> {
     if (initrd) await timed('rebuild', 'rebuild-the-image alternative', () => rebuildSection(ws, results, runs, initrd, accels.at(-1)!));
     await timed('9p', '9p overlay', () => ninePSection(ws, results, runs));
     await timed('fastpath', 'fast-path variants', () => fastPathSection(ws, results, runs));
+    await timed('remote', 'images from a server: an update of one package against a full pull, and a file download against curl', () => remoteSection(ws, results, runs, log));
     await timed('gnome', 'the GNOME session: boot to the shell on screen', () => gnomeSection(ws, results, runs, log));
     await timed('gtk', 'a GTK app in the GNOME session: GTK from the image and from the prefix', () => gtkSection(ws, results, runs, log));
   } finally {
