@@ -31,6 +31,9 @@ function ifRangeValue(validators: Validators): string | undefined {
   return validators.lastModified;
 }
 
+/** How many received bytes make one write (see PartDownload.write). */
+const FLUSH_BYTES = 1 << 20;
+
 const sidecarSchema = z.object({
   url: z.string(),
   validators: z.object({ etag: z.string().optional(), lastModified: z.string().optional() }),
@@ -57,6 +60,10 @@ export class PartDownload {
   private file?: FileHandle;
   /** Bytes in the part file. */
   private offset = 0;
+  /** Received, not yet written (see write()). */
+  private buffer: Uint8Array[] = [];
+  private buffered = 0;
+  private inflight: Promise<void> | undefined;
   private total?: number;
   private validators: Validators = {};
   /** Whether the part may be resumed from (the sidecar holds a strong validator). */
@@ -170,7 +177,13 @@ export class PartDownload {
       watchdog.kick();
       const before = this.offset;
       this.s.onProgress?.({ received: this.offset, total: this.total });
-      await readBody(response, watchdog, this.s, this.where.href, () => ({ received: this.offset, total: this.total, gained: this.offset - before }), (chunk) => this.write(chunk));
+      const received = () => this.offset + this.buffered;
+      try {
+        await readBody(response, watchdog, this.s, this.where.href, () => ({ received: received(), total: this.total, gained: received() - before }), (chunk) => this.write(chunk));
+      } finally {
+        // What arrived is kept even when the body broke off: the next attempt resumes after it.
+        await this.flush();
+      }
       if (end !== undefined && this.offset < end) throw truncated(this.where.href, this.offset, this.total ?? end, true);
       if (response.status === 206 && this.offset === before) throw await this.unusableRange(response, ranged);
       return this.total === undefined || this.offset >= this.total;
@@ -203,16 +216,46 @@ export class PartDownload {
     );
   }
 
-  private async write(chunk: Uint8Array): Promise<void> {
+  /**
+   * Bytes are gathered into writes of FLUSH_BYTES, one in flight while the next is received:
+   * a positioned write per network read (about 64 KiB) held a download to 3/4 of curl's rate.
+   */
+  private write(chunk: Uint8Array): Promise<void> | undefined {
+    this.buffer.push(chunk);
+    this.buffered += chunk.length;
+    return this.buffered >= FLUSH_BYTES ? this.flush(false) : undefined;
+  }
+
+  /** Start writing what is buffered (after the write in flight); `wait`: until all of it landed. */
+  private async flush(wait = true): Promise<void> {
+    const previous = this.inflight;
+    this.inflight = undefined;
+    await previous;
+    if (this.buffered) {
+      const data = Buffer.concat(this.buffer, this.buffered);
+      this.buffer = [];
+      this.buffered = 0;
+      this.inflight = this.writeAt(data);
+      // Awaited by the next flush; a failure surfaces there, not as an unhandled rejection.
+      this.inflight.catch(() => undefined);
+    }
+    if (wait) {
+      const last = this.inflight;
+      this.inflight = undefined;
+      await last;
+    }
+  }
+
+  private async writeAt(data: Buffer): Promise<void> {
     this.file ??= await local(open(this.part, this.offset > 0 ? 'r+' : 'w'));
     // Positioned writes: the file was opened without O_APPEND, which would ignore positions.
-    for (let done = 0; done < chunk.length; ) {
-      const { bytesWritten } = await local(this.file.write(chunk, done, chunk.length - done, this.offset + done));
+    for (let done = 0; done < data.length; ) {
+      const { bytesWritten } = await local(this.file.write(data, done, data.length - done, this.offset + done));
       if (!bytesWritten) throw new Error(`Writing ${this.part} made no progress.`);
       done += bytesWritten;
     }
-    this.offset += chunk.length;
-    this.transferred += chunk.length;
+    this.offset += data.length;
+    this.transferred += data.length;
     this.s.onProgress?.({ received: this.offset, total: this.total });
   }
 
