@@ -9,25 +9,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { execa } from 'execa';
-import { test as uvuTest } from 'uvu';
+import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { SimError } from '../../src/core/errors.js';
 import { sha256File } from '../../src/images/hash.js';
 import { chunkStorePath, formatBlobIndex, parseBlobIndex, type BlobIndex } from '../../src/remote/casync-index.js';
 import { assembleBlob, type AssembleOptions } from '../../src/remote/chunk-assembly.js';
 import { expectSimError } from '../helpers/sim-error.js';
-
-/** uvu ends the whole file silently on a SimError that escapes a test (its `details` is an array): report it as a plain error. */
-function test(name: string, body: () => unknown): void {
-  uvuTest(name, async () => {
-    try {
-      await body();
-    } catch (error) {
-      if (error instanceof SimError) throw new Error(`${error.code}: ${error.message}`, { cause: error });
-      throw error;
-    }
-  });
-}
 
 const MiB = 1024 * 1024;
 let dir = '';
@@ -74,7 +61,7 @@ function text(size: number): Buffer {
   return Buffer.from(lines.join('')).subarray(0, size);
 }
 
-uvuTest.before(async () => {
+test.before(async () => {
   const found = await execa('casync', ['--version'], { reject: false }).catch(() => undefined);
   if (!found || found.exitCode !== 0) throw new Error('casync is not installed (apt-get install casync).');
   dir = await mkdtemp(path.join(os.tmpdir(), 'sim-casync-test-'));
@@ -91,7 +78,7 @@ uvuTest.before(async () => {
   await casync('make', '--store=store', 'v2.caibx', 'v2.raw');
 });
 
-uvuTest.after(async () => {
+test.after(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
@@ -276,4 +263,4 @@ test('an empty index makes an empty file', async () => {
   assert.is(result.sha256, 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855');
 });
 
-uvuTest.run();
+test.run();

@@ -1,20 +1,8 @@
-import { test as uvuTest } from 'uvu';
+import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { SimError } from '../../../src/core/errors.js';
 import { chunkId, chunkStorePath, formatBlobIndex, parseBlobIndex, type BlobIndex } from '../../../src/remote/casync-index.js';
 import { expectSimError } from '../../helpers/sim-error.js';
-
-/** uvu ends the whole file silently on a SimError that escapes a test (its `details` is an array): report it as a plain error. */
-function test(name: string, body: () => unknown): void {
-  uvuTest(name, async () => {
-    try {
-      await body();
-    } catch (error) {
-      if (error instanceof SimError) throw new Error(`${error.code}: ${error.message}`, { cause: error });
-      throw error;
-    }
-  });
-}
 
 /** 600,000 bytes from a linear congruential generator: the blob the two indexes below describe. */
 function blob(): Buffer {
@@ -143,4 +131,4 @@ test('SHA-512/256 is the standard one (its own initial values), not SHA-512 cut 
   assert.is(chunkId('sha512-256', Buffer.from('abc')), '53048e2681941ef99b2e29b76b4c7dabe4c2d0c634fc6d46e0e2f13107e7af23');
 });
 
-uvuTest.run();
+test.run();
