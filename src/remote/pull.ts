@@ -295,7 +295,8 @@ async function pullFile(attempt: Attempt, work: string): Promise<PullResult | 'u
     await rm(download, { force: true });
   }
   const name = attempt.name ?? current?.names[0] ?? defaultName(source);
-  const imported = await noSpaceMapped(() => importImage(ctx, image, { name, source: { kind: 'url', path: source.url }, events }));
+  // An uncompressed download was hashed above: its sha256 is the id, no second pass.
+  const imported = await noSpaceMapped(() => importImage(ctx, image, { name, source: { kind: 'url', path: source.url }, events, ...(compression ? {} : { id: actual }) }));
   const meta = await recordRemote(ctx, imported.id, {
     url: source.url,
     kind: 'file',
