@@ -4,9 +4,9 @@
  * bench/results/latest.json.
  *
  *   BENCH_RUNS=5            runs per figure
- *   BENCH_ONLY=boot,9p      sections: session, initramfs, launcher, build, reload, boot, quickboot, merge, layouts, rebuild, 9p, fastpath
- *                           (and gnome and gtk, only when named: the GNOME session, minutes per boot;
- *                           and remote, only when named: pulls of a 2 GiB image, about a minute per run)
+ *   BENCH_ONLY=boot,9p      sections: session, initramfs, launcher, build, reload, boot, quickboot, merge, layouts, rebuild, 9p, fastpath,
+ *                           remote (pulls of a 2 GiB image: about a minute per run),
+ *                           and gnome and gtk, only when named: the GNOME session, minutes per boot
  *   BENCH_IMAGE_BUILD=1     also time the whole recipe build (mmdebstrap; needs the network)
  *   BENCH_KEEP=1            keep the temporary workspace
  *
@@ -39,8 +39,8 @@ import { remoteSection } from './sections/remote.js';
 import { sessionSection } from './sections/session.js';
 
 const SECTIONS = ['session', 'initramfs', 'launcher', 'build', 'reload', 'boot', 'quickboot', 'merge', 'layouts', 'rebuild', '9p', 'fastpath', 'remote', 'gnome', 'gtk'] as const;
-/** Run only when BENCH_ONLY names them (minutes each: GNOME boots; remote's pulls of a 2 GiB image). */
-const OPT_IN: readonly string[] = ['gnome', 'gtk', 'remote'];
+/** Run only when BENCH_ONLY names them (minutes per GNOME boot). */
+const OPT_IN: readonly string[] = ['gnome', 'gtk'];
 type Section = (typeof SECTIONS)[number];
 
 const log = (line: string) => process.stderr.write(`bench: ${line}\n`);

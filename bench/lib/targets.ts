@@ -7,6 +7,7 @@ import { EDIT_CONSTANT, NOOP } from '../sections/build.js';
 import { HOT } from '../sections/reload.js';
 import { afterBootRow } from '../sections/ninep.js';
 import { gtkRow } from '../sections/gtk.js';
+import { FULL_BYTES, REMOTE, UPDATE_BYTES } from '../sections/remote.js';
 
 export interface TargetCheck {
   target: string;
@@ -52,6 +53,8 @@ export function evaluateTargets(results: Results): TargetCheck[] {
   atMost('build: a no-op sim build of GLib < 0.5 s', med(results, 'sim build (GLib)', NOOP), 499.999);
   atMost("build: a one-line edit costs ninja's time + < 0.3 s", med(results, 'sim build (GLib)', EDIT_CONSTANT), 299.999);
   atMost('reload: edit -> visible for an app in a running simulator < 0.5 s', med(results, 'edit -> visible (an app)', HOT), 499.999);
+  const updateShare = med(results, REMOTE, UPDATE_BYTES) / med(results, REMOTE, FULL_BYTES);
+  checks.push({ target: 'remote: an update where one package changed < 10% of the bytes of a full pull', value: `${(updateShare * 100).toFixed(2)}%`, met: Number.isFinite(updateShare) ? updateShare < 0.1 : undefined });
   return checks;
 }
 

@@ -22,7 +22,8 @@ import type { Results } from '../lib/results.js';
 import { median } from '../lib/stats.js';
 import type { Workspace } from '../lib/workspace.js';
 
-const SECTION = 'image pull and update (loopback server)';
+export const REMOTE = 'image pull and update (loopback server)';
+const SECTION = REMOTE;
 const MiB = 2 ** 20;
 const NAME = 'nightly';
 
