@@ -5,6 +5,7 @@
  */
 import { createReadStream } from 'node:fs';
 import { open, realpath, stat } from 'node:fs/promises';
+import https from 'node:https';
 import http, { type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -42,6 +43,8 @@ export interface FileServerOptions {
   etag?: boolean;
   /** Send Last-Modified and honour If-Modified-Since (default true). */
   lastModified?: boolean;
+  /** Serve https with this key and certificate (PEM) instead of http. */
+  tls?: { key: string; cert: string };
 }
 
 export interface FileServer {
@@ -73,11 +76,12 @@ export async function startFileServer(root: string, options: FileServerOptions =
     return next.fault;
   };
 
-  const server = http.createServer((req, res) => {
+  const handler = (req: IncomingMessage, res: ServerResponse) => {
     handle(req, res).catch((error: unknown) => {
       res.destroy(error as Error);
     });
-  });
+  };
+  const server = options.tls ? https.createServer(options.tls, handler) : http.createServer(handler);
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const urlPath = new URL(req.url ?? '/', 'http://server').pathname;
@@ -170,7 +174,7 @@ export async function startFileServer(root: string, options: FileServerOptions =
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}/`,
+    url: `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}/`,
     requests,
     fault(urlPath, fault) {
       const key = urlPath.startsWith('/') ? urlPath : `/${urlPath}`;

@@ -203,6 +203,25 @@ test('a compressed image file: a dropped connection resumes, then it is checked,
   assert.is(meta!.remote?.kind, 'file');
 });
 
+test('https: a server whose certificate the user added with NODE_EXTRA_CA_CERTS; without it, refused in one sentence', async () => {
+  const key = path.join(inputs.dir, 'tls.key');
+  const cert = path.join(inputs.dir, 'tls.crt');
+  await execa('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', key, '-out', cert]);
+  const secure = await startFileServer(root, { tls: { key: await readFile(key, 'utf8'), cert: await readFile(cert, 'utf8') } });
+  try {
+    const e = await freshEnv();
+    const refused = await sim(['image', 'pull', `${secure.url}nightly/`, '--keyring', inputs.keyring, '--json'], e);
+    assert.is(refused.exitCode, 74, String(refused.stdout));
+    assert.match(String(refused.stdout), /certificate/i);
+    assert.equal(await images(e), []);
+    const run = await sim(['image', 'pull', `${secure.url}nightly/`, '--keyring', inputs.keyring, '--json'], { ...e, NODE_EXTRA_CA_CERTS: cert });
+    assert.is(run.exitCode, 0, String(run.stdout));
+    assert.equal((await images(e)).map((m) => m.remote?.url), [`${secure.url}nightly/`]);
+  } finally {
+    await secure.close();
+  }
+});
+
 test('a missing image: 404 in one sentence, exit 74', async () => {
   const e = await freshEnv();
   const run = await sim(['image', 'pull', `${server.url}nowhere/`, '--no-verify'], e);
