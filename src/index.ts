@@ -133,6 +133,26 @@ export function verifyImage(meta: ImageMeta, options: ContextOptions & { full?: 
   return storeImpl.verifyImage(contextFrom(options), meta, options);
 }
 
+// --- images from servers (loaded on first use: the HTTP client and the chunk decoder) -------
+
+export type { PullOptions, PullResult, UpdateOptions } from './remote/pull.js';
+export type { PublishOptions, PublishResult } from './remote/publish.js';
+
+/** `sim image pull URL`: a published directory (ending in /) or an image file, verified, then stored. */
+export async function pullImage(url: string, options: import('./remote/pull.js').PullOptions & ContextOptions = {}): Promise<import('./remote/pull.js').PullResult> {
+  return (await import('./remote/pull.js')).pullImage(contextFrom(options), url, options);
+}
+
+/** `sim image update NAME`: only what the newest version changed. */
+export async function updateImage(ref: string, options: import('./remote/pull.js').UpdateOptions & ContextOptions = {}): Promise<import('./remote/pull.js').PullResult> {
+  return (await import('./remote/pull.js')).updateImage(contextFrom(options), ref, options);
+}
+
+/** `sim image publish FILE DIR`: the static files pull and update read. */
+export async function publishImage(file: string, dir: string, options: import('./remote/publish.js').PublishOptions = {}): Promise<import('./remote/publish.js').PublishResult> {
+  return (await import('./remote/publish.js')).publishImage(file, dir, options);
+}
+
 export function buildImage(options: buildImpl.BuildOptions & ContextOptions): Promise<ImageMeta> {
   return buildImpl.buildImage(contextFrom(options), options);
 }

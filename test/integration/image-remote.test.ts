@@ -279,4 +279,16 @@ test('a damaged chunk on the server: refused, and the stored version stays as it
   assert.equal(await images(e), before);
 });
 
+test('the library functions do what the commands do', async () => {
+  const e = await freshEnv();
+  const { publishImage, pullImage, updateImage } = await import('../../src/index.js');
+  const dir = path.join(root, 'library');
+  await publishImage(inputs.v1, dir, { name: 'lib', version: 'l1', indexOnly: true });
+  const pulled = await pullImage(`${server.url}library/`, { env: { ...process.env, ...e }, verify: false });
+  assert.equal([pulled.meta.names, pulled.meta.id, pulled.changed], [['lib'], v1Id, true]);
+  await publishImage(inputs.v2, dir, { name: 'lib', version: 'l2', indexOnly: true });
+  const updated = await updateImage('lib', { env: { ...process.env, ...e } });
+  assert.equal([updated.meta.id, updated.meta.remote?.version, updated.changed, updated.removed], [v2Id, 'l2', true, ['l1']]);
+});
+
 test.run();
