@@ -272,6 +272,8 @@ test('a damaged chunk on the server: refused, and the stored version stays as it
   const known = new Set(v1Index.chunks.map((c) => c.id));
   const fresh = parseBlobIndex(index).chunks.find((c) => !known.has(c.id))!;
   const chunk = path.join(dir, 'chunks', chunkStorePath(fresh.id));
+  // casync writes its chunks read-only: replace the file, as a damaged upload would.
+  await rm(chunk);
   await copyFile(path.join(dir, 'chunks', chunkStorePath(v1Index.chunks[0]!.id)), chunk);
   const run = await sim(['image', 'update', 'nightly', '--json'], e);
   assert.is(run.exitCode, 76, String(run.stdout));
