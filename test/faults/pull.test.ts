@@ -3,22 +3,24 @@
  * chunks (the next pull resumes with what it had), and a cache that fills up during a pull
  * (NO_SPACE, nothing stored). Afterwards the store verifies and nothing runs.
  */
-import { mkdir, readdir, rm } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { assertClearError, faultEnv, processesUsing, survive, waitForEvent, waitUntil } from '../helpers/faults.js';
+import { assertClearError, faultEnv, processesUsing, survive, waitUntil } from '../helpers/faults.js';
 import { fullEnv, releaseFullEnvs } from '../helpers/full-cache.js';
 import { startFileServer, type FileServer } from '../helpers/http-server.js';
 import { publishedInputs, type PublishedInputs } from '../helpers/published-images.js';
 import { sim } from '../helpers/sim.js';
 import { listImages } from '../../src/index.js';
 import { publishImage } from '../../src/remote/publish.js';
+import { chunkStorePath, parseBlobIndex } from '../../src/remote/casync-index.js';
 
 let inputs: PublishedInputs;
 let server: FileServer;
 let url: string;
 let chunkCount: number;
+let stalledChunk: string;
 
 test.before(async () => {
   inputs = await publishedInputs();
@@ -27,6 +29,9 @@ test.before(async () => {
   server = await startFileServer(root);
   const published = await publishImage(inputs.v1, path.join(root, 'nightly'), { name: 'nightly', version: 'v1', indexOnly: true });
   chunkCount = published.chunks;
+  const index = parseBlobIndex(await readFile(path.join(root, 'nightly', 'image.caibx')));
+  const ids = index.chunks.map((c) => c.id);
+  stalledChunk = ids.slice(Math.floor(ids.length * 0.6)).find((id) => ids.indexOf(id) === ids.lastIndexOf(id))!;
   url = `${server.url}nightly/`;
 });
 
@@ -43,15 +48,26 @@ test('SIGKILL of sim while it fetches chunks: the next pull fetches only the res
   await survive('kill during pull', env, async () => {
     const downloads = path.join(env.SIM_CACHE_DIR, 'downloads');
     const before = server.requests.length;
-    const child = sim(['image', 'pull', url, '--no-verify', '--json'], env);
-    await waitForEvent(child, (e) => e.type === 'progress' && e.bytes?.total && e.bytes.done > e.bytes.total / 3);
+    // A chunk past the middle stalls (the server sends nothing), so the kill lands mid-pull
+    // however fast the rest goes.
+    server.fault(`/nightly/chunks/${chunkStorePath(stalledChunk)}`, { kind: 'stall', afterBytes: 0 });
+    const child = sim(['image', 'pull', url, '--no-verify'], env);
+    const keptChunks = async () => {
+      let count = 0;
+      for (const entry of await readdir(downloads).catch(() => [] as string[])) {
+        for (const dir of await readdir(path.join(downloads, entry, 'chunks')).catch(() => [] as string[])) {
+          // Whole chunks only: a write the kill interrupted leaves a temporary file.
+          count += (await readdir(path.join(downloads, entry, 'chunks', dir)).catch(() => [] as string[])).filter((name) => /^[0-9a-f]{64}\.cacnk$/.test(name)).length;
+        }
+      }
+      return count;
+    };
+    await waitUntil('a third of the chunks kept', async () => (await keptChunks()) > chunkCount / 3, 120_000, 20);
     child.kill('SIGKILL');
     await child;
-    // Chunks land in the download's chunk cache as they verify.
-    let kept = 0;
-    for (const entry of await readdir(downloads)) {
-      for (const dir of await readdir(path.join(downloads, entry, 'chunks')).catch(() => [] as string[])) kept += (await readdir(path.join(downloads, entry, 'chunks', dir))).length;
-    }
+    // The stall was for the killed pull (which may not have reached it).
+    server.clearFaults();
+    const kept = await keptChunks();
     assert.ok(kept > 0, 'chunks were kept');
     await waitUntil('sim\'s children to die', async () => (await processesUsing(env.root)).length === 0, 2_000, 50);
     assert.equal(await listImages(env), [], 'nothing stored by the killed pull');

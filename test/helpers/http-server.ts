@@ -53,6 +53,8 @@ export interface FileServer {
   requests: RequestRecord[];
   /** Apply `fault` to the next `fault.times` (default 1) requests of `urlPath`, after the faults already queued for it. */
   fault(urlPath: string, fault: Fault): void;
+  /** Drop the faults still queued (all of them, or those of `urlPath`). */
+  clearFaults(urlPath?: string): void;
   /** Stop, cutting every open connection (stalled ones included). */
   close(): Promise<void>;
 }
@@ -176,6 +178,10 @@ export async function startFileServer(root: string, options: FileServerOptions =
   return {
     url: `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}/`,
     requests,
+    clearFaults(urlPath) {
+      if (urlPath) faults.delete(urlPath.startsWith('/') ? urlPath : `/${urlPath}`);
+      else faults.clear();
+    },
     fault(urlPath, fault) {
       const key = urlPath.startsWith('/') ? urlPath : `/${urlPath}`;
       const queue = faults.get(key) ?? [];
