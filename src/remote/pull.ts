@@ -261,8 +261,11 @@ async function pullFile(attempt: Attempt, work: string): Promise<PullResult | 'u
     return 'unchanged';
   }
   emit(events, { type: 'progress', task: 'image-pull', message: `downloaded ${source.fileName} (${(result.transferred / 1048576).toFixed(1)} MiB${result.resumedFrom ? `, resumed at ${(result.resumedFrom / 1048576).toFixed(1)} MiB` : ''})`, done: true });
-  emit(events, { type: 'progress', task: 'image-pull', message: 'verifying the download' });
-  const actual = await sha256File(download);
+  const compression = await detectCompression(download);
+  // Hashed to check it, or to be the id of an uncompressed image; not for an unchecked compressed one.
+  const hashed = verification.by !== 'none' || !compression;
+  if (hashed) emit(events, { type: 'progress', task: 'image-pull', message: 'verifying the download' });
+  const actual = hashed ? await sha256File(download) : '';
   let signer: string | undefined;
   if (verification.by === 'sha256' && !verification.sha256) {
     // Kept in the downloads directory: the run with --sha256 does not download it again.
@@ -287,7 +290,6 @@ async function pullFile(attempt: Attempt, work: string): Promise<PullResult | 'u
     }
   }
   let image = download;
-  const compression = await detectCompression(download);
   if (compression) {
     emit(events, { type: 'progress', task: 'image-pull', message: `decompressing (${compression})` });
     image = path.join(work, 'image');
