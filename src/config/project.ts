@@ -107,6 +107,23 @@ async function isFile(p: string): Promise<boolean> {
   return stat(p).then((s) => s.isFile(), () => false);
 }
 
+/**
+ * The sim.json whose prefix is `prefix`, looked for in the prefix's parent directories (a
+ * project's prefix lives inside it, .sim/prefix by default); undefined when none claims it.
+ */
+export async function projectServing(prefix: string): Promise<string | undefined> {
+  const target = path.resolve(prefix);
+  for (let dir = path.dirname(target), depth = 0; depth < 4; dir = path.dirname(dir), depth++) {
+    const configPath = path.join(dir, CONFIG_FILE);
+    if (await isFile(configPath)) {
+      const project = await loadProject({ configPath }).catch(() => undefined);
+      if (project && path.resolve(project.prefix) === target) return configPath;
+    }
+    if (path.dirname(dir) === dir) break;
+  }
+  return undefined;
+}
+
 /** The sim.json to use: the explicit path (a file, or a directory holding one), else the nearest upward from cwd. */
 export async function findConfig(opts: { cwd?: string; configPath?: string }): Promise<string> {
   const cwd = path.resolve(opts.cwd ?? process.cwd());

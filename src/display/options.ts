@@ -158,13 +158,16 @@ export function chooseDisplay(input: { request: DisplayRequest; kind: BootKind; 
     throw new SimError('DISPLAY_UNAVAILABLE', 'This QEMU was built without SPICE.', 'Use --display vnc, or install a QEMU with SPICE support (Debian: qemu-system-x86).');
   }
   const gl = (backend === 'gtk' || backend === 'sdl') && host.gl;
-  return { backend, resolution, gl, ...(backend === 'vnc' ? { vnc: vnc ?? { kind: 'unix' } } : {}) };
+  // A detached simulator's screen is also served on a private VNC socket, whatever shows it
+  // here: `sim web` relays it to a browser (QEMU serves VNC beside a window or SPICE).
+  if (backend === 'vnc' || kind === 'detached') vnc ??= { kind: 'unix' };
+  return { backend, resolution, gl, ...(vnc ? { vnc } : {}) };
 }
 
 /** Paths for a session directory: sockets live beside QEMU's others, private to the user. Pure. */
 export function displayPlan(choice: DisplayChoice, paths: { vncSocket: string; spiceSocket: string }): DisplayPlan {
   const plan: DisplayPlan = { backend: choice.backend, resolution: choice.resolution, gl: choice.gl };
-  if (choice.backend === 'vnc') plan.vnc = choice.vnc?.kind === 'tcp' ? { host: choice.vnc.host, port: choice.vnc.port } : { socket: paths.vncSocket };
+  if (choice.vnc) plan.vnc = choice.vnc.kind === 'tcp' ? { host: choice.vnc.host, port: choice.vnc.port } : { socket: paths.vncSocket };
   if (choice.backend === 'spice') plan.spice = { socket: paths.spiceSocket };
   return plan;
 }
@@ -204,7 +207,7 @@ export function displaySummary(plan: DisplayPlan): string {
     case 'sdl':
       return `display: ${plan.backend} window, ${size}${plan.gl ? ', GL' : ''}`;
     case 'none':
-      return `display: virtual screen ${size}, no window (sim screenshot takes pictures)`;
+      return `display: virtual screen ${size}, no window (${plan.vnc ? 'sim web shows it, ' : ''}sim screenshot takes pictures)`;
     default:
       return `display: ${plan.backend} ${size}, connect a viewer to ${uri}`;
   }

@@ -10,7 +10,8 @@ import { stopwatch, type EventSink } from '../core/events.js';
 import { refreshSteps } from './refresh.js';
 import { planReload, reloadSimulator, type RebootPolicy } from './hot-reload.js';
 import { listSimulators } from '../simulators/registry.js';
-import { execInSimulator } from '../simulators/start.js';
+import { execInSimulator, startSimulator } from '../simulators/start.js';
+import { SimError } from '../core/errors.js';
 import { DEFAULT_IMAGE, resolveOrBuildImage } from '../images/default.js';
 import { loadProject, type Project } from '../config/project.js';
 
@@ -60,12 +61,16 @@ export type RebuildAndBootOptions = ProjectOptions &
     modules: string[];
     /** When a simulator already runs with this prefix: reboot it for library changes and files a running process still maps (auto), always, or never (only warn). */
     reboot?: RebootPolicy;
+    /** With no simulator serving the prefix: start a detached one (named so) instead of a boot in the foreground. */
+    detach?: { name?: string };
   };
 
 export interface RebuildAndBootResult extends BootResult {
   build: BuildModulesResult;
   /** Set when a running simulator was updated instead of booting a new guest. */
   reloaded?: string;
+  /** Set when a detached simulator was started (`detach`). */
+  started?: string;
 }
 
 /**
@@ -84,6 +89,12 @@ export async function rebuildAndBoot(ctx: SimContext, options: RebuildAndBootOpt
     const exitCode = ran ?? (options.command?.length ? await execInSimulator(ctx, running.name, options.command, options) : 0);
     return { exitCode, accel: running.accel, image: running.image, totalMs: elapsed(), build: built, reloaded: running.name };
   }
-  const result = await boot(ctx, { ...options, image: built.image.id, overlay: built.prefix, overlayMode: options.overlayMode ?? project.overlayMode, overlayCache: options.overlayCache ?? project.overlayCache, initrd: options.initrd ?? project.initrd });
+  const bootOptions = { ...options, image: built.image.id, overlay: built.prefix, overlayMode: options.overlayMode ?? project.overlayMode, overlayCache: options.overlayCache ?? project.overlayCache, initrd: options.initrd ?? project.initrd };
+  if (options.detach) {
+    if (options.command?.length) throw new SimError('USAGE', 'A detached simulator does not take a command.', "Start it with 'sim rebuild-and-boot --detach', then run commands with 'sim exec -- CMD'.");
+    const state = await startSimulator(ctx, { ...bootOptions, name: options.detach.name ?? built.image.names[0], project: project.configPath });
+    return { exitCode: 0, accel: state.accel, image: state.image, readyMs: state.readyMs, totalMs: elapsed(), build: built, started: state.name };
+  }
+  const result = await boot(ctx, bootOptions);
   return { ...result, build: built };
 }

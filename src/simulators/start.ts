@@ -21,6 +21,8 @@ const DAEMON_MAIN = path.join(packageRoot, 'dist', 'simulators', 'daemon-main.js
 
 export interface StartOptions extends Omit<BootOptions, 'command' | 'interactive'> {
   name?: string;
+  /** The sim.json whose prefix is the overlay (found from the overlay when not given). */
+  project?: string;
 }
 
 async function waitForFile(file: string, ms: number, alive: () => boolean): Promise<void> {
@@ -50,12 +52,16 @@ export async function startSimulator(ctx: SimContext, options: StartOptions): Pr
       launcherPid: 0,
       image: image.names[0] ?? image.id,
       imageId: image.id,
-      overlay: plan.overlay?.path ?? null,
+      // A quick boot without a prefix shares an empty directory (the snapshot's guest expects a share): not the user's overlay.
+      overlay: options.overlay === undefined ? null : plan.overlay?.path ?? null,
       accel: plan.accel,
       startedAt: new Date().toISOString(),
       // What the boot's contributions report about themselves (the display's sockets, ...).
       ...plan.contributed.details,
     };
+    // project.js loads zod: only when there is a prefix to look up.
+    const project = options.project ?? (plan.overlay && (await (await import('../config/project.js')).projectServing(plan.overlay.path)));
+    if (project) state.project = project;
     const spec: DaemonSpec = {
       plan,
       state,

@@ -23,8 +23,10 @@ export function checkedState(value: unknown): SimulatorState | undefined {
   if ((v.accel !== 'kvm' && v.accel !== 'tcg') || !isString(v.startedAt)) return undefined;
   if (v.readyMs !== undefined && !isNumber(v.readyMs)) return undefined;
   if (v.display !== undefined && !isObject(v.display)) return undefined;
+  if (v.project !== undefined && !isString(v.project)) return undefined;
   const state: SimulatorState = { name: v.name, status: v.status, pid: v.pid, launcherPid: v.launcherPid, image: v.image, imageId: v.imageId, overlay: v.overlay, accel: v.accel, startedAt: v.startedAt };
   if ('readyMs' in v) state.readyMs = v.readyMs;
   if ('display' in v) state.display = v.display;
+  if ('project' in v) state.project = v.project;
   return state;
 }

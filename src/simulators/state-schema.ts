@@ -18,5 +18,7 @@ export const simulatorStateSchema = z.object({
   startedAt: z.string(),
   readyMs: z.number().optional(),
   display: z.record(z.string(), z.unknown()).optional(),
+  /** The sim.json whose prefix this simulator serves (what a rebuild from `sim web` builds). */
+  project: z.string().optional(),
 });
 export type SimulatorState = z.infer<typeof simulatorStateSchema>;

@@ -98,6 +98,7 @@ export const bootCommand: CommandModule<GlobalArgs, BootArgs> = {
         if (command) throw new SimError('USAGE', 'A detached simulator does not take a command.', "Start it with 'sim boot --detach', then run commands with 'sim exec -- CMD'.");
         const state = await startSimulator(context, { ...request, name: args.name, events, signal, resolve: (ref) => resolveOrBuildImage(context, ref, { events, signal }) });
         if (!json) process.stdout.write(`${state.name}\n`);
+        return { data: { name: state.name } };
       });
       return;
     }

@@ -2,7 +2,8 @@ import type { Argv, CommandModule } from 'yargs';
 import { emit } from '../../core/events.js';
 import { build, rebuildAndBoot } from '../../loop/rebuild.js';
 import { bootOptions, bootRequestFrom, type BootArgs } from './boot.js';
-import { hostPath, imageRef, moduleName, rebootPolicy } from '../../config/option-values.js';
+import { hostPath, imageRef, moduleName, rebootPolicy, simulatorName } from '../../config/option-values.js';
+import { SimError } from '../../core/errors.js';
 import { runCommand, type GlobalArgs } from './context.js';
 import { checked, checkedEach } from '../option-value.js';
 
@@ -40,7 +41,7 @@ export const buildCommand: CommandModule<GlobalArgs, ProjectArgs> = {
   },
 };
 
-type RebuildArgs = ProjectArgs & BootArgs & { reboot: 'auto' | 'always' | 'never' };
+type RebuildArgs = ProjectArgs & BootArgs & { reboot: 'auto' | 'always' | 'never'; detach?: boolean; name?: string };
 
 const rebuildDescription = 'Build modules into the overlay prefix, then boot with it (every boot option applies)';
 
@@ -53,12 +54,18 @@ export const rebuildAndBootCommand: CommandModule<GlobalArgs, RebuildArgs> = {
       default: 'auto' as const,
       describe: 'With a detached simulator already serving this prefix: reboot it in place for library changes and for files a running process still maps (auto), always, or never (only warn)',
       coerce: checked('--reboot', rebootPolicy),
-    }),
+    })
+      .option('detach', { alias: 'd', type: 'boolean', describe: 'With no simulator serving the prefix: start a detached one (returns once the guest is ready)' })
+      .option('name', { type: 'string', describe: 'Name of the detached simulator (default: the image name)', coerce: checked('--name', simulatorName) }),
   handler: async (args) => {
-    process.exitCode = await runCommand(args, async ({ context, events, signal }) => {
+    process.exitCode = await runCommand(args, async ({ context, events, signal, json }) => {
       const request = bootRequestFrom(args);
-      const result = await rebuildAndBoot(context, { ...request, image: args.image, modules: moduleList(args.modules), configPath: args.config, reboot: args.reboot, events, signal });
-      return result.exitCode;
-    }, { interactive: !args['--']?.length });
+      const detach = args.detach ? { name: args.name } : undefined;
+      if (!detach && args.name) throw new SimError('USAGE', '--name names a detached simulator.', 'Add --detach, or drop --name.');
+      const result = await rebuildAndBoot(context, { ...request, image: args.image, modules: moduleList(args.modules), configPath: args.config, reboot: args.reboot, detach, events, signal });
+      if (!result.started) return result.exitCode;
+      if (!json) process.stdout.write(`${result.started}\n`);
+      return { data: { name: result.started } };
+    }, { interactive: !args['--']?.length && !args.detach });
   },
 };

@@ -31,11 +31,13 @@ function throwsSim(fn: () => unknown, code: string, pattern: RegExp): void {
 test('defaults: a window with a desktop, for console and detached boots', () => {
   assert.equal(chooseDisplay({ request: {}, kind: 'interactive', host: desktop }), { backend: 'gtk', resolution: size(1280, 800), gl: false });
   assert.is(chooseDisplay({ request: {}, kind: 'detached', host: desktop })?.backend, 'gtk');
+  assert.equal(chooseDisplay({ request: {}, kind: 'detached', host: desktop })?.vnc, { kind: 'unix' }, 'a detached window is served to sim web too');
+  assert.is(chooseDisplay({ request: {}, kind: 'interactive', host: desktop })?.vnc, undefined, 'a console boot has no VNC server');
   assert.is(chooseDisplay({ request: {}, kind: 'detached', host: { ...desktop, qemuBackends: ['none', 'sdl'] } })?.backend, 'sdl');
 });
 
 test('defaults: without a desktop, a detached simulator still gets a virtual screen; console boots get none', () => {
-  assert.equal(chooseDisplay({ request: {}, kind: 'detached', host: headless }), { backend: 'none', resolution: size(1280, 800), gl: false });
+  assert.equal(chooseDisplay({ request: {}, kind: 'detached', host: headless }), { backend: 'none', resolution: size(1280, 800), gl: false, vnc: { kind: 'unix' } });
   assert.is(chooseDisplay({ request: {}, kind: 'interactive', host: headless }), undefined);
   assert.is(chooseDisplay({ request: {}, kind: 'interactive', host: { ...desktop, qemuBackends: ['none'] } }), undefined, 'QEMU without gtk/sdl: no window');
 });
@@ -48,7 +50,8 @@ test('defaults: a command boot stays without a graphics device unless asked (fas
 });
 
 test('explicit back-ends, resolution and GL', () => {
-  assert.equal(chooseDisplay({ request: { display: 'none', resolution: '1024x768' }, kind: 'detached', host: desktop }), { backend: 'none', resolution: size(1024, 768), gl: false });
+  assert.equal(chooseDisplay({ request: { display: 'none', resolution: '1024x768' }, kind: 'detached', host: desktop }), { backend: 'none', resolution: size(1024, 768), gl: false, vnc: { kind: 'unix' } });
+  assert.is(chooseDisplay({ request: { display: 'none' }, kind: 'command', host: headless })?.vnc, undefined);
   assert.equal(chooseDisplay({ request: { display: 'vnc' }, kind: 'detached', host: headless }), { backend: 'vnc', resolution: size(1280, 800), gl: false, vnc: { kind: 'unix' } });
   assert.equal(chooseDisplay({ request: { display: 'SDL' }, kind: 'interactive', host: { ...desktop, gl: true } }), { backend: 'sdl', resolution: size(1280, 800), gl: true });
   assert.is(chooseDisplay({ request: { display: 'vnc' }, kind: 'detached', host: { ...desktop, gl: true } })?.gl, false, 'GL only for windows');
