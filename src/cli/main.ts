@@ -17,6 +17,7 @@ export const commands = [
   lazyCommand('console [name]', "Attach to a simulator's serial console (Ctrl-] detaches)", async () => (await import('./commands/simulators.js')).consoleCommand),
   lazyCommand('stop [name]', 'Shut a simulator down (ACPI power-off, then kill after --timeout seconds)', async () => (await import('./commands/simulators.js')).stopCommand),
   lazyCommand('screenshot [name]', "Save a running simulator's screen as PNG (prints the file's path)", async () => (await import('./commands/screenshot.js')).screenshotCommand),
+  lazyCommand('web', 'Serve the web console on loopback: running simulators with their screens, consoles, events and controls', async () => (await import('./commands/web.js')).webCommand),
   lazyCommand('input [name]', "Press keys, type text or click on a running simulator's screen", async () => (await import('./commands/input.js')).inputCommand),
   lazyCommand(
     'demo [component]',

@@ -135,6 +135,8 @@ export function createHumanRenderer(stream: Stream = process.stderr, options: Hu
         // The CLI writes these to the terminal: get the spinner out of their way.
         stopTimer();
         return clear();
+      case 'web-console':
+        return line(`web console: ${event.url}\n  (loopback only; Ctrl-C stops it)`);
       case 'result':
         return; // the exit status speaks for itself
     }

@@ -161,3 +161,6 @@ export const mouseButton = z.enum(MOUSE_BUTTONS, { error: MOUSE_BUTTONS.join(', 
 export function accepted(error: z.ZodError): string {
   return error.issues[0]?.message ?? 'another value';
 }
+
+/** `sim web --port`: a TCP port (1024 and up: a normal user cannot bind below). */
+export const webPort = wholeNumber(1024, 65535, 'a port number from 1024 to 65535');

@@ -72,6 +72,8 @@ export type ErrorCode =
   | 'IMAGE_UNVERIFIED'
   | 'REMOTE_BAD_DATA'
   | 'PERMISSION_DENIED'
+  | 'WEB_PORT_IN_USE'
+  | 'WEB_ASSETS_MISSING'
   | 'INTERRUPTED';
 
 const exitCodes: Record<ErrorCode, number> = {
@@ -119,6 +121,8 @@ const exitCodes: Record<ErrorCode, number> = {
   IMAGE_UNVERIFIED: ExitCode.usage,
   REMOTE_BAD_DATA: ExitCode.verification,
   PERMISSION_DENIED: ExitCode.usage,
+  WEB_PORT_IN_USE: ExitCode.usage,
+  WEB_ASSETS_MISSING: ExitCode.failure,
   INTERRUPTED: ExitCode.interrupted,
 };
 

@@ -30,6 +30,7 @@ export const simEventSchema = z.discriminatedUnion('type', [
   }),
   z.object({ ...base, type: z.literal('build-output'), module: z.string(), line: z.string() }),
   z.object({ ...base, type: z.literal('error'), code: z.string(), message: z.string(), hint: z.string(), details: z.array(z.string()).optional() }),
+  z.object({ ...base, type: z.literal('web-console'), url: z.string().describe('the page, with its token: open it in a browser'), port: z.number().int() }),
   z.object({ ...base, type: z.literal('result'), exitCode: z.number().int(), data: z.record(z.string(), z.unknown()).optional() }),
 ]);
 
