@@ -6,6 +6,7 @@
  *   BENCH_RUNS=5            runs per figure
  *   BENCH_ONLY=boot,9p      sections: session, initramfs, launcher, build, reload, boot, quickboot, merge, layouts, rebuild, 9p, fastpath,
  *                           remote (pulls of a 2 GiB image: about a minute per run),
+ *                           web (the web console's memory under a streaming screen: BENCH_WEB_MINUTES, default 60),
  *                           and gnome and gtk, only when named: the GNOME session, minutes per boot
  *   BENCH_IMAGE_BUILD=1     also time the whole recipe build (mmdebstrap; needs the network)
  *   BENCH_KEEP=1            keep the temporary workspace
@@ -37,8 +38,9 @@ import { rebuildSection } from './sections/rebuild.js';
 import { reloadSection } from './sections/reload.js';
 import { remoteSection } from './sections/remote.js';
 import { sessionSection } from './sections/session.js';
+import { webSection } from './sections/web.js';
 
-const SECTIONS = ['session', 'initramfs', 'launcher', 'build', 'reload', 'boot', 'quickboot', 'merge', 'layouts', 'rebuild', '9p', 'fastpath', 'remote', 'gnome', 'gtk'] as const;
+const SECTIONS = ['session', 'initramfs', 'launcher', 'build', 'reload', 'boot', 'quickboot', 'merge', 'layouts', 'rebuild', '9p', 'fastpath', 'remote', 'web', 'gnome', 'gtk'] as const;
 /** Run only when BENCH_ONLY names them (minutes per GNOME boot). */
 const OPT_IN: readonly string[] = ['gnome', 'gtk'];
 type Section = (typeof SECTIONS)[number];
@@ -101,6 +103,7 @@ async function main(): Promise<void> {
     await timed('9p', '9p overlay', () => ninePSection(ws, results, runs));
     await timed('fastpath', 'fast-path variants', () => fastPathSection(ws, results, runs));
     await timed('remote', 'images from a server: an update of one package against a full pull, and a file download against curl', () => remoteSection(ws, results, runs, log));
+    await timed('web', 'the web console: sim web\'s memory while chromium shows a streaming screen', () => webSection(ws, results, log));
     await timed('gnome', 'the GNOME session: boot to the shell on screen', () => gnomeSection(ws, results, runs, log));
     await timed('gtk', 'a GTK app in the GNOME session: GTK from the image and from the prefix', () => gtkSection(ws, results, runs, log));
   } finally {

@@ -8,6 +8,7 @@ import { HOT } from '../sections/reload.js';
 import { afterBootRow } from '../sections/ninep.js';
 import { gtkRow } from '../sections/gtk.js';
 import { FULL_BYTES, REMOTE, UPDATE_BYTES } from '../sections/remote.js';
+import { RSS_END, RSS_WARM, WEB } from '../sections/web.js';
 
 export interface TargetCheck {
   target: string;
@@ -55,6 +56,9 @@ export function evaluateTargets(results: Results): TargetCheck[] {
   atMost('reload: edit -> visible for an app in a running simulator < 0.5 s', med(results, 'edit -> visible (an app)', HOT), 499.999);
   const updateShare = med(results, REMOTE, UPDATE_BYTES) / med(results, REMOTE, FULL_BYTES);
   checks.push({ target: 'remote: an update where one package changed < 10% of the bytes of a full pull', value: `${(updateShare * 100).toFixed(2)}%`, met: Number.isFinite(updateShare) ? updateShare < 0.1 : undefined });
+  const end = results.rows.find((r) => r.section === WEB && r.name.startsWith(RSS_END));
+  const growth = (end ? median(end.samples) : Number.NaN) / med(results, WEB, RSS_WARM);
+  checks.push({ target: "web: sim web's memory stays flat under a streaming screen (end <= 1.1x the warm-up)", value: `${growth.toFixed(2)}x`, met: Number.isFinite(growth) ? growth <= 1.1 : undefined });
   return checks;
 }
 

@@ -1,0 +1,31 @@
+/**
+ * A real browser for the web console's tests and benchmark: Debian's `chromium`, driven by
+ * playwright-core (which downloads nothing). Missing chromium is a skip locally and a failure in CI.
+ */
+import { access, mkdir } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium, type Browser } from 'playwright-core';
+
+export const CHROMIUM = process.env.SIM_TEST_CHROMIUM ?? '/usr/bin/chromium';
+
+export async function chromiumSkipReason(): Promise<string | undefined> {
+  const found = await access(CHROMIUM).then(() => true, () => false);
+  if (found) return undefined;
+  const reason = `${CHROMIUM} is not installed (Debian: apt-get install chromium)`;
+  if (process.env.CI === 'true') throw new Error(`${reason}; CI must have it`);
+  return reason;
+}
+
+export async function launchChromium(): Promise<Browser> {
+  // Chromium refuses its sandbox to root; a normal user keeps it.
+  const args = process.getuid?.() === 0 ? ['--no-sandbox'] : [];
+  return chromium.launch({ executablePath: CHROMIUM, headless: true, args });
+}
+
+/** Where tests leave pictures for people: $SIM_TEST_OUTPUT, else a directory under the temp dir. */
+export async function testOutputDir(name: string): Promise<string> {
+  const dir = path.join(process.env.SIM_TEST_OUTPUT ?? path.join(os.tmpdir(), 'sim-test-output'), name);
+  await mkdir(dir, { recursive: true });
+  return dir;
+}
