@@ -23,9 +23,9 @@ export async function launchChromium(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM, headless: true, args });
 }
 
-/** Where tests leave pictures for people: $SIM_TEST_OUTPUT, else a directory under the temp dir. */
+/** Where tests leave pictures for people: $SIM_TEST_OUTPUT, else a directory of this user's under the temp dir. */
 export async function testOutputDir(name: string): Promise<string> {
-  const dir = path.join(process.env.SIM_TEST_OUTPUT ?? path.join(os.tmpdir(), 'sim-test-output'), name);
+  const dir = path.join(process.env.SIM_TEST_OUTPUT ?? path.join(os.tmpdir(), `sim-test-output-${os.userInfo().username}`), name);
   await mkdir(dir, { recursive: true });
   return dir;
 }
