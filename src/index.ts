@@ -153,6 +153,14 @@ export async function publishImage(file: string, dir: string, options: import('.
   return (await import('./remote/publish.js')).publishImage(file, dir, options);
 }
 
+/**
+ * `sim web`: the web console on 127.0.0.1 until `close()`; `url` carries the access token
+ * (docs/web-console.md is the protocol).
+ */
+export async function startWebConsole(options: import('./web/server.js').WebServerOptions & ContextOptions = {}): Promise<import('./web/server.js').WebServer> {
+  return (await import('./web/server.js')).startWebServer(contextFrom(options), options);
+}
+
 export function buildImage(options: buildImpl.BuildOptions & ContextOptions): Promise<ImageMeta> {
   return buildImpl.buildImage(contextFrom(options), options);
 }

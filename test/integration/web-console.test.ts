@@ -18,7 +18,7 @@ import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { WebSocket } from 'ws';
 import { readPngHeader } from '../../src/display/png.js';
-import { chromiumSkipReason, launchChromium, testOutputDir } from '../helpers/browser.js';
+import { chromiumSkipReason, firefoxSkipReason, launchChromium, launchFirefox, testOutputDir } from '../helpers/browser.js';
 import { fixtureImageEnv, fixtureProject } from '../helpers/fixture-project.js';
 import { sim, type SimEnv } from '../helpers/sim.js';
 import { startWebConsole, type WebConsole } from '../helpers/web-console.js';
@@ -157,6 +157,17 @@ test('the server: loopback only, the token on every request and socket, same ori
     });
     assert.not.ok(reached, `the server answers on ${other.address}`);
   }
+  // The library function: the same server, in this process.
+  const { startWebConsole: libraryWebConsole } = await import('../../src/index.js');
+  const own = await libraryWebConsole({ env: { ...process.env, ...headless() } });
+  try {
+    assert.match(own.url, /^http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]{43}$/);
+    const listed = (await (await fetch(new URL(`api/simulators?token=${own.token}`, own.url))).json()) as { simulators: { name: string; screen: unknown }[] };
+    assert.equal(listed.simulators.map((s) => [s.name, s.screen]), [['one', { width: 1280, height: 800 }]]);
+  } finally {
+    await own.close();
+  }
+
   // The VNC server is a unix socket in the simulator's private directory, never a port.
   const [state] = String((await sim(['ls', '--json'], headless())).stdout).split('\n').filter(Boolean).map((l) => JSON.parse(l));
   assert.match(state.display.vnc.socket, /\/sims\/one\/vnc\.sock$/);
@@ -225,6 +236,38 @@ test('the screen shows the guest and changes when the guest draws; the console a
   assert.equal(readPngHeader(png), { ...readPngHeader(png), width: 1280, height: 800 });
   await shoot(page, 'console');
   await page.close();
+});
+
+test('in Firefox too: the page, the screen and a console that answers', async () => {
+  if (skip) return;
+  const firefoxSkip = await firefoxSkipReason();
+  if (firefoxSkip) return console.warn(`  skipped in Firefox: ${firefoxSkip}`);
+  const firefox = await launchFirefox();
+  try {
+    const page = await firefox.newPage();
+    await page.setViewport({ width: 1366, height: 768 });
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(String(error)));
+    await page.goto(web.page('one'));
+    const drawn = () => {
+      const canvas = document.querySelector<HTMLCanvasElement>('#screen canvas');
+      const ctx = canvas?.getContext('2d');
+      if (!canvas || !ctx || canvas.width < 100) return false;
+      const { data } = ctx.getImageData(0, 0, canvas.width, canvas.height);
+      for (let i = 4; i < data.length; i += 4 * 97) if (data[i] !== data[0] || data[i + 1] !== data[1] || data[i + 2] !== data[2]) return true;
+      return false;
+    };
+    await page.waitForFunction(drawn, { timeout: 60_000 });
+    await page.click('#console');
+    await page.keyboard.type('echo "firefox: $((6 * 7))"\n');
+    await page.waitForFunction(() => /firefox: 42/.test(document.querySelector<HTMLElement>('#console .xterm-rows')?.innerText ?? ''), { timeout: 30_000 });
+    const file = path.join(shots, 'firefox.png');
+    await page.screenshot({ path: file });
+    console.log(`  page: ${file}`);
+    assert.equal(errors, [], 'no errors on the page');
+  } finally {
+    await firefox.close();
+  }
 });
 
 test('two simulators shown at once, two tabs on one; a tab outlives its simulator stopping and starting again', async () => {
