@@ -60,7 +60,7 @@ export async function startSimulator(ctx: SimContext, options: StartOptions): Pr
       ...plan.contributed.details,
     };
     // project.js loads zod: only when there is a prefix to look up.
-    const project = options.project ?? (plan.overlay && (await (await import('../config/project.js')).projectServing(plan.overlay.path)));
+    const project = options.project ?? (state.overlay ? await (await import('../config/project.js')).projectServing(state.overlay) : undefined);
     if (project) state.project = project;
     const spec: DaemonSpec = {
       plan,
