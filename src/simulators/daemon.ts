@@ -31,6 +31,9 @@ export interface DaemonSpec {
   resumeState?: string;
 }
 
+/** Console lines replayed to a late subscriber (`sim web`'s events, `boot --detach` attaching). */
+const MAX_CONSOLE_HISTORY = 1000;
+
 const send = (socket: net.Socket, reply: ApiReply) => socket.writable && socket.write(`${JSON.stringify(reply)}\n`);
 
 interface ExecJob {
@@ -51,11 +54,18 @@ export async function runDaemon(dir: string): Promise<void> {
   const elapsed = stopwatch();
 
   // Events for `sim boot --detach` (and anyone attaching early), replayed to late subscribers.
+  // Console lines are kept only as a tail: a simulator that runs for days and talks on its serial
+  // line would otherwise grow this without bound (console.log keeps them all).
   const history: SimEvent[] = [];
+  let consoleEvents = 0;
   const subscribers = new Set<net.Socket>();
   const publish = (event: SimEventInput) =>
     emit((e) => {
       history.push(e);
+      if (e.type === 'console' && ++consoleEvents > MAX_CONSOLE_HISTORY) {
+        history.splice(history.findIndex((old) => old.type === 'console'), 1);
+        consoleEvents--;
+      }
       for (const s of subscribers) send(s, { type: 'event', event: e });
     }, event);
 
