@@ -6,18 +6,9 @@
 import type { SimContext } from '../core/context.js';
 import { listSimulators, type SimulatorState } from '../simulators/registry.js';
 
-export interface WebSimulator {
-  name: string;
-  status: 'starting' | 'running';
-  image: string;
-  overlay: string | null;
-  project: string | null;
-  accel: 'kvm' | 'tcg';
-  startedAt: string;
-  readyMs?: number;
-  /** null: nothing to show (no VNC server: a simulator from before sim web, or a SPICE-only one). */
-  screen: { width: number; height: number } | null;
-}
+import type { WebSimulator } from './protocol.js';
+
+export type { WebSimulator };
 
 /** The state file's fields the page needs. Pure. */
 export function webSimulator(state: SimulatorState): WebSimulator {

@@ -1,23 +1,14 @@
-// The shapes of docs/web-console.md. Sim events are the CLI's own type (type-only import: nothing of
+// The shapes of docs/web-console.md. Sim events and simulators are the server's own types (type-only imports: nothing of
 // src/ is bundled), so the page follows the schema when it changes.
 import type { SimEvent } from '../../src/core/event-schema.js';
+import type { WebSimulator } from '../../src/web/protocol.js';
 
 export type { SimEvent };
 export type SimEventOf<T extends SimEvent['type']> = Extract<SimEvent, { type: T }>;
 export type ErrorEvent = SimEventOf<'error'>;
 export type ResultEvent = SimEventOf<'result'>;
 
-export interface Simulator {
-  name: string;
-  status: 'starting' | 'running';
-  image: string;
-  overlay: string | null;
-  project: string | null;
-  accel: 'kvm' | 'tcg';
-  startedAt: string;
-  readyMs?: number;
-  screen: { width: number; height: number } | null;
-}
+export type Simulator = WebSimulator;
 
 export interface SimulatorsMessage {
   type: 'simulators';
