@@ -41,9 +41,12 @@ test('--display none: a virtual screen at the configured size, captured by sim s
   const start = await sim(['boot', '--detach', '--image', 'demo', '--name', 'screen', '--display', 'none', '--resolution', '1024x768', '--json'], headless());
   assert.is(start.exitCode, 0, String(start.stdout).slice(-2000));
   const ready = parseEvents(String(start.stdout)).find((e) => e.type === 'phase' && e.phase === 'session-ready');
-  assert.equal(ready?.type === 'phase' && ready.detail?.display, { backend: 'none', resolution: '1024x768', device: 'virtio-vga' });
+  // No window, and the screen served on the simulator's private VNC socket (for sim web).
+  const socket = path.join(env.SIM_RUNTIME_DIR, 'sims', 'screen', 'vnc.sock');
+  const expected = { backend: 'none', resolution: '1024x768', device: 'virtio-vga', vnc: { socket }, uri: `vnc+unix://${socket}` };
+  assert.equal(ready?.type === 'phase' && ready.detail?.display, expected);
   const [state] = simulators((await sim(['ls', '--json'], headless())).stdout);
-  assert.equal(state?.display, { backend: 'none', resolution: '1024x768', device: 'virtio-vga' });
+  assert.equal(state?.display, expected);
 
   try {
     // The console's text (the shell on tty1) arrives soon after the guest is ready.
