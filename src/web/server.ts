@@ -209,7 +209,7 @@ function relayEvents(ws: WebSocket, dir: string, name: string, watchers: Map<str
     while ((newline = buffer.indexOf('\n')) >= 0) {
       const line = buffer.slice(0, newline);
       buffer = buffer.slice(newline + 1);
-      const reply = line ? (JSON.parse(line) as ApiReply) : undefined;
+      const reply = parseReply(line);
       if (reply?.type === 'event' && ws.readyState === ws.OPEN) ws.send(JSON.stringify(reply.event));
     }
   });
@@ -225,6 +225,15 @@ function relayEvents(ws: WebSocket, dir: string, name: string, watchers: Map<str
     set.delete(ws);
     if (!set.size && watchers.get(name) === set) watchers.delete(name);
   });
+}
+
+/** A daemon's reply line; undefined for one that is not JSON (a throw here would end the server). */
+function parseReply(line: string): ApiReply | undefined {
+  try {
+    return line ? (JSON.parse(line) as ApiReply) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function serveAsset(res: http.ServerResponse, assets: AssetTable, file: string): void {
