@@ -10,6 +10,7 @@ import type { SimContext } from '../core/context.js';
 import { isSimError, SimError } from '../core/errors.js';
 import { packageRoot } from '../core/paths.js';
 import { spawn } from '../core/process.js';
+import { lineSplitter } from '../qemu/channel.js';
 import { sendInput } from '../display/send-input.js';
 import { request } from '../simulators/api.js';
 import { findSimulator, simulatorDir } from '../simulators/registry.js';
@@ -84,17 +85,9 @@ function safeJson(line: string): unknown {
 }
 
 function lines(stream: NodeJS.ReadableStream | null | undefined, onLine: (line: string) => void): void {
-  let buffer = '';
-  stream?.setEncoding('utf8');
-  stream?.on('data', (chunk: string) => {
-    buffer += chunk;
-    let newline: number;
-    while ((newline = buffer.indexOf('\n')) >= 0) {
-      onLine(buffer.slice(0, newline));
-      buffer = buffer.slice(newline + 1);
-    }
-  });
-  stream?.on('end', () => buffer && onLine(buffer));
+  const splitter = lineSplitter(onLine);
+  stream?.on('data', (chunk: Buffer) => splitter.push(chunk));
+  stream?.on('end', () => splitter.flush());
 }
 
 /**

@@ -21,6 +21,7 @@ import { checkAccess } from './access.js';
 import { runSim, reported, simAction, startArgs } from './actions.js';
 import { loadAssets, type AssetTable } from './assets.js';
 import { relay } from './relay.js';
+import { lineSplitter } from '../qemu/channel.js';
 import { route, type Route } from './routes.js';
 import { SimulatorFeed, webSimulators } from './simulator-list.js';
 
@@ -201,18 +202,11 @@ async function connectScreen(sim: SimulatorState): Promise<net.Socket | undefine
 function relayEvents(ws: WebSocket, dir: string, name: string, watchers: Map<string, Set<WebSocket>>): void {
   const socket = net.createConnection(apiSocket(dir));
   socket.on('connect', () => socket.write(`${JSON.stringify({ op: 'events' })}\n`));
-  let buffer = '';
-  socket.setEncoding('utf8');
-  socket.on('data', (chunk: string) => {
-    buffer += chunk;
-    let newline: number;
-    while ((newline = buffer.indexOf('\n')) >= 0) {
-      const line = buffer.slice(0, newline);
-      buffer = buffer.slice(newline + 1);
-      const reply = parseReply(line);
-      if (reply?.type === 'event' && ws.readyState === ws.OPEN) ws.send(JSON.stringify(reply.event));
-    }
+  const replies = lineSplitter((line) => {
+    const reply = parseReply(line);
+    if (reply?.type === 'event' && ws.readyState === ws.OPEN) ws.send(JSON.stringify(reply.event));
   });
+  socket.on('data', (chunk: Buffer) => replies.push(chunk));
   const end = () => {
     if (ws.readyState === ws.OPEN) ws.close(CLOSE_STOPPED, 'stopped');
   };
