@@ -12,6 +12,7 @@ export const commands = [
   lazyCommand('snapshot', 'Manage quick-boot snapshots (ls, rm)', async () => (await import('./commands/snapshot.js')).snapshotCommand),
   lazyCommand('build [modules..]', "Build modules from sim.json into the overlay prefix, matching the image's paths (a simulator running on the prefix is told what changed)", async () => (await import('./commands/build.js')).buildCommand),
   lazyCommand('rebuild-and-boot [modules..]', 'Build modules into the overlay prefix, then boot with it (every boot option applies)', async () => (await import('./commands/build.js')).rebuildAndBootCommand),
+  lazyCommand('init', "Set the project up for an IDE's Run button: sim.json (one module: this directory) and a 'Run in simulator (sim)' configuration in .buildconfig (GNOME Builder, Foundry)", async () => (await import('./commands/init.js')).initCommand),
   lazyCommand('ls', 'List running simulators (stale entries are cleaned up)', async () => (await import('./commands/ls.js')).lsCommand),
   lazyCommand('exec [name]', 'Run a command in a running simulator; exits with its status', async () => (await import('./commands/simulators.js')).execCommand),
   lazyCommand('console [name]', "Attach to a simulator's serial console (Ctrl-] detaches)", async () => (await import('./commands/simulators.js')).consoleCommand),

@@ -61,8 +61,12 @@ export type RebuildAndBootOptions = ProjectOptions &
     modules: string[];
     /** When a simulator already runs with this prefix: reboot it for library changes and files a running process still maps (auto), always, or never (only warn). */
     reboot?: RebootPolicy;
-    /** With no simulator serving the prefix: start a detached one (named so) instead of a boot in the foreground. */
-    detach?: { name?: string };
+    /**
+     * With no simulator serving the prefix: start a detached one (named so) instead of a boot in
+     * the foreground. `runCommand`: the command then runs in it (as after a hot reload), for a
+     * caller that stays with the simulator (`--follow`); otherwise a command is refused.
+     */
+    detach?: { name?: string; runCommand?: boolean };
   };
 
 export interface RebuildAndBootResult extends BootResult {
@@ -91,9 +95,11 @@ export async function rebuildAndBoot(ctx: SimContext, options: RebuildAndBootOpt
   }
   const bootOptions = { ...options, image: built.image.id, overlay: built.prefix, overlayMode: options.overlayMode ?? project.overlayMode, overlayCache: options.overlayCache ?? project.overlayCache, initrd: options.initrd ?? project.initrd };
   if (options.detach) {
-    if (options.command?.length) throw new SimError('USAGE', 'A detached simulator does not take a command.', "Start it with 'sim rebuild-and-boot --detach', then run commands with 'sim exec -- CMD'.");
-    const state = await startSimulator(ctx, { ...bootOptions, name: options.detach.name ?? built.image.names[0], project: project.configPath });
-    return { exitCode: 0, accel: state.accel, image: state.image, readyMs: state.readyMs, totalMs: elapsed(), build: built, started: state.name };
+    if (options.command?.length && !options.detach.runCommand) throw new SimError('USAGE', 'A detached simulator does not take a command.', "Start it with 'sim rebuild-and-boot --detach', then run commands with 'sim exec -- CMD'.");
+    const { command: _command, ...startOptions } = bootOptions; // run below, once it is up
+    const state = await startSimulator(ctx, { ...startOptions, name: options.detach.name ?? built.image.names[0], project: project.configPath });
+    const exitCode = options.command?.length ? await execInSimulator(ctx, state.name, options.command, options) : 0;
+    return { exitCode, accel: state.accel, image: state.image, readyMs: state.readyMs, totalMs: elapsed(), build: built, started: state.name };
   }
   const result = await boot(ctx, bootOptions);
   return { ...result, build: built };

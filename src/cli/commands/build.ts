@@ -5,6 +5,7 @@ import { bootOptions, bootRequestFrom, type BootArgs } from './boot.js';
 import { hostPath, imageRef, moduleName, rebootPolicy, simulatorName } from '../../config/option-values.js';
 import { SimError } from '../../core/errors.js';
 import { runCommand, type GlobalArgs } from './context.js';
+import { followConsole } from '../../simulators/follow.js';
 import { checked, checkedEach } from '../option-value.js';
 
 interface ProjectArgs extends GlobalArgs {
@@ -41,7 +42,7 @@ export const buildCommand: CommandModule<GlobalArgs, ProjectArgs> = {
   },
 };
 
-type RebuildArgs = ProjectArgs & BootArgs & { reboot: 'auto' | 'always' | 'never'; detach?: boolean; name?: string };
+type RebuildArgs = ProjectArgs & BootArgs & { reboot: 'auto' | 'always' | 'never'; detach?: boolean; name?: string; follow?: boolean };
 
 const rebuildDescription = 'Build modules into the overlay prefix, then boot with it (every boot option applies)';
 
@@ -56,16 +57,22 @@ export const rebuildAndBootCommand: CommandModule<GlobalArgs, RebuildArgs> = {
       coerce: checked('--reboot', rebootPolicy),
     })
       .option('detach', { alias: 'd', type: 'boolean', describe: 'With no simulator serving the prefix: start a detached one (returns once the guest is ready)' })
-      .option('name', { type: 'string', describe: 'Name of the detached simulator (default: the image name)', coerce: checked('--name', simulatorName) }),
+      .option('name', { type: 'string', describe: 'Name of the detached simulator (default: the image name)', coerce: checked('--name', simulatorName) })
+      .option('follow', {
+        type: 'boolean',
+        describe: "When a detached simulator serves the prefix (started by --detach, or already running): after the build and the command, show its console until interrupted; ending sim, even by SIGKILL, leaves the simulator running (an IDE's Run and Stop)",
+      }),
   handler: async (args) => {
     process.exitCode = await runCommand(args, async ({ context, events, signal, json }) => {
       const request = bootRequestFrom(args);
-      const detach = args.detach ? { name: args.name } : undefined;
+      const detach = args.detach ? { name: args.name, runCommand: Boolean(args.follow) } : undefined;
       if (!detach && args.name) throw new SimError('USAGE', '--name names a detached simulator.', 'Add --detach, or drop --name.');
       const result = await rebuildAndBoot(context, { ...request, image: args.image, modules: moduleList(args.modules), configPath: args.config, reboot: args.reboot, detach, events, signal });
+      const simulator = result.started ?? result.reloaded;
+      if (args.follow && simulator && !signal.aborted) await followConsole(context, simulator, { events, signal, ...(json ? {} : { write: (chunk: Buffer) => void process.stdout.write(chunk) }) });
       if (!result.started) return result.exitCode;
-      if (!json) process.stdout.write(`${result.started}\n`);
-      return { data: { name: result.started } };
+      if (!json && !args.follow) process.stdout.write(`${result.started}\n`);
+      return result.exitCode ? result.exitCode : { data: { name: result.started } };
     }, { interactive: !args['--']?.length && !args.detach });
   },
 };
