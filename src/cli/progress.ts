@@ -57,7 +57,8 @@ export function createHumanRenderer(stream: Stream = process.stderr, options: Hu
     // Never wrap: a wrapped line cannot be cleared with \r. Shorten the message, keep the time.
     const elapsed = Date.now() - current.started;
     const time = `${current.bytes ? `${transferText(current.bytes, elapsed)} ` : ''}${formatDuration(elapsed)}`;
-    const room = (stream.columns ?? 80) - time.length - 4;
+    // A PTY never sized (a terminal widget not yet shown) reports 0 columns.
+    const room = (stream.columns || 80) - time.length - 4;
     const message = current.message.length > room ? `${current.message.slice(0, Math.max(0, room - 1))}…` : current.message;
     stream.write(`${CLEAR_LINE}${FRAMES[frame++ % FRAMES.length]} ${message} ${time}`);
     drawn = true;
