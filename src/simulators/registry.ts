@@ -3,7 +3,7 @@
  * QEMU's sockets, the session disk and state.json. An entry whose QEMU is gone is stale and is
  * removed when seen, never reported as running.
  */
-import { chmod, mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { chmod, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { writeJsonAtomic } from '../core/atomic.js';
 import { SimError } from '../core/errors.js';
@@ -54,6 +54,9 @@ export async function claimName(ctx: SimContext, name: string): Promise<string> 
   } catch {
     throw new SimError('SIMULATOR_EXISTS', `A simulator named '${name}' is already running.`, `Stop it with 'sim stop ${name}', or pick another name with --name.`);
   }
+  // Until state.json exists (a first quick boot saves its snapshot first: tens of seconds), this
+  // says who is setting the directory up, so that a `sim ls` meanwhile leaves it alone.
+  await writeFile(path.join(dir, CLAIM_FILE), `${process.pid}\n`);
   return dir;
 }
 
@@ -73,12 +76,20 @@ export async function listSimulators(ctx: SimContext): Promise<SimulatorState[]>
         continue;
       }
       process.kill(state.pid, 'SIGKILL'); // an interrupted start: nobody can use it
-    } else if (!state && (await recentlyCreated(dir))) {
+    } else if (!state && ((await claimedByLiveLauncher(dir)) || (await recentlyCreated(dir)))) {
       continue; // being set up right now
     }
     await rm(dir, { recursive: true, force: true });
   }
   return live;
+}
+
+/** The file claimName() leaves in a simulator's directory: the pid of the process setting it up. */
+const CLAIM_FILE = 'launcher.pid';
+
+async function claimedByLiveLauncher(dir: string): Promise<boolean> {
+  const pid = Number((await readFile(path.join(dir, CLAIM_FILE), 'utf8').catch(() => '')).trim());
+  return Number.isInteger(pid) && pid > 0 && isAlive(pid);
 }
 
 async function recentlyCreated(dir: string): Promise<boolean> {
