@@ -9,6 +9,16 @@ import { SimError } from '../core/errors.js';
 import { appendGroup, formatGroup, groupNames, isTrue, isValidGroupName, parseKeyFile, quoteArgv, replaceGroup, valueOf } from './keyfile.js';
 
 export const BUILDCONFIG_FILE = '.buildconfig';
+/** Foundry's own place, read (merged with .foundry/user/buildconfig) only when there is no .buildconfig. */
+export const FOUNDRY_BUILDCONFIG_FILE = '.foundry/project/buildconfig';
+
+/**
+ * Which file to write, given which exist: `.buildconfig` (Builder and Foundry read it), except in
+ * a project that has only Foundry's file — a new `.buildconfig` would hide that one from Foundry.
+ */
+export function buildconfigTarget(exists: { buildconfig: boolean; foundry: boolean }): string {
+  return !exists.buildconfig && exists.foundry ? FOUNDRY_BUILDCONFIG_FILE : BUILDCONFIG_FILE;
+}
 export const SIM_GROUP = 'sim';
 export const SIM_CONFIG_NAME = 'Run in simulator (sim)';
 

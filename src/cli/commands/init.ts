@@ -5,7 +5,7 @@
  * simulator. Decisions are src/config/init-plan.ts and src/ide/buildconfig.ts; this file reads
  * and writes.
  */
-import { readFile, stat } from 'node:fs/promises';
+import { mkdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { CommandModule } from 'yargs';
 import { writeFileAtomic } from '../../core/atomic.js';
@@ -13,7 +13,7 @@ import { emit } from '../../core/events.js';
 import { which } from '../../core/process.js';
 import { packageRoot } from '../../core/paths.js';
 import { buildFiles, planInit } from '../../config/init-plan.js';
-import { BUILDCONFIG_FILE, planBuildconfig, SIM_GROUP } from '../../ide/buildconfig.js';
+import { BUILDCONFIG_FILE, buildconfigTarget, FOUNDRY_BUILDCONFIG_FILE, planBuildconfig, SIM_GROUP } from '../../ide/buildconfig.js';
 import { detectBuildSystem, listSource } from '../../builders/detect.js';
 import { CONFIG_FILE } from '../../config/project.js';
 import { imageRef, simulatorName } from '../../config/option-values.js';
@@ -69,14 +69,20 @@ export const initCommand: CommandModule<GlobalArgs, InitArgs> = {
         name: args.name,
         command: (args['--'] ?? []).map(String),
       });
-      const buildconfigPath = path.join(dir, BUILDCONFIG_FILE);
+      const isFile = (file: string) => stat(path.join(dir, file)).then((s) => s.isFile(), () => false);
+      const target = buildconfigTarget({ buildconfig: await isFile(BUILDCONFIG_FILE), foundry: await isFile(FOUNDRY_BUILDCONFIG_FILE) });
+      const buildconfigPath = path.join(dir, target);
       const ide = planBuildconfig(await readText(buildconfigPath), { group: SIM_GROUP, runCommand: plan.runCommand, force: Boolean(args.force) });
 
       if (plan.config) await writeFileAtomic(plan.configPath, plan.config);
       emit(events, { type: 'log', level: 'info', message: plan.config ? `wrote ${CONFIG_FILE}: module '${plan.module}' (${plan.buildSystem}, this directory) on image ${args.image ?? 'debian'}` : `kept the existing ${CONFIG_FILE}` });
-      if (ide.text !== undefined) await writeFileAtomic(buildconfigPath, ide.text);
+      if (ide.text !== undefined) {
+        await mkdir(path.dirname(buildconfigPath), { recursive: true });
+        await writeFileAtomic(buildconfigPath, ide.text);
+      }
       const what = { created: 'wrote', added: 'added to', replaced: 'replaced in', kept: 'kept in' }[ide.action];
-      emit(events, { type: 'log', level: 'info', message: `${what} ${BUILDCONFIG_FILE}: [${SIM_GROUP}] 'Run in simulator (sim)'${ide.action === 'kept' ? ' (--force replaces it)' : ''}` });
+      emit(events, { type: 'log', level: 'info', message: `${what} ${target}: [${SIM_GROUP}] 'Run in simulator (sim)'${ide.action === 'kept' ? ' (--force replaces it)' : ''}` });
+      if (target === FOUNDRY_BUILDCONFIG_FILE) emit(events, { type: 'log', level: 'info', message: `no ${BUILDCONFIG_FILE} here: wrote Foundry's own file (a ${BUILDCONFIG_FILE} would hide it from Foundry); GNOME Builder before Foundry reads only ${BUILDCONFIG_FILE}` });
       emit(events, { type: 'log', level: 'info', message: `run-command=${ide.runCommand}` });
       if (ide.otherDefault) emit(events, { type: 'log', level: 'warn', message: `[${ide.otherDefault}] stays Builder's default configuration: pick 'Run in simulator (sim)' in Builder's build configurations` });
       emit(events, { type: 'log', level: 'info', message: plan.simulator ? `Run: build, then start or hot-reload the detached simulator '${plan.simulator}' and show its console; Stop leaves it running (sim stop ${plan.simulator})` : 'Run: build, then boot the simulator in the foreground (or hot-reload a detached one serving the prefix); Stop ends it' });

@@ -2,7 +2,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { escapeValue, parseKeyFile, quoteArgv, unescapeValue } from '../../../src/ide/keyfile.js';
-import { planBuildconfig } from '../../../src/ide/buildconfig.js';
+import { buildconfigTarget, planBuildconfig } from '../../../src/ide/buildconfig.js';
 import { planInit, plainName, projectName } from '../../../src/config/init-plan.js';
 
 const request = { group: 'sim', runCommand: ['sim', 'rebuild-and-boot', '--config', '/p/sim.json', '--follow'], force: false };
@@ -74,6 +74,12 @@ test('sim init: the module is named after the project; the run command has the o
   assert.equal(detached.runCommand.slice(4), ['--detach', '--name', 'demo', '--follow', '--', 'demo-app', '--x']);
   assert.throws(() => planInit({ ...input, entries: ['README'] }), /no build sim knows/);
   assert.throws(() => planInit({ ...input, name: 'x' }), /--name names a detached simulator/);
+});
+
+test("the file: .buildconfig, unless the project has only Foundry's own (which a .buildconfig would hide from Foundry)", () => {
+  assert.is(buildconfigTarget({ buildconfig: false, foundry: false }), '.buildconfig');
+  assert.is(buildconfigTarget({ buildconfig: true, foundry: true }), '.buildconfig');
+  assert.is(buildconfigTarget({ buildconfig: false, foundry: true }), '.foundry/project/buildconfig');
 });
 
 test.run();
