@@ -26,6 +26,7 @@ export class ScreenPanel {
         enableScripts: true,
         // Keep the VNC connection while the panel is in a background tab.
         retainContextWhenHidden: true,
+        localResourceRoots: [],
       });
       this.panel.onDidDispose(() => {
         this.panel = undefined;

@@ -51,7 +51,8 @@ export function startSimulatorWatch(options: SimulatorWatchOptions): { dispose()
     options.state.setWatch('connecting');
     const child = runSim(options.spawner, options.simPath(), ['ls', '--watch', '--json'], { cwd: options.cwd }, {
       onEvent: (event: SimEvent) => {
-        if (event.type === 'error') options.log?.(`sim ls --watch: ${event.message} (${event.hint})`);
+        // Said once per run of failures: a missing sim would otherwise fill the channel.
+        if (event.type === 'error' && failures === 0) options.log?.(`sim ls --watch: ${event.message} (${event.hint})`);
         const next = reduceSimulators(list, event);
         if (next !== list || event.type === 'simulators') {
           list = next;
@@ -66,7 +67,7 @@ export function startSimulatorWatch(options: SimulatorWatchOptions): { dispose()
       if (disposed) return;
       failures = timers.now() - started >= HEALTHY_MS ? 0 : failures + 1;
       const delay = restartDelay(Math.max(0, failures - 1));
-      options.log?.(`sim ls --watch ended (exit code ${outcome.exitCode}); starting it again in ${delay / 1000} s`);
+      if (failures <= 1) options.log?.(`sim ls --watch ended (exit code ${outcome.exitCode}); starting it again in ${delay / 1000} s${failures ? ', and later while it fails' : ''}`);
       options.state.setWatch('failed');
       timer = timers.setTimeout(start, delay);
     });

@@ -7,7 +7,7 @@ import { runSim, type SimProcess, type Spawner } from './sim-process';
 
 export class WebConsoleError extends Error {
   constructor(readonly event: ErrorEvent) {
-    super(event.message);
+    super(`${event.message} — ${event.hint}`);
   }
 }
 

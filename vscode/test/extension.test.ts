@@ -98,6 +98,7 @@ test('ls --watch is started again when it exits, waiting longer while it keeps f
   spawn.children[1]!.exit(1);
   await settle();
   assert.is(clock.scheduled[1]?.ms, 2000);
+  assert.is(lines('sim').filter((l) => l.includes('ls --watch ended')).length, 1, 'a run of failures is said once');
   // A watch that ran a good while was healthy: back to the short wait.
   clock.scheduled[1]!.callback();
   spawn.children[2]!.emitEvents({ type: 'simulators', simulators: [] });
@@ -256,7 +257,7 @@ test('Show Screen when sim web fails says why', async () => {
   web.emitEvents({ type: 'error', code: 'port-in-use', message: 'port 8080 is in use', hint: 'Pick another --port.' }, { type: 'result', exitCode: 1 });
   web.exit(1);
   await showing;
-  assert.equal(fake.recorded.errors, ['sim: cannot show the screen: port 8080 is in use']);
+  assert.equal(fake.recorded.errors, ['sim: cannot show the screen: port 8080 is in use — Pick another --port.']);
 });
 
 test('deactivate kills every sim child and the watch is not started again', async () => {
