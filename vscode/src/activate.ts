@@ -32,16 +32,14 @@ export interface ExtensionDependencies {
 export interface Extension {
   activate(context: vscode.ExtensionContext): void;
   deactivate(): void;
-  /** The parts, for tests to look at. */
+  /** The simulators and the pick, for tests to look at. */
   readonly state: SimulatorState;
-  readonly runner: () => Runner | undefined;
 }
 
 export function createExtension(dependencies: ExtensionDependencies): Extension {
   const api = dependencies.vscode;
   const exists = dependencies.exists ?? existsSync;
   const state = new SimulatorState();
-  let runner: Runner | undefined;
   const disposables: { dispose(): void }[] = [];
 
   const activate = (context: vscode.ExtensionContext) => {
@@ -55,7 +53,7 @@ export function createExtension(dependencies: ExtensionDependencies): Extension 
     const webConsole = new WebConsole(dependencies.spawner, simPath, (line) => output.appendLine(line));
     const screen = new ScreenPanel(api, webConsole);
     const guestLog = new GuestLog(dependencies.spawner, simPath, guestChannel);
-    runner = new Runner({
+    const run = new Runner({
       ...commandContext,
       state,
       findProject,
@@ -81,7 +79,6 @@ export function createExtension(dependencies: ExtensionDependencies): Extension 
       }
     };
 
-    const run = runner;
     // `sim init` run after the window opened makes the Run button appear.
     const projectWatcher = api.workspace.createFileSystemWatcher('**/sim.json');
     disposables.push(
@@ -109,7 +106,8 @@ export function createExtension(dependencies: ExtensionDependencies): Extension 
   };
 
   const deactivate = () => {
-    // Children first: a sim left running (ls --watch, web, logs) would outlive the window.
+    // In reverse order: the commands go first, the output channels last, after the sim children
+    // (ls --watch, web, logs, a run) that write to them — a child left running would outlive the window.
     for (const disposable of disposables.splice(0).reverse()) {
       try {
         disposable.dispose();
@@ -119,5 +117,5 @@ export function createExtension(dependencies: ExtensionDependencies): Extension 
     }
   };
 
-  return { activate, deactivate, state, runner: () => runner };
+  return { activate, deactivate, state };
 }
