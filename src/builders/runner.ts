@@ -6,7 +6,7 @@ import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { SimError } from '../core/errors.js';
 import { emit, type EventSink } from '../core/events.js';
-import { formatCommand, spawn, spawnFailure } from '../core/process.js';
+import { formatCommand, spawn, spawnFailure, tiedToParent } from '../core/process.js';
 import { FailureLog } from './failure-log.js';
 import type { Step } from './types.js';
 
@@ -28,7 +28,9 @@ export async function runStep(step: Step, module: string, events?: EventSink): P
     log.push(line);
     emit(events, { type: 'build-output', module, line });
   };
-  const child = spawn(file, args, { cwd: step.cwd, env: step.env, extendEnv: true, buffer: false, stdin: 'ignore' });
+  // Tied to sim: an IDE's Stop (SIGKILL) during a build must not leave ninja writing on into the build directory.
+  const [program, argv] = await tiedToParent(file, args, step.env);
+  const child = spawn(program, argv, { cwd: step.cwd, env: step.env, extendEnv: true, buffer: false, stdin: 'ignore' });
   const [result] = await Promise.all([child, readLines(child.stdout, onLine), readLines(child.stderr, onLine)]);
   if (result.exitCode === 0) return;
   if (result.exitCode === undefined) {
