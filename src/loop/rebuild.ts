@@ -3,6 +3,7 @@
  * libdir, then boot with that prefix. A failed build never boots.
  */
 import { boot, type BootOptions, type BootResult } from '../boot/boot.js';
+import { sweepStaleSessions } from '../boot/session.js';
 import { buildModules, type BuildModulesResult } from '../builders/index.js';
 import type { ImageMeta } from '../images/meta.js';
 import type { SimContext } from '../core/context.js';
@@ -83,6 +84,8 @@ export interface RebuildAndBootResult extends BootResult {
  */
 export async function rebuildAndBoot(ctx: SimContext, options: RebuildAndBootOptions): Promise<RebuildAndBootResult> {
   const elapsed = stopwatch();
+  // What a killed run left (an IDE's Stop is SIGKILL) goes now, whichever way this run boots.
+  await sweepStaleSessions(ctx);
   const { project, image } = await projectAndImage(ctx, options);
   const built = { ...(await buildModules(options.modules, { project, libdir: image.libdir, events: options.events })), image };
   const running = (await listSimulators(ctx)).find((s) => s.status === 'running' && s.overlay === built.prefix);

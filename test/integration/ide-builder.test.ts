@@ -127,6 +127,16 @@ test('Run, then Stop (SIGKILL of the run-command): no QEMU and no session disk a
   await until('QEMU to die with sim', async () => ((await qemusOfThisTest()).length === 0 ? true : undefined), 10_000);
 });
 
+test('Stop as soon as QEMU runs (before the disk is unlinked): QEMU dies too; the next run sweeps the rest', async () => {
+  if (!glib) return;
+  const { argv } = await readWithGlib();
+  const run = startRun(argv);
+  await until('QEMU to start', async () => ((await qemusOfThisTest()).length > 0 ? true : undefined), 300_000);
+  run.child.kill('SIGKILL');
+  await run.child;
+  await until('QEMU to die with sim', async () => ((await qemusOfThisTest()).length === 0 ? true : undefined), 10_000);
+});
+
 test('--detach: Run starts the simulator and follows its console; Stop leaves it running', async () => {
   if (!glib) return;
   const init = await sim(['init', '--force', '--detach', '--', 'simmod-hello'], env, { cwd: project });
@@ -136,6 +146,7 @@ test('--detach: Run starts the simulator and follows its console; Stop leaves it
   assert.ok(argv.includes('--detach') && argv.includes('--follow'));
   const run = startRun(argv);
   await until('the module to run in the simulator, then the follower', () => /simmod version[\s\S]*following simmod's console/.test(run.output()), 300_000);
+  assert.equal(await readdir(path.join(env.SIM_RUNTIME_DIR, 'sessions')), [], 'this run swept the killed foreground run');
   run.child.kill('SIGKILL');
   await run.child;
   const ls = await sim(['ls', '--json'], env);
