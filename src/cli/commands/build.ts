@@ -56,7 +56,7 @@ export const rebuildAndBootCommand: CommandModule<GlobalArgs, RebuildArgs> = {
       describe: 'With a detached simulator already serving this prefix: reboot it in place for library changes and for files a running process still maps (auto), always, or never (only warn)',
       coerce: checked('--reboot', rebootPolicy),
     })
-      .option('detach', { alias: 'd', type: 'boolean', describe: 'With no simulator serving the prefix: start a detached one (returns once the guest is ready)' })
+      .option('detach', { alias: 'd', type: 'boolean', describe: 'With no simulator serving the prefix: start a detached one (returns once the guest is ready; with --follow the command runs in it, then its console is shown)' })
       .option('name', { type: 'string', describe: 'Name of the detached simulator (default: the image name)', coerce: checked('--name', simulatorName) })
       .option('follow', {
         type: 'boolean',

@@ -50,7 +50,7 @@ export const initCommand: CommandModule<GlobalArgs, InitArgs> = {
         describe: "Run starts (or hot-reloads) a detached simulator and shows its console; Stop leaves it running. Default: Run boots in the foreground and Stop ends the guest",
       })
       .option('name', { type: 'string', describe: "Name of the detached simulator (default: the module's name)", coerce: checked('--name', simulatorName) })
-      .option('force', { alias: 'f', type: 'boolean', describe: `Replace sim's own configuration in ${BUILDCONFIG_FILE} (sim.json is never replaced)` }),
+      .option('force', { alias: 'f', type: 'boolean', describe: `Replace sim's own configuration in ${BUILDCONFIG_FILE} (or in ${FOUNDRY_BUILDCONFIG_FILE}, in a project that has only that one); sim.json is never replaced` }),
   handler: async (args) => {
     process.exitCode = await runCommand(args, async ({ events }) => {
       const dir = process.cwd();
