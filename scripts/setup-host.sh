@@ -23,8 +23,9 @@ run_packages=(
 # an EFI partition (mkfs.fat); the xfs fixture is written by mkfs.xfs -p (xfsprogs, in the run set);
 # the GNOME-OS-like one has a verity partition (veritysetup) and a UKI assembled from
 # systemd-boot's stub with objcopy (binutils). The web console's tests drive Debian's chromium
-# and firefox-esr (headless, through playwright-core and puppeteer-core: no browser is downloaded).
-test_packages=(make pkgconf cmake autoconf automake shellcheck python3-gi libglib2.0-dev dosfstools cryptsetup-bin systemd-boot-efi binutils chromium firefox-esr)
+# and firefox-esr (headless, through playwright-core and puppeteer-core: no browser is downloaded);
+# `sim record`'s test encodes with ffmpeg (which users install only to record).
+test_packages=(make pkgconf cmake autoconf automake shellcheck python3-gi libglib2.0-dev dosfstools cryptsetup-bin systemd-boot-efi binutils chromium firefox-esr ffmpeg)
 # The GNOME test rebuilds the gnome image's gnome-shell (Debian 12's, fetched with apt-get source:
 # dpkg-dev) with the demo's meson options: the build dependencies those options need, no more
 # (GNOME_SHELL_REQUIREMENTS in src/demo/gnome-shell.ts, which `sim doctor` names; a unit test

@@ -19,6 +19,13 @@ export const commands = [
   lazyCommand('stop [name]', 'Shut a simulator down (ACPI power-off, then kill after --timeout seconds)', async () => (await import('./commands/simulators.js')).stopCommand),
   lazyCommand('screenshot [name]', "Save a running simulator's screen as PNG (prints the file's path)", async () => (await import('./commands/screenshot.js')).screenshotCommand),
   lazyCommand('web', 'Serve the web console on loopback: running simulators with their screens, consoles, events and controls', async () => (await import('./commands/web.js')).webCommand),
+  lazyCommand('logs [name]', "Show the guest's log: systemd's journal of this boot (the kernel's log on an image without one)", async () => (await import('./commands/logs.js')).logsCommand),
+  lazyCommand('push <name> <source> <destination>', 'Copy a file or directory into a running simulator (into DST when it is a directory or ends in /)', async () => (await import('./commands/transfer.js')).pushCommand),
+  lazyCommand('pull <name> <source> <destination>', 'Copy a file or directory out of a running simulator (into DST when it is a directory or ends in /)', async () => (await import('./commands/transfer.js')).pullCommand),
+  lazyCommand('launch <name> <app>', "Start a desktop app in the simulator's graphical session, as GNOME starts it (prints its pids)", async () => (await import('./commands/apps.js')).launchCommand),
+  lazyCommand('terminate <name> <app>', "End a desktop app's processes in the simulator (SIGTERM, SIGKILL after 5 s)", async () => (await import('./commands/apps.js')).terminateCommand),
+  lazyCommand('open <name> <uri>', "Open a URI in the simulator's session with its default handler (a web page, a file, an app's scheme)", async () => (await import('./commands/apps.js')).openCommand),
+  lazyCommand('record [name]', "Record a running simulator's screen as a WebM video (until Ctrl-C or --duration; needs ffmpeg)", async () => (await import('./commands/record.js')).recordCommand),
   lazyCommand('input [name]', "Press keys, type text or click on a running simulator's screen", async () => (await import('./commands/input.js')).inputCommand),
   lazyCommand(
     'demo [component]',

@@ -164,3 +164,21 @@ export function accepted(error: z.ZodError): string {
 
 /** `sim web --port`: a TCP port (1024 and up: a normal user cannot bind below). */
 export const webPort = wholeNumber(1024, 65535, 'a port number from 1024 to 65535');
+
+/** `sim logs --lines`. */
+export const logLines = wholeNumber(1, 1_000_000, 'a whole number of entries from 1 to 1000000');
+
+/** A desktop app's id, as its .desktop file is named (org.gnome.TextEditor), for `sim launch`/`terminate`. */
+export const desktopAppId = z
+  .string()
+  .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,254}$/, 'a desktop app id like org.gnome.TextEditor (letters, digits, ".", "_" and "-"; without ".desktop")')
+  .transform((id) => id.replace(/\.desktop$/, ''));
+
+/** A path in the guest, for `sim push`/`pull`: absolute, as in adb. */
+export const guestPath = z.string().regex(/^\/[^\0\n]*$/, 'an absolute path in the guest, like /home/sim/notes.txt');
+
+/** What `sim open` hands to the guest's default handler: a URI with its scheme. */
+export const openUri = z.string().regex(/^[A-Za-z][A-Za-z0-9+.-]*:[^\s]+$/, 'a URI with its scheme, like https://example.org or file:///home/sim/a.pdf');
+
+/** `sim record --fps`. */
+export const framesPerSecond = wholeNumber(1, 30, 'a whole number of frames per second from 1 to 30');

@@ -74,6 +74,10 @@ export type ErrorCode =
   | 'PERMISSION_DENIED'
   | 'WEB_PORT_IN_USE'
   | 'WEB_ASSETS_MISSING'
+  | 'GUEST_PATH_NOT_FOUND'
+  | 'GUEST_ACTION_FAILED'
+  | 'APP_NOT_FOUND'
+  | 'NO_GUEST_SESSION'
   | 'INTERRUPTED';
 
 const exitCodes: Record<ErrorCode, number> = {
@@ -123,6 +127,13 @@ const exitCodes: Record<ErrorCode, number> = {
   PERMISSION_DENIED: ExitCode.usage,
   WEB_PORT_IN_USE: ExitCode.usage,
   WEB_ASSETS_MISSING: ExitCode.failure,
+  // `sim pull`, `sim logs` on a path or a log the guest does not have: the user named it.
+  GUEST_PATH_NOT_FOUND: ExitCode.usage,
+  // A guest-side step of push, pull, launch, open or logs failed (its stderr is the message).
+  GUEST_ACTION_FAILED: ExitCode.failure,
+  APP_NOT_FOUND: ExitCode.usage,
+  // launch/terminate/open need a logged-in graphical session in the guest.
+  NO_GUEST_SESSION: ExitCode.guest,
   INTERRUPTED: ExitCode.interrupted,
 };
 

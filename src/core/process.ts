@@ -49,6 +49,7 @@ export const toolPackages: Record<string, string> = {
   gpg: 'gpg',
   xz: 'xz-utils',
   gzip: 'gzip',
+  ffmpeg: 'ffmpeg',
 };
 
 /**

@@ -75,11 +75,18 @@ export function renderCommand(argv: readonly string[]): string {
 /**
  * One `sim exec` request line for the guest agent (guest/agent): `ID q ARGV`, the shell-quoted
  * argv as it is, or `ID b BASE64` when an argument holds a line break, which would end the line
- * (decoding costs the guest a process, tens of ms under emulation).
+ * (decoding costs the guest a process, tens of ms under emulation). With `input`, the kind
+ * carries its length (`q123`) and its bytes follow the line: the command's stdin. They travel
+ * raw, not in the line, because the agent's shell reads a line a byte per system call (slow under
+ * emulation) while `head -c` reads the input in blocks.
  */
-export function execRequestLine(id: number | string, argv: readonly string[]): string {
+export function execRequestLine(id: number | string, argv: readonly string[]): string;
+export function execRequestLine(id: number | string, argv: readonly string[], input: Buffer | undefined): string | Buffer;
+export function execRequestLine(id: number | string, argv: readonly string[], input?: Buffer): string | Buffer {
   const quoted = argv.map(shellQuote).join(' ');
-  return /[\n\r]/.test(quoted) ? `${id} b ${Buffer.from(`${quoted}\n`).toString('base64')}\n` : `${id} q ${quoted}\n`;
+  const size = input ? String(input.length) : '';
+  const line = /[\n\r]/.test(quoted) ? `${id} b${size} ${Buffer.from(`${quoted}\n`).toString('base64')}\n` : `${id} q${size} ${quoted}\n`;
+  return input ? Buffer.concat([Buffer.from(line), input]) : line;
 }
 
 /** Where a DESTDIR-style prefix keeps libraries, given the image's libdir (e.g. usr/lib/x86_64-linux-gnu). */

@@ -9,7 +9,8 @@ import { SimError } from '../core/errors.js';
 
 export type ApiRequest =
   | { op: 'events' }
-  | { op: 'exec'; argv: string[] }
+  /** stdin: the command's standard input, base64 (without: /dev/null). */
+  | { op: 'exec'; argv: string[]; stdin?: string }
   | { op: 'stop'; timeoutMs?: number }
   /** resume: resume the snapshot the simulator started from instead (quick boot; a reboot when there is none). */
   | { op: 'reboot'; timeoutMs?: number; resume?: boolean }

@@ -39,6 +39,8 @@ const send = (socket: net.Socket, reply: ApiReply) => socket.writable && socket.
 interface ExecJob {
   id: string;
   argv: string[];
+  /** The command's stdin (sim push's archive); /dev/null without. */
+  stdin?: Buffer;
   client: net.Socket;
   outDone: boolean;
   errDone: boolean;
@@ -95,7 +97,7 @@ export async function runDaemon(dir: string): Promise<void> {
     if (!job) return;
     if (job.client.destroyed) return startNext();
     running = job;
-    cmd.write(execRequestLine(job.id, job.argv));
+    cmd.write(execRequestLine(job.id, job.argv, job.stdin));
   };
   const routeOutput = (stream: 'stdout' | 'stderr', splitter: MarkerSplitter) => (chunk: Buffer) => {
     const job = running;
@@ -270,7 +272,7 @@ export async function runDaemon(dir: string): Promise<void> {
         client.on('close', () => subscribers.delete(client));
         return;
       case 'exec':
-        queue.push({ id: `r${nextId++}`, argv: req.argv, client, outDone: false, errDone: false });
+        queue.push({ id: `r${nextId++}`, argv: req.argv, ...(req.stdin === undefined ? {} : { stdin: Buffer.from(req.stdin, 'base64') }), client, outDone: false, errDone: false });
         return startNext();
       case 'console':
         client.write(`${JSON.stringify({ type: 'console-attached' })}\n`);

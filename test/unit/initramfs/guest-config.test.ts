@@ -52,4 +52,11 @@ test('exec request lines: the quoted argv as it is, base64 when an argument hold
   }
 });
 
+test("an exec request with stdin: the kind carries the input's length and its bytes follow the line", () => {
+  const request = execRequestLine(9, ['cat'], Buffer.from('a\nb'));
+  assert.ok(Buffer.isBuffer(request));
+  assert.is(request.toString(), "9 q3 'cat'\na\nb");
+  assert.match(execRequestLine(10, ['printf', 'x\ny'], Buffer.alloc(0)).toString(), /^10 b0 [A-Za-z0-9+/=]+\n$/);
+});
+
 test.run();
