@@ -107,6 +107,49 @@ export function sendInput(name: string | undefined, input: InputRequest, options
   return inputImpl.sendInput(contextFrom(options), name, input);
 }
 
+// --- the verbs IDEs call (loaded when used) ---------------------------------------------------
+
+export type { SimulatorChange, WatchUpdate } from './simulators/watch.js';
+export type { JournalEntry } from './simulators/journal.js';
+export type { LogsOptions } from './simulators/logs.js';
+export type { TransferResult } from './simulators/transfer.js';
+export type { AppResult } from './simulators/apps.js';
+export type { RecordOptions, RecordResult } from './display/record.js';
+
+/** The running simulators, then an update each time one appears, becomes ready or stops; ends when `signal` aborts. */
+export async function* watchSimulators(options: ContextOptions & { signal?: AbortSignal } = {}): AsyncGenerator<import('./simulators/watch.js').WatchUpdate> {
+  yield* (await import('./simulators/watch.js')).watchSimulators(contextFrom(options), options);
+}
+
+/** The guest's log entries (its journal, else the kernel's log); with `follow`, new ones until `signal` aborts or it stops. */
+export async function* simulatorLogs(name: string | undefined, options: import('./simulators/logs.js').LogsOptions & ContextOptions = {}): AsyncGenerator<import('./simulators/journal.js').JournalEntry> {
+  yield* (await import('./simulators/logs.js')).simulatorLogs(contextFrom(options), name, options);
+}
+
+export async function pushToSimulator(name: string | undefined, source: string, destination: string, options: ContextOptions = {}): Promise<import('./simulators/transfer.js').TransferResult> {
+  return (await import('./simulators/transfer.js')).pushToSimulator(contextFrom(options), name, source, destination);
+}
+
+export async function pullFromSimulator(name: string | undefined, source: string, destination: string, options: ContextOptions = {}): Promise<import('./simulators/transfer.js').TransferResult> {
+  return (await import('./simulators/transfer.js')).pullFromSimulator(contextFrom(options), name, source, destination);
+}
+
+export async function launchApp(name: string | undefined, app: string, options: ContextOptions = {}): Promise<import('./simulators/apps.js').AppResult> {
+  return (await import('./simulators/apps.js')).launchApp(contextFrom(options), name, app);
+}
+
+export async function terminateApp(name: string | undefined, app: string, options: ContextOptions = {}): Promise<import('./simulators/apps.js').AppResult> {
+  return (await import('./simulators/apps.js')).terminateApp(contextFrom(options), name, app);
+}
+
+export async function openInSimulator(name: string | undefined, uri: string, options: ContextOptions = {}): Promise<void> {
+  return (await import('./simulators/apps.js')).openInSimulator(contextFrom(options), name, uri);
+}
+
+export async function recordScreen(name: string | undefined, options: import('./display/record.js').RecordOptions & ContextOptions): Promise<import('./display/record.js').RecordResult> {
+  return (await import('./display/record.js')).recordScreen(contextFrom(options), name, options);
+}
+
 // --- the image store -------------------------------------------------------------------------
 
 export function importImage(file: string, options: storeImpl.ImportOptions & ContextOptions = {}): Promise<ImageMeta> {

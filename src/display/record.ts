@@ -12,16 +12,19 @@ import { SimError } from '../core/errors.js';
 import { pause } from '../core/pause.js';
 import { missingTool, spawn, which } from '../core/process.js';
 import { request } from '../simulators/api.js';
+import { defaultScreenshotName } from './screenshot.js';
 import { findSimulator, simulatorDir } from '../simulators/registry.js';
 
 export interface RecordOptions {
-  /** The .webm file to write. */
-  output: string;
+  /** The .webm file to write (default: NAME-TIMESTAMP.webm in the current directory). */
+  output?: string;
   /** Stop after this many seconds; without, when `signal` aborts (Ctrl-C). */
   durationS?: number;
   fps?: number;
   signal?: AbortSignal;
   onFrame?: (frames: number, seconds: number) => void;
+  /** Called with the file's path once recording starts. */
+  onStart?: (file: string) => void;
 }
 
 export interface RecordResult {
@@ -47,13 +50,14 @@ export function ffmpegRecordArgs(output: string): string[] {
 export async function recordScreen(ctx: SimContext, name: string | undefined, options: RecordOptions): Promise<RecordResult> {
   const sim = await findSimulator(ctx, name);
   if (!sim.display) throw new SimError('DISPLAY_UNAVAILABLE', `Simulator '${sim.name}' has no screen to record.`, `Stop it (sim stop ${sim.name}) and start it again with a display, e.g. sim boot --detach --display none.`);
-  const output = path.resolve(options.output);
+  const output = path.resolve(options.output ?? defaultScreenshotName(sim.name, new Date()).replace(/\.png$/, '.webm'));
   if (!(await stat(path.dirname(output)).catch(() => undefined))?.isDirectory()) throw new SimError('USAGE', `The directory ${path.dirname(output)} does not exist.`, 'Create it first, or give another -o path.');
   if (!(await which('ffmpeg'))) throw missingTool('ffmpeg');
 
   const dir = simulatorDir(ctx, sim.name);
   const frame = path.join(dir, `record-${randomBytes(4).toString('hex')}.ppm`);
   const encoder = spawn('ffmpeg', ffmpegRecordArgs(output), { stdin: 'pipe', stdout: 'ignore', stderr: 'pipe' });
+  options.onStart?.(output);
   const interval = 1000 / (options.fps ?? DEFAULT_FPS);
   const started = performance.now();
   const until = options.durationS === undefined ? Infinity : started + options.durationS * 1000;

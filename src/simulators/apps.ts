@@ -86,7 +86,9 @@ find_app() {
 const LAUNCH_SCRIPT = `${SESSION_PRELUDE}
 find_app "$1"
 esc=$(unit_escape "$1")
-as_user systemd-run --user --scope --quiet --collect --unit="app-gnome-$esc-$$" -- gio launch "$file" || exit 1
+# The app's output goes to the journal under its id, as a GNOME session's apps' does; never to
+# this command's output ports, which a process left running would hold open.
+as_user systemd-run --user --scope --quiet --collect --unit="app-gnome-$esc-$$" -- systemd-cat --identifier="$1" gio launch "$file" < /dev/null > /dev/null 2>&1 || exit 1
 for _ in $($bb seq 50); do
 	pids=$(app_pids "$1" "$program")
 	[ -n "$pids" ] && break
@@ -115,7 +117,8 @@ echo $pids
 
 /** $1: a URI, opened by the session's default handler for it, as a click in GNOME would. */
 const OPEN_SCRIPT = `${SESSION_PRELUDE}
-as_user gio open "$1"
+# In a scope of the user's session (not this command's), as a click in GNOME would start it.
+as_user systemd-run --user --scope --quiet --collect --unit="app-gnome-sim\\x2dopen-$$" -- systemd-cat --identifier=sim-open gio open "$1" < /dev/null > /dev/null 2>&1
 `;
 
 export interface AppResult {

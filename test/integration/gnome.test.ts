@@ -34,8 +34,11 @@ import { gnomeShellBuildSkipReason, gnomeShellRun, type GnomeShellRun } from '..
 import { APP_ID, APP_MARKER, APP_MODULE, appModule, missingAppPackages } from '../helpers/gnome-app-project.js';
 import { fixtureCacheDir } from '../helpers/fixture-image.js';
 import { parseEvents, sim } from '../helpers/sim.js';
+import { fileURLToPath } from 'node:url';
 
 const IMAGE = 'gnome';
+/** The desktop app the IDE verbs' test pushes, launches, terminates and opens a URI with. */
+const IDE_APP = fileURLToPath(new URL('../../fixtures/ide-app/', import.meta.url));
 const SIMULATOR = `gnome-test-${process.pid}`;
 /** From guest-ready to the shell on screen: two to three minutes here under TCG; generous for a loaded CI host. */
 const SHELL_DEADLINE_MS = 8 * 60_000;
@@ -213,6 +216,42 @@ it('a rebuilt gnome-shell: rebuild-and-boot into the session shows its Activitie
     assert.is(mappedHash, prefixHash, `${file}: the file gnome-shell maps is the prefix's`);
     assert.is(pathHash, prefixHash, `${file}: the guest's file at that path is the prefix's`);
   }
+});
+
+it("the IDE verbs in the session: push an app, launch it (as the session's user, in GNOME's scope), terminate it, open a URI with it, read the journal", async () => {
+  await bootSession();
+  const fixture = (file: string) => path.join(IDE_APP, file);
+  for (const [file, to] of [['sim-test-opener', '/usr/local/bin/sim-test-opener'], ['sim.test.Opener.desktop', '/usr/local/share/applications/'], ['mimeapps.list', '/etc/xdg/mimeapps.list']] as const) {
+    const push = await sim(['push', SIMULATOR, fixture(file), to], env());
+    assert.is(push.exitCode, 0, String(push.stderr));
+  }
+  const launch = await sim(['launch', SIMULATOR, 'sim.test.Opener', '--json'], env(), { timeout: 120_000 });
+  assert.is(launch.exitCode, 0, String(launch.stdout));
+  const launched = parseEvents(String(launch.stdout)).find((e) => e.type === 'result');
+  const pids = launched?.type === 'result' ? (launched.data?.pids as number[]) : [];
+  assert.ok(pids.length > 0, `launch reports the app's pids: ${String(launch.stdout)}`);
+  const seen = await guest(`for p in ${pids.join(' ')}; do [ -d /proc/$p ] && echo "$(stat -c %U /proc/$p) $(cat /proc/$p/cgroup)"; done; sleep 1; cat /tmp/sim-test-opener.log`);
+  assert.match(seen, /^sim 0::\/user\.slice\/user-\d+\.slice\/user@\d+\.service\/app\.slice\/app-gnome-sim\.test\.Opener-\d+\.scope$/m, `the session's user, in GNOME's scope for the app\n${seen}`);
+  assert.match(seen, /started uid=\d+ wayland=wayland-\d uri=none/, `with the session's Wayland display\n${seen}`);
+
+  const terminate = await sim(['terminate', SIMULATOR, 'sim.test.Opener', '--json'], env(), { timeout: 120_000 });
+  assert.is(terminate.exitCode, 0, String(terminate.stdout));
+  assert.is(await guest(`for p in ${pids.join(' ')}; do [ -d /proc/$p ] && echo "$p left"; done; true`), '', 'no process of the app is left');
+
+  const uri = `simtest:hello-${process.pid}`;
+  const open = await sim(['open', SIMULATOR, uri], env(), { timeout: 120_000 });
+  assert.is(open.exitCode, 0, String(open.stderr));
+  const opened = await guest(`for i in $(seq 60); do grep -q 'uri=${uri}$' /tmp/sim-test-opener.log && break; sleep 1; done; cat /tmp/sim-test-opener.log`);
+  assert.match(opened, new RegExp(`uri=${uri}$`, 'm'), `the session's handler for the scheme got the URI\n${opened}`);
+
+  const marker = `sim-journal-${process.pid}`;
+  await guest(`logger -t sim-test ${marker}`);
+  const logs = await sim(['logs', SIMULATOR, '-n', '200', '--json'], env(), { timeout: 120_000 });
+  assert.is(logs.exitCode, 0, String(logs.stderr));
+  const entry = parseEvents(String(logs.stdout)).flatMap((e) => (e.type === 'journal' ? [e.entry] : [])).find((e) => e.message === marker);
+  assert.ok(entry, "logger's line in the journal");
+  assert.is(entry.source, 'journal');
+  assert.is(entry.identifier, 'sim-test');
 });
 
 it('a rebuilt GNOME app (Files): rebuild-and-boot into the session, started by D-Bus activation, runs the rebuilt binary', async () => {

@@ -4,8 +4,9 @@ import { editDistance, suggest, usageError } from '../../../src/cli/usage.js';
 import { commandTable, misspell, runCli } from '../../helpers/cli.js';
 
 const table = await commandTable();
-/** Arguments that satisfy a command's required positionals (a URL must look like one). */
-const positionals = (demanded: string[]) => demanded.map((name) => (name === 'url' ? 'https://example.org/some-url/' : `some-${name}`));
+/** Arguments that satisfy a command's required positionals (a URL or URI must look like one, push's and pull's paths be absolute). */
+const positionals = (demanded: string[]) =>
+  demanded.map((name) => (name === 'url' || name === 'uri' ? 'https://example.org/some-url/' : name === 'source' || name === 'destination' ? `/some-${name}` : `some-${name}`));
 
 test('the command table read back from yargs has every command and its options', () => {
   const paths = table.map((c) => c.path.join(' '));
