@@ -91,7 +91,8 @@ export type ControlMessage =
   | { kind: 'switch-root' }
   | { kind: 'ready' }
   | { kind: 'command-started' }
-  | { kind: 'exit'; status: number; id?: string }
+  /** unmarked: streams whose end the guest could not mark (a process the command left running holds them). */
+  | { kind: 'exit'; status: number; id?: string; unmarked?: ('stdout' | 'stderr')[] }
   | { kind: 'error'; message: string }
   | { kind: 'snapshot-ready' }
   | { kind: 'restarted'; unit: string }
@@ -129,10 +130,13 @@ export function parseControlLine(line: string): ControlMessage {
       return /^\d+$/.test(pid) ? { kind: word, pid: Number(pid), command, path: file.join(' ') } : { kind: 'unknown', line };
     }
     case 'exit': {
-      // "exit STATUS" for the boot's command, "exit ID STATUS" for a `sim exec` request.
+      // "exit STATUS" for the boot's command, "exit ID STATUS [stdout] [stderr]" for a `sim exec`
+      // request (the streams whose end could not be marked).
       if (/^\d+$/.test(arg)) return { kind: 'exit', status: Number(arg) };
-      const m = /^(\S+) (\d+)$/.exec(arg);
-      return m ? { kind: 'exit', id: m[1]!, status: Number(m[2]) } : { kind: 'unknown', line };
+      const m = /^(\S+) (\d+)((?: (?:stdout|stderr))*)$/.exec(arg);
+      if (!m) return { kind: 'unknown', line };
+      const unmarked = m[3]!.trim().split(' ').filter(Boolean) as ('stdout' | 'stderr')[];
+      return { kind: 'exit', id: m[1]!, status: Number(m[2]), ...(unmarked.length ? { unmarked } : {}) };
     }
     case 'error':
       return { kind: 'error', message: arg };

@@ -131,6 +131,11 @@ export async function runDaemon(dir: string): Promise<void> {
     }
     if (message.kind === 'exit' && running && message.id === running.id) {
       running.status = message.status;
+      for (const stream of message.unmarked ?? []) {
+        if (stream === 'stdout') running.outDone = true;
+        else running.errDone = true;
+        send(running.client, { type: 'output', stream: 'stderr', data: `sim: a process the command left running still holds its ${stream}: redirect that process's output (what it writes now is lost)\n` });
+      }
       finishIfDone();
     }
   });

@@ -163,6 +163,17 @@ test('launch, terminate and open need a graphical session: the fixture has none,
   assert.is(bad.exitCode, 64, 'an app id is checked before anything runs');
 });
 
+test('a command that leaves a process holding its output ends anyway, says so, and the agent serves the next one', async () => {
+  const started = Date.now();
+  const left = await sim(['exec', NAME, '--', 'sh', '-c', 'sleep 8 & echo started'], env, { timeout: 60_000 });
+  assert.is(left.exitCode, 0, String(left.stderr));
+  assert.is(left.stdout, 'started');
+  assert.match(String(left.stderr), /a process the command left running still holds its stdout/);
+  assert.ok(Date.now() - started < 30_000, `it did not wait for the process (${Date.now() - started} ms)`);
+  await new Promise((r) => setTimeout(r, Math.max(0, started + 9_000 - Date.now())));
+  assert.match(await guest('echo served'), /served/);
+});
+
 test('stop: ls --watch sees it go', async () => {
   assert.is((await sim(['stop', NAME], env)).exitCode, 0);
   await until('stopped in the watch', () => (watched.some((e) => e.type === 'simulator-change' && e.change === 'stopped' && e.name === NAME) ? true : undefined), 10_000);

@@ -36,6 +36,9 @@ test('the host understands every guest word', () => {
   assert.is(parseControlLine('no-such-word').kind, 'unknown');
   assert.equal(parseControlLine('in-use 812 gnome-shell /usr/lib/My Dir/libshell-12.so'), { kind: 'in-use', pid: 812, command: 'gnome-shell', path: '/usr/lib/My Dir/libshell-12.so' });
   assert.is(parseControlLine('in-use x y z').kind, 'unknown');
+  assert.equal(parseControlLine('exit r7 0'), { kind: 'exit', id: 'r7', status: 0 });
+  assert.equal(parseControlLine('exit r7 1 stdout stderr'), { kind: 'exit', id: 'r7', status: 1, unmarked: ['stdout', 'stderr'] }, 'streams a leftover process holds');
+  assert.is(parseControlLine('exit r7 1 other').kind, 'unknown');
 });
 
 test('the ports the guest looks for are the ports the host creates', async () => {
