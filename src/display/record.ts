@@ -11,8 +11,7 @@ import type { SimContext } from '../core/context.js';
 import { SimError } from '../core/errors.js';
 import { pause } from '../core/pause.js';
 import { missingTool, spawn, which } from '../core/process.js';
-import { request } from '../simulators/api.js';
-import { defaultScreenshotName } from './screenshot.js';
+import { defaultScreenshotName, screendump } from './screenshot.js';
 import { findSimulator, simulatorDir } from '../simulators/registry.js';
 
 export interface RecordOptions {
@@ -62,17 +61,16 @@ export async function recordScreen(ctx: SimContext, name: string | undefined, op
   const started = performance.now();
   const until = options.durationS === undefined ? Infinity : started + options.durationS * 1000;
   let frames = 0;
-  let failure: string | undefined;
+  let failure: Error | undefined;
   try {
     while (performance.now() < until && !options.signal?.aborted && encoder.exitCode === null) {
       const due = started + frames * interval;
-      let answered = false;
-      await request(dir, { op: 'qmp', command: 'screendump', arguments: { filename: frame, format: 'ppm' } }, (reply) => {
-        if (reply.type === 'error') failure = reply.message;
-        answered = reply.type === 'qmp-result' || reply.type === 'error';
-        return answered;
-      });
-      if (failure || !answered) break;
+      try {
+        await screendump(dir, sim.name, frame, 'ppm');
+      } catch (error) {
+        failure = error as Error;
+        break;
+      }
       const image = await readFile(frame);
       if (!encoder.stdin!.write(image)) await new Promise((resolve) => encoder.stdin!.once('drain', resolve));
       frames++;
@@ -86,7 +84,8 @@ export async function recordScreen(ctx: SimContext, name: string | undefined, op
   }
   const result = await encoder;
   const seconds = (performance.now() - started) / 1000;
-  if (failure || !frames) throw new SimError('QEMU_FAILED', `QEMU could not capture the screen of '${sim.name}'${failure ? `: ${failure}` : ' (the simulator stopped)'}.`, 'Check that it still runs with sim ls.');
+  if (failure) throw failure;
+  if (!frames) throw new SimError('QEMU_FAILED', `QEMU could not capture the screen of '${sim.name}' (the simulator stopped).`, 'Check that it still runs with sim ls.');
   if (result.exitCode !== 0) throw new SimError('TOOL_FAILED', `ffmpeg could not encode the recording: ${String(result.stderr).trim().split('\n').at(-1) ?? `exit ${result.exitCode}`}`, 'Run it again with --verbose; Debian\'s ffmpeg has libvpx.');
   return { name: sim.name, file: output, frames, seconds, bytes: (await stat(output)).size };
 }

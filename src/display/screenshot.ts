@@ -46,6 +46,20 @@ async function freeName(dir: string, base: string): Promise<string> {
   return candidate;
 }
 
+/** QEMU writes the simulator's screen to `file` (in its private directory): `screendump`. */
+export async function screendump(dir: string, simName: string, file: string, format: 'png' | 'ppm'): Promise<void> {
+  let failure: string | undefined;
+  let answered = false;
+  await request(dir, { op: 'qmp', command: 'screendump', arguments: { filename: file, format } }, (reply) => {
+    if (reply.type === 'error') failure = reply.message;
+    answered = reply.type === 'qmp-result' || reply.type === 'error';
+    return answered;
+  });
+  if (failure || !answered) {
+    throw new SimError('QEMU_FAILED', `QEMU could not capture the screen of '${simName}'${failure ? `: ${failure}` : ' (the simulator stopped)'}.`, 'Check that it still runs with sim ls; run again with --verbose.');
+  }
+}
+
 /** Capture the screen of the simulator named (or the only one running). */
 export async function screenshot(ctx: SimContext, name: string | undefined, options: ScreenshotOptions = {}): Promise<ScreenshotResult> {
   const sim = await findSimulator(ctx, name);
@@ -65,16 +79,7 @@ export async function screenshot(ctx: SimContext, name: string | undefined, opti
   const dir = simulatorDir(ctx, sim.name);
   const temp = path.join(dir, `screen-${randomBytes(4).toString('hex')}.png`);
   try {
-    let failure: string | undefined;
-    let answered = false;
-    await request(dir, { op: 'qmp', command: 'screendump', arguments: { filename: temp, format: 'png' } }, (reply) => {
-      if (reply.type === 'error') failure = reply.message;
-      answered = reply.type === 'qmp-result' || reply.type === 'error';
-      return answered;
-    });
-    if (failure || !answered) {
-      throw new SimError('QEMU_FAILED', `QEMU could not capture the screen of '${sim.name}'${failure ? `: ${failure}` : ' (the simulator stopped)'}.`, 'Check that it still runs with sim ls; run again with --verbose.');
-    }
+    await screendump(dir, sim.name, temp, 'png');
     const png = await readFile(temp).catch(() => undefined);
     let header;
     try {

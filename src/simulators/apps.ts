@@ -8,7 +8,8 @@
  */
 import type { SimContext } from '../core/context.js';
 import { SimError } from '../core/errors.js';
-import { guestMessage, guestOf, runGuestScript, type GuestRun } from './guest-run.js';
+import { guestMessage, runGuestScript, type GuestRun } from './guest-run.js';
+import { findSimulator } from './registry.js';
 
 /**
  * Sourced first by each script: finds the graphical session's user (exit 4 without one) and
@@ -139,20 +140,20 @@ function failure(run: GuestRun, what: string, app?: string): SimError {
 
 /** Start the desktop app `app` (its id) in the guest's session. */
 export async function launchApp(ctx: SimContext, name: string | undefined, app: string): Promise<AppResult> {
-  const run = await runGuestScript(ctx, await guestOf(ctx, name), LAUNCH_SCRIPT, [app]);
+  const run = await runGuestScript(ctx, await findSimulator(ctx, name), LAUNCH_SCRIPT, [app]);
   if (run.status !== 0) throw failure(run, `Could not launch ${app}`, app);
   return { app, pids: pidsOf(run) };
 }
 
 /** End the desktop app `app`'s processes in the guest (nothing to do when it is not running). */
 export async function terminateApp(ctx: SimContext, name: string | undefined, app: string): Promise<AppResult> {
-  const run = await runGuestScript(ctx, await guestOf(ctx, name), TERMINATE_SCRIPT, [app]);
+  const run = await runGuestScript(ctx, await findSimulator(ctx, name), TERMINATE_SCRIPT, [app]);
   if (run.status !== 0) throw failure(run, `Could not terminate ${app}`, app);
   return { app, pids: pidsOf(run) };
 }
 
 /** Open `uri` with the guest session's default handler for it. */
 export async function openInSimulator(ctx: SimContext, name: string | undefined, uri: string): Promise<void> {
-  const run = await runGuestScript(ctx, await guestOf(ctx, name), OPEN_SCRIPT, [uri]);
+  const run = await runGuestScript(ctx, await findSimulator(ctx, name), OPEN_SCRIPT, [uri]);
   if (run.status !== 0) throw failure(run, `Could not open ${uri}`);
 }

@@ -8,7 +8,7 @@
 import type { SimContext } from '../core/context.js';
 import { SimError } from '../core/errors.js';
 import { request } from './api.js';
-import { findSimulator, simulatorDir, type SimulatorState } from './registry.js';
+import { simulatorDir, type SimulatorState } from './registry.js';
 
 /** The busybox sim's initramfs leaves in every guest (see guest/init). */
 export const GUEST_BUSYBOX = '/run/sim/busybox';
@@ -24,30 +24,30 @@ export function guestScriptArgv(script: string, args: readonly string[]): string
   return [GUEST_BUSYBOX, 'sh', '-c', script, 'sim', ...args];
 }
 
-/** Run a script in the simulator `sim`; its output collected (stdout as it comes to `onStdout` too). */
-export async function runGuestScript(ctx: SimContext, sim: SimulatorState, script: string, args: readonly string[], options: { onStdout?: (data: string) => void; stdin?: Buffer } = {}): Promise<GuestRun> {
+/**
+ * One `exec` request to the simulator's daemon: its output to `onOutput` as it comes, its exit
+ * status returned (`sim exec`, and each of sim's own scripts).
+ */
+export async function execInGuest(ctx: SimContext, sim: SimulatorState, argv: readonly string[], options: { stdin?: Buffer; onOutput?: (stream: 'stdout' | 'stderr', data: string) => void } = {}): Promise<number> {
   let status: number | undefined;
   let failure: SimError | undefined;
-  const out: string[] = [];
-  const err: string[] = [];
-  await request(simulatorDir(ctx, sim.name), { op: 'exec', argv: guestScriptArgv(script, args), ...(options.stdin ? { stdin: options.stdin.toString('base64') } : {}) }, (reply) => {
-    if (reply.type === 'output' && reply.stream === 'stdout') {
-      out.push(reply.data);
-      options.onStdout?.(reply.data);
-    }
-    if (reply.type === 'output' && reply.stream === 'stderr') err.push(reply.data);
+  await request(simulatorDir(ctx, sim.name), { op: 'exec', argv: [...argv], ...(options.stdin ? { stdin: options.stdin.toString('base64') } : {}) }, (reply) => {
+    if (reply.type === 'output') options.onOutput?.(reply.stream, reply.data);
     if (reply.type === 'exit') status = reply.status;
     if (reply.type === 'error') failure = new SimError('GUEST_CRASHED', reply.message, reply.hint);
     return status !== undefined || failure !== undefined;
   });
   if (failure) throw failure;
-  if (status === undefined) throw new SimError('GUEST_CRASHED', `Simulator '${sim.name}' stopped while sim worked in it.`, 'Start it again with `sim boot --detach`.');
-  return { status, stdout: out.join(''), stderr: err.join('') };
+  if (status === undefined) throw new SimError('GUEST_CRASHED', `Simulator '${sim.name}' stopped while the command ran.`, 'Start it again with `sim boot --detach`.');
+  return status;
 }
 
-/** The simulator named (or the only one), for a verb that works in its guest. */
-export function guestOf(ctx: SimContext, name: string | undefined): Promise<SimulatorState> {
-  return findSimulator(ctx, name);
+/** Run a script in the simulator `sim`; its output collected. */
+export async function runGuestScript(ctx: SimContext, sim: SimulatorState, script: string, args: readonly string[], options: { stdin?: Buffer } = {}): Promise<GuestRun> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const status = await execInGuest(ctx, sim, guestScriptArgv(script, args), { stdin: options.stdin, onOutput: (stream, data) => (stream === 'stdout' ? out : err).push(data) });
+  return { status, stdout: out.join(''), stderr: err.join('') };
 }
 
 /** The guest script's own message (its last stderr line), for an error. */

@@ -7,7 +7,8 @@ import type { SimContext } from '../core/context.js';
 import { pause } from '../core/pause.js';
 import { SimError } from '../core/errors.js';
 import { parseLogOutput, type JournalEntry } from './journal.js';
-import { guestMessage, guestOf, runGuestScript } from './guest-run.js';
+import { guestMessage, runGuestScript } from './guest-run.js';
+import { findSimulator } from './registry.js';
 
 /**
  * $1: how many of the last entries ('all': the whole boot), $2: the cursor to go on from ('' at
@@ -43,7 +44,7 @@ export interface LogsOptions {
 
 /** The guest's log entries: those there now, then (following) each new one, until `signal` aborts or the simulator stops. */
 export async function* simulatorLogs(ctx: SimContext, name: string | undefined, options: LogsOptions = {}): AsyncGenerator<JournalEntry> {
-  const sim = await guestOf(ctx, name);
+  const sim = await findSimulator(ctx, name);
   const lines = options.lines ?? (options.follow ? 10 : undefined);
   let cursor = '';
   for (;;) {

@@ -15,6 +15,7 @@ import { spawnDetached } from '../core/process.js';
 import { apiSocket, request } from './api.js';
 import type { DaemonSpec } from './daemon.js';
 import { claimName, findSimulator, isAlive, removeSimulatorDir, simulatorDir, type SimulatorState } from './registry.js';
+import { execInGuest } from './guest-run.js';
 
 /** The daemon's entry, compiled (also when this module runs from src/ under tsx, as in tests). */
 const DAEMON_MAIN = path.join(packageRoot, 'dist', 'simulators', 'daemon-main.js');
@@ -122,17 +123,7 @@ function pickSimEnv(env: NodeJS.ProcessEnv): Record<string, string> {
 export async function execInSimulator(ctx: SimContext, name: string | undefined, argv: string[], options: { events?: EventSink } = {}): Promise<number> {
   const sim = await findSimulator(ctx, name);
   if (!argv.length) throw new SimError('USAGE', 'sim exec needs a command.', 'Give it after --, e.g. sim exec -- uname -a');
-  let status: number | undefined;
-  let failure: SimError | undefined;
-  await request(simulatorDir(ctx, sim.name), { op: 'exec', argv }, (reply) => {
-    if (reply.type === 'output') emit(options.events, { type: 'output', stream: reply.stream, data: reply.data });
-    if (reply.type === 'exit') status = reply.status;
-    if (reply.type === 'error') failure = new SimError('GUEST_CRASHED', reply.message, reply.hint);
-    return status !== undefined || failure !== undefined;
-  });
-  if (failure) throw failure;
-  if (status === undefined) throw new SimError('GUEST_CRASHED', `Simulator '${sim.name}' stopped while the command ran.`, 'Start it again with `sim boot --detach`.');
-  return status;
+  return execInGuest(ctx, sim, argv, { onOutput: (stream, data) => emit(options.events, { type: 'output', stream, data }) });
 }
 
 /**

@@ -11,7 +11,8 @@ import path from 'node:path';
 import type { SimContext } from '../core/context.js';
 import { SimError } from '../core/errors.js';
 import { run } from '../core/process.js';
-import { guestMessage, guestOf, runGuestScript } from './guest-run.js';
+import { guestMessage, runGuestScript } from './guest-run.js';
+import { findSimulator } from './registry.js';
 
 /**
  * The archive on stdin, $1: where it goes, $2: the name of the archive's one entry. Into $1 when it
@@ -50,7 +51,7 @@ export interface TransferResult {
 
 /** Copy the host's `source` (file or directory) to `destination` in the guest. */
 export async function pushToSimulator(ctx: SimContext, name: string | undefined, source: string, destination: string): Promise<TransferResult> {
-  const sim = await guestOf(ctx, name);
+  const sim = await findSimulator(ctx, name);
   const info = await stat(source).catch(() => undefined);
   if (!info) throw new SimError('USAGE', `${source} does not exist on this machine.`, 'Give a file or directory on this machine.');
   const archive = await tarOf(source);
@@ -62,7 +63,7 @@ export async function pushToSimulator(ctx: SimContext, name: string | undefined,
 
 /** Copy the guest's `source` (file or directory) to `destination` on the host (into it when it is a directory). */
 export async function pullFromSimulator(ctx: SimContext, name: string | undefined, source: string, destination: string): Promise<TransferResult> {
-  const sim = await guestOf(ctx, name);
+  const sim = await findSimulator(ctx, name);
   const sent = await runGuestScript(ctx, sim, SEND_SCRIPT, [source]);
   if (sent.status === 2) throw new SimError('GUEST_PATH_NOT_FOUND', guestMessage(sent), 'Look with `sim exec NAME -- ls -l DIR`.');
   if (sent.status !== 0) throw new SimError('GUEST_ACTION_FAILED', `Could not read ${source} in the guest: ${guestMessage(sent)}`, 'Check that it is readable in the guest.');
