@@ -97,6 +97,14 @@ export function parseLogOutput(text: string): JournalEntry[] {
   return entries;
 }
 
+/**
+ * The cursor journalctl's --show-cursor prints after the last entry (`-- cursor: ...`), which
+ * says where to go on from even when no entry was printed. Pure.
+ */
+export function shownCursor(text: string): string | undefined {
+  return /^-- cursor: (.+)$/m.exec(text)?.[1];
+}
+
 /** A line for a person, like journalctl's short format. Pure. */
 export function formatEntry(entry: JournalEntry): string {
   const time = entry.timestamp.replace('T', ' ').replace(/\.\d+Z$/, '');

@@ -6,7 +6,7 @@
 import type { SimContext } from '../core/context.js';
 import { pause } from '../core/pause.js';
 import { SimError } from '../core/errors.js';
-import { parseLogOutput, type JournalEntry } from './journal.js';
+import { parseLogOutput, shownCursor, type JournalEntry } from './journal.js';
 import { guestMessage, runGuestScript } from './guest-run.js';
 import { findSimulator } from './registry.js';
 
@@ -18,8 +18,8 @@ const LOG_SCRIPT = `
 bb=/run/sim/busybox
 if command -v journalctl > /dev/null 2>&1 && [ -S /run/systemd/journal/socket ]; then
 	if [ -n "$2" ]; then exec journalctl -o json --no-pager --after-cursor="$2"; fi
-	if [ "$1" = all ]; then exec journalctl -o json --no-pager -b; fi
-	exec journalctl -o json --no-pager -b -n "$1"
+	if [ "$1" = all ]; then exec journalctl -o json --no-pager --show-cursor -b; fi
+	exec journalctl -o json --no-pager --show-cursor -b -n "$1"
 fi
 read -r up _ < /proc/uptime
 echo "B $(( $($bb date +%s) - \${up%%.*} ))"
@@ -62,8 +62,8 @@ export async function* simulatorLogs(ctx: SimContext, name: string | undefined, 
     const entries = parseLogOutput(run.stdout);
     for (const entry of entries) yield entry;
     if (!options.follow) return;
-    // An empty first read still needs a cursor to go on from: the kernel's log from its start.
-    cursor = entries.at(-1)?.cursor ?? (cursor || (run.stdout.startsWith('B ') ? 'k:0' : ''));
+    // An empty first read still needs a cursor to go on from: the journal's tail, or the kernel's log from its start.
+    cursor = entries.at(-1)?.cursor ?? (cursor || shownCursor(run.stdout) || (run.stdout.startsWith('B ') ? 'k:0' : ''));
     if (!(await pause(FOLLOW_INTERVAL_MS, options.signal))) return;
   }
 }

@@ -33,7 +33,8 @@ import { activitiesLabelEnd, overviewShown, Screen, SHELL_COLOURS, topBarChange 
 import { gnomeShellBuildSkipReason, gnomeShellRun, type GnomeShellRun } from '../helpers/gnome-shell-project.js';
 import { APP_ID, APP_MARKER, APP_MODULE, appModule, missingAppPackages } from '../helpers/gnome-app-project.js';
 import { fixtureCacheDir } from '../helpers/fixture-image.js';
-import { parseEvents, sim } from '../helpers/sim.js';
+import { parseEvents, sim, SIM_BIN } from '../helpers/sim.js';
+import { execa } from 'execa';
 import { fileURLToPath } from 'node:url';
 
 const IMAGE = 'gnome';
@@ -252,6 +253,19 @@ it("the IDE verbs in the session: push an app, launch it (as the session's user,
   assert.ok(entry, "logger's line in the journal");
   assert.is(entry.source, 'journal');
   assert.is(entry.identifier, 'sim-test');
+
+  // Following the journal: the last entries, then a line logged after it started.
+  const follow = execa('node', [SIM_BIN, 'logs', SIMULATOR, '-f', '--json'], { env: { ...process.env, ...env() }, buffer: false, reject: false });
+  let followed = '';
+  follow.stdout.on('data', (chunk: Buffer) => (followed += chunk.toString('utf8')));
+  const messages = () => parseEvents(followed.slice(0, followed.lastIndexOf('\n') + 1)).flatMap((e) => (e.type === 'journal' ? [e.entry.message] : []));
+  for (let i = 0; i < 600 && messages().length < 10; i++) await new Promise((r) => setTimeout(r, 100));
+  assert.is(messages().length, 10, `as journalctl -f: the last 10 entries first\n${followed.slice(-2000)}`);
+  await guest(`logger -t sim-test ${marker}-followed`);
+  for (let i = 0; i < 600 && !messages().includes(`${marker}-followed`); i++) await new Promise((r) => setTimeout(r, 100));
+  follow.kill('SIGINT');
+  assert.is((await follow).exitCode, 0);
+  assert.ok(messages().includes(`${marker}-followed`), `the line logged while following\n${followed.slice(-2000)}`);
 });
 
 it('a rebuilt GNOME app (Files): rebuild-and-boot into the session, started by D-Bus activation, runs the rebuilt binary', async () => {

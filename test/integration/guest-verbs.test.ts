@@ -3,7 +3,7 @@
  * `sim ls --watch` sees it appear, become ready and stop; `sim logs` reads the guest's log (the
  * kernel's: the fixture has no journald; the GNOME test reads a journal) and follows it;
  * `sim push`/`pull` carry files and directories both ways, bytes and modes intact; `sim record`
- * writes a WebM of the screen; `sim launch`/`open` say there is no graphical session (the GNOME
+ * writes a WebM of the screen; `sim console --follow` streams the serial console read-only; `sim launch`/`open` say there is no graphical session (the GNOME
  * test launches, terminates and opens for real). Every --json line is checked against the
  * exported event schema (parseEvents).
  */
@@ -174,14 +174,39 @@ test('a command that leaves a process holding its output ends anyway, says so, a
   assert.match(await guest('echo served'), /served/);
 });
 
-test('stop: ls --watch sees it go', async () => {
+let consoleFollower: ResultPromise<{ env: SimEnv; buffer: false; reject: false }> | undefined;
+const consoleLines: SimEvent[] = [];
+
+test("console --follow: the serial console's lines as events, read-only; a follower killed leaves the simulator running", async () => {
+  const marker = `sim-console-${randomBytes(4).toString('hex')}`;
+  const killed = execa('node', [SIM_BIN, 'console', NAME, '--follow', '--json'], { env, buffer: false, reject: false });
+  const killedLines: SimEvent[] = [];
+  collect(killed, killedLines);
+  consoleFollower = execa('node', [SIM_BIN, 'console', NAME, '--follow', '--json'], { env, buffer: false, reject: false });
+  collect(consoleFollower, consoleLines);
+  const lines = (events: SimEvent[]) => events.flatMap((e) => (e.type === 'console' ? [e.line] : []));
+  await until('both followers attached', () => (killedLines.length > 0 && consoleLines.length > 0 ? true : undefined), 20_000);
+  await guest(`echo "${marker} one" > /dev/ttyS0`);
+  await until('the line in both followers', () => (lines(killedLines).some((l) => l.includes(`${marker} one`)) && lines(consoleLines).some((l) => l.includes(`${marker} one`)) ? true : undefined), 20_000);
+  killed.kill('SIGKILL');
+  await killed;
+  await guest(`echo "${marker} two" > /dev/ttyS0`);
+  await until('the next line in the follower that lives on', () => (lines(consoleLines).some((l) => l.includes(`${marker} two`)) ? true : undefined), 20_000);
+  assert.is(consoleFollower.exitCode, null, 'still following');
+});
+
+test('stop: ls --watch sees it go, and a console follower ends with it', async () => {
   assert.is((await sim(['stop', NAME], env)).exitCode, 0);
+  const followed = await consoleFollower!;
+  assert.is(followed.exitCode, 0, 'the follower ends cleanly when the simulator stops');
+  assert.ok(consoleLines.some((e) => e.type === 'log' && e.message === `${NAME} stopped`), 'and says why');
   await until('stopped in the watch', () => (watched.some((e) => e.type === 'simulator-change' && e.change === 'stopped' && e.name === NAME) ? true : undefined), 10_000);
   const stopped = [...watched].reverse().find((e) => e.type === 'simulator-change');
   assert.equal(stopped?.type === 'simulator-change' && stopped.simulators, []);
 });
 
 test.after(async () => {
+  consoleFollower?.kill('SIGKILL');
   watch?.kill('SIGINT');
   await watch;
   await sim(['stop', NAME, '--timeout', '3'], env ?? {}).catch(() => undefined);

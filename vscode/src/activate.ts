@@ -5,7 +5,7 @@
 import type * as vscode from 'vscode';
 import * as path from 'node:path';
 import { existsSync } from 'node:fs';
-import { GuestLog } from './guest-log';
+import { CONSOLE, GuestLog, JOURNAL } from './guest-log';
 import { findProjectFile } from './project';
 import { Runner } from './run';
 import { ScreenPanel } from './screen-panel';
@@ -46,20 +46,25 @@ export function createExtension(dependencies: ExtensionDependencies): Extension 
     const simPath = () => readSettings(api).simPath;
     const output = api.window.createOutputChannel('sim');
     const guestChannel = api.window.createOutputChannel('sim: guest');
+    const consoleChannel = api.window.createOutputChannel('sim: console');
     const findProject = () => findProjectFile(api, exists);
     const updateProjectKey = () => void api.commands.executeCommand('setContext', HAS_PROJECT_KEY, findProject() !== undefined);
     const commandContext = { api, spawner: dependencies.spawner, output, simPath };
 
     const webConsole = new WebConsole(dependencies.spawner, simPath, (line) => output.appendLine(line));
     const screen = new ScreenPanel(api, webConsole);
-    const guestLog = new GuestLog(dependencies.spawner, simPath, guestChannel);
+    const guestLog = new GuestLog(dependencies.spawner, simPath, guestChannel, JOURNAL);
+    const consoleLog = new GuestLog(dependencies.spawner, simPath, consoleChannel, CONSOLE);
     const run = new Runner({
       ...commandContext,
       state,
       findProject,
       openScreenOnRun: () => readSettings(api).openScreenOnRun,
       showScreen: (name) => screen.show(name),
-      followGuest: (name) => guestLog.follow(name),
+      followGuest: (name) => {
+        guestLog.follow(name);
+        consoleLog.follow(name);
+      },
     });
     const actionContext = {
       ...commandContext,
@@ -84,10 +89,12 @@ export function createExtension(dependencies: ExtensionDependencies): Extension 
     disposables.push(
       output,
       guestChannel,
+      consoleChannel,
       createStatusBar(api, state),
       startSimulatorWatch({ spawner: dependencies.spawner, simPath, state, timers: dependencies.timers, log: (line) => output.appendLine(line) }),
       { dispose: () => run.dispose() },
       { dispose: () => guestLog.stop() },
+      { dispose: () => consoleLog.stop() },
       { dispose: () => webConsole.dispose() },
       { dispose: () => screen.dispose() },
       api.commands.registerCommand('sim.runInSimulator', () => run.run()),

@@ -44,8 +44,10 @@ test('dist/extension.js activates, runs sim with its argument list, and ends its
   } finally {
     loader._load = load;
   }
+  let active = false;
   try {
     extension.activate(fakeExtensionContext());
+    active = true;
     await waitFor(() => (fake.recorded.statusItems[0]?.tooltip.startsWith('Run starts a new simulator. 1 simulator') ? true : undefined), 'the status bar to see the simulator');
 
     await fake.run('sim.runInSimulator');
@@ -53,17 +55,21 @@ test('dist/extension.js activates, runs sim with its argument list, and ends its
     assert.ok(output.includes('✓ done: simulator bundled'), output.join('\n'));
     assert.equal(fake.recorded.errors, []);
     await waitFor(() => (fake.recorded.channels.get('sim: guest')!.lines.some((l) => l.endsWith('demo[7]: hello from the guest')) ? true : undefined), 'the journal');
+    await waitFor(() => (fake.recorded.channels.get('sim: console')!.lines.includes('Debian GNU/Linux 12 bundled ttyS0') ? true : undefined), 'the console');
     await waitFor(() => fake.recorded.panels[0]?.webview.html.match(/src="http:\/\/127\.0\.0\.1:45678\/\?token=abc#sim=bundled"/) ?? undefined, 'the screen');
 
     const verbs = spawned().map((s) => s.args[0]);
-    assert.equal([...verbs].sort(), ['logs', 'ls', 'rebuild-and-boot', 'web']);
+    assert.equal([...verbs].sort(), ['console', 'logs', 'ls', 'rebuild-and-boot', 'web']);
     assert.equal(spawned().find((s) => s.args[0] === 'rebuild-and-boot')?.args, ['rebuild-and-boot', '--config', path.join(workspace, 'sim.json'), '--detach', '--json']);
     const longRunning = spawned().filter((s) => s.args[0] !== 'rebuild-and-boot');
     assert.ok(longRunning.every((s) => alive(s.pid)));
 
     extension.deactivate();
-    await waitFor(() => (longRunning.every((s) => !alive(s.pid)) ? true : undefined), 'ls --watch, logs and web to end');
+    active = false;
+    await waitFor(() => (longRunning.every((s) => !alive(s.pid)) ? true : undefined), 'ls --watch, logs, console and web to end');
   } finally {
+    // A failed check must not leave the watch's timers holding the test run open.
+    if (active) extension.deactivate();
     for (const s of spawned()) if (alive(s.pid)) process.kill(s.pid, 'SIGKILL');
     rmSync(workspace, { recursive: true, force: true });
   }

@@ -140,6 +140,10 @@ test('Run spawns rebuild-and-boot with the project and the picked name, renders 
   assert.equal(logs.args, ['logs', 'dev', '-f', '--json']);
   logs.emitEvents({ type: 'journal', entry: { message: 'Started GNOME Shell.', identifier: 'systemd', pid: 1, priority: 6, timestamp: '2026-12-03T18:00:05Z' } });
   assert.ok(lines('sim: guest').includes('18:00:05 systemd[1]: Started GNOME Shell.'), lines('sim: guest').join('\n'));
+  const consoleFollower = spawn.find('console')!;
+  assert.equal(consoleFollower.args, ['console', 'dev', '--follow', '--json'], 'the serial console, read-only');
+  consoleFollower.emitEvents({ type: 'console', line: 'sim-gnome login: sim (automatic login)' });
+  assert.ok(lines('sim: console').includes('sim-gnome login: sim (automatic login)'), lines('sim: console').join('\n'));
 
   const panel = fake.recorded.panels[0]!;
   assert.is(panel.title, 'sim: dev');
@@ -164,6 +168,7 @@ test('a second Run hot-reloads: same guest log and web console, the panel is not
   const second = await runOnce();
   assert.equal(second.args.slice(3), ['--detach', '--name', 'glib-1', '--json'], 'the started simulator is picked for the next run');
   assert.is(spawn.children.filter((c) => c.args[0] === 'logs').length, 1);
+  assert.is(spawn.children.filter((c) => c.args[0] === 'console').length, 1, 'one console follower too');
   assert.is(spawn.children.filter((c) => c.args[0] === 'web').length, 1);
   assert.is(fake.recorded.panels.length, 1);
   assert.is(fake.recorded.panels[0]!.htmlSets, 1);
@@ -189,6 +194,7 @@ test('a failed Run shows the error with its hint, and starts no journal or scree
   assert.ok(output.includes('  Fix the error in the build output above, then run again.'));
   assert.ok(output.includes('✗ failed (exit code 1)'));
   assert.is(spawn.find('logs'), undefined);
+  assert.is(spawn.find('console'), undefined);
   assert.is(spawn.find('web'), undefined);
   assert.is(fake.recorded.panels.length, 0);
 });

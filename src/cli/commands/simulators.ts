@@ -3,6 +3,7 @@ import { emit } from '../../core/events.js';
 import { openConsole } from '../../simulators/api.js';
 import { findSimulator, simulatorDir } from '../../simulators/registry.js';
 import { execInSimulator, stopSimulator } from '../../simulators/start.js';
+import { followConsole } from '../../simulators/follow.js';
 import { simulatorName, timeoutSeconds } from '../../config/option-values.js';
 import { runCommand, type GlobalArgs } from './context.js';
 import { checked } from '../option-value.js';
@@ -34,12 +35,20 @@ export const stopCommand: CommandModule<GlobalArgs, NameArgs & { timeout: number
   },
 };
 
-export const consoleCommand: CommandModule<GlobalArgs, NameArgs> = {
+export const consoleCommand: CommandModule<GlobalArgs, NameArgs & { follow?: boolean }> = {
   command: 'console [name]',
   describe: "Attach to a simulator's serial console (Ctrl-] detaches)",
-  builder: (y) => nameArg(y),
+  builder: (y) =>
+    nameArg(y).option('follow', {
+      type: 'boolean',
+      describe: "Only show it (read-only, no terminal needed; --json: a 'console' event per line), until Ctrl-C or the simulator stops: for an IDE's output panel",
+    }),
   handler: async (args) => {
-    process.exitCode = await runCommand(args, async ({ context, events }) => {
+    process.exitCode = await runCommand(args, async ({ context, events, json, signal }) => {
+      if (args.follow) {
+        await followConsole(context, args.name, { events, signal, ...(json ? {} : { write: (chunk: Buffer) => void process.stdout.write(chunk) }) });
+        return;
+      }
       const sim = await findSimulator(context, args.name);
       const socket = await openConsole(simulatorDir(context, sim.name));
       emit(events, { type: 'log', level: 'info', message: `attached to ${sim.name}'s console; Ctrl-] detaches` });

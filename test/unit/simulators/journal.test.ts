@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { formatEntry, parseLogOutput } from '../../../src/simulators/journal.js';
+import { formatEntry, parseLogOutput, shownCursor } from '../../../src/simulators/journal.js';
 
 test("journalctl's JSON export: message, priority, identifier, pid, unit, cursor, time", () => {
   const line = JSON.stringify({
@@ -28,6 +28,12 @@ test("the kernel's log: boot time, priority without the facility, seconds since 
     [new Date(1_001_500).toISOString(), 6, 'EXT4-fs mounted', 'k:1.5', 'kernel'],
     [new Date(1_002_250).toISOString(), 6, 'user message', 'k:2.25', 'kernel'],
   ]);
+});
+
+test("journalctl's --show-cursor line: where to go on from, even after no entry", () => {
+  assert.is(shownCursor('{"__CURSOR":"a","__REALTIME_TIMESTAMP":"1"}\n-- cursor: s=abc;i=9\n'), 's=abc;i=9');
+  assert.is(shownCursor(''), undefined);
+  assert.equal(parseLogOutput('-- cursor: s=abc\n'), [], 'not an entry');
 });
 
 test.run();
