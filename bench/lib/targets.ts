@@ -5,7 +5,7 @@ import { LAUNCHER } from '../sections/boot.js';
 import { LAUNCHER_ROWS } from '../sections/launcher.js';
 import { EDIT_CONSTANT, NOOP } from '../sections/build.js';
 import { HOT } from '../sections/reload.js';
-import { afterBootRow } from '../sections/ninep.js';
+import { afterBootRow, sameGuestRow } from '../sections/ninep.js';
 import { gtkRow } from '../sections/gtk.js';
 import { FULL_BYTES, REMOTE, UPDATE_BYTES } from '../sections/remote.js';
 import { RSS_END, RSS_WARM, WEB } from '../sections/web.js';
@@ -47,6 +47,7 @@ export function evaluateTargets(results: Results): TargetCheck[] {
   for (const which of ['later', 'first'] as const) {
     atLeastImage(`9p: gio version with the prefix GLib, ${which === 'first' ? 'first start' : 'later starts'} in a detached simulator, >= 1.0x the image`, ninep(afterBootRow(which, 'prefix')), ninep(afterBootRow(which, 'image')));
   }
+  atLeastImage('9p: gio version with the prefix GLib, later starts, in one guest beside the image\'s own files, >= 1.0x', ninep(sameGuestRow('prefix')), ninep(sameGuestRow('image')));
   const gtk = (row: string) => med(results, 'a GTK app in the GNOME session (to its first frame)', row);
   for (const which of ['later', 'first'] as const) {
     atLeastImage(`gtk: a GTK app with GTK from the prefix, ${which === 'first' ? 'first start' : 'later starts'}, >= 1.0x the image`, gtk(gtkRow(which, 'prefix')), gtk(gtkRow(which, 'image')));

@@ -17,12 +17,17 @@ export const AFTER_BOOT = 'gio version in a detached simulator once ready';
 export const afterBootRow = (which: 'first' | 'later', from: 'prefix' | 'image') =>
   `${AFTER_BOOT}, ${which === 'first' ? 'first start' : 'later starts'}, GLib from ${from === 'prefix' ? 'the prefix (sim: merge, cache=loose, prefetched)' : 'the image'}`;
 
+/** The same comparison inside the prefix's simulator, the two interleaved start by start (see afterBoot). */
+export const SAME_GUEST = 'gio version, later starts, in one guest';
+export const sameGuestRow = (from: 'prefix' | 'image') =>
+  `${SAME_GUEST}: GLib from ${from === 'prefix' ? "the prefix (through sim's layers, from the hot layer)" : "the image (its root's own files, no layer)"}`;
+
 /**
  * What a developer meets: a detached simulator (sim's defaults: merge mode, cache=loose, the
  * prefix read into the guest's cache once ready), then the first start of `gio version` and
  * five more — beside a simulator of the same image without the prefix. Timed in the guest.
  */
-async function afterBoot(ws: Workspace, prefix: string | undefined): Promise<{ first: number[]; later: number[] }> {
+async function afterBoot(ws: Workspace, prefix: string | undefined): Promise<{ first: number[]; later: number[]; sameGuest: { prefix: number[]; image: number[] } }> {
   const env = { ...ws.env, SIM_ACCEL: 'tcg' };
   const name = `bench-9p-${prefix ? 'prefix' : 'image'}`;
   const sim = async (args: string[]) => (await simOk(args, env)).stdout;
@@ -36,11 +41,25 @@ async function afterBoot(ws: Workspace, prefix: string | undefined): Promise<{ f
       // The later starts vary more than the first under emulation: five of them, each its own sample.
       'for i in 1 2 3 4 5; do t0=$(ns); gio version > /dev/null; t1=$(ns); echo "again $(( (t1 - t0) / 1000 ))"; done',
       prefix ? "grep -q ' /run/sim/overlay ' /proc/self/mountinfo || echo no-overlay" : '',
+      // Two simulators differ by more than their files (a machine that slows down between
+      // them, what each still does after ready): in the prefix's simulator, the same start
+      // through sim's layers and from the root's own files (a bind mount of the root fs,
+      // which carries no layer), interleaved.
+      ...(prefix
+        ? [
+            'mkdir -p /run/bench-image && mount --bind / /run/bench-image',
+            'for i in 1 2 3 4 5 6; do t0=$(ns); chroot / /usr/bin/gio version > /dev/null; t1=$(ns); chroot /run/bench-image /usr/bin/gio version > /dev/null; t2=$(ns); echo "same-prefix $(( (t1 - t0) / 1000 ))"; echo "same-image $(( (t2 - t1) / 1000 ))"; done',
+            // The prefix's GLib copied into the hot layer, which is layered (else the row compares the share).
+            "grep -q 'lowerdir=/run/sim/hot/usr:' /proc/mounts && ls /run/sim/hot/usr/lib/x86_64-linux-gnu/libglib-2.0.so.0.* > /dev/null || echo no-hot",
+          ]
+        : []),
     ].join('\n');
     const out = await sim(['exec', name, '--', 'sh', '-c', script]);
     if (out.includes('no-overlay')) throw new Error('the simulator has no prefix mounted');
+    if (out.includes('no-hot')) throw new Error("the prefix's GLib is not in the hot layer");
     const ms = (what: string) => [...out.matchAll(new RegExp(`^${what} (\\d+)$`, 'gm'))].map((m) => Number(m[1]) / 1000);
-    return { first: ms('first'), later: ms('again') };
+    // The first of each interleaved pair warms what the chroot itself reads: left out.
+    return { first: ms('first'), later: ms('again'), sameGuest: { prefix: ms('same-prefix').slice(1), image: ms('same-image').slice(1) } };
   } finally {
     await sim(['stop', name]);
   }
@@ -93,6 +112,8 @@ export async function ninePSection(ws: Workspace, results: Results, runs: number
     results.add(SECTION, afterBootRow('first', 'image'), 'ms', image.first);
     results.add(SECTION, afterBootRow('later', 'prefix'), 'ms', withPrefix.later, { vs: afterBootRow('later', 'image') });
     results.add(SECTION, afterBootRow('later', 'image'), 'ms', image.later);
+    results.add(SECTION, sameGuestRow('prefix'), 'ms', withPrefix.sameGuest.prefix, { vs: sameGuestRow('image') });
+    results.add(SECTION, sameGuestRow('image'), 'ms', withPrefix.sameGuest.image);
   }
   const run = await simBoot(ws, { image: ws.debian, accel: 'tcg', noInit: true, overlay: prefix, command: ['/bin/sh', '-c', guestScript(runs)], extra: ['--timeout', '900', '--overlay-mode', 'path', '--cold'] });
   const rows = parseGuestResults(run.stdout);

@@ -1,12 +1,15 @@
 # shellcheck shell=dash
 # Merge mode: each top-level directory of the prefix is layered over the image's directory of
-# the same name with overlayfs: the share as the top (read-only) lower layer, the image's own
+# the same name with overlayfs: the share as the top (read-only) lower layer (below the hot
+# layer: copies in memory of what it maps, in a detached simulator), the image's own
 # directory below it, and an upper layer on the tmpfs /run so that the guest can still write
 # there (those writes end with the boot; the share and the image's disk stay untouched). A file
 # of the prefix then is the file at that path for every process.
 # Needs SYSROOT, OVERLAY, SIM_LIBDIRS (overlay-path.sh's helpers for the linker cache and PATH).
 
 MERGE_STATE=/run/sim/merge
+# Copies of the prefix's programs and libraries in memory, layered above the share (prefetch.sh).
+HOT=/run/sim/hot
 # No redirects, index, xino or metacopy: those record lower-layer identities (file handles,
 # inode numbers) that a 9p lower replaced by rename on the host does not keep, and overlayfs
 # then refuses or serves the old file. Without them a lookup is by name, each time it is made.
@@ -28,7 +31,9 @@ merge_dir() {
 	key=$(echo "${target#/}" | tr / _)
 	state=$SYSROOT$MERGE_STATE/$key
 	mkdir -p "$state/upper" "$state/work" "$SYSROOT$target" || return 1
-	mount -t overlay -o "lowerdir=$SYSROOT$OVERLAY/$rel:$SYSROOT$target,upperdir=$state/upper,workdir=$state/work,$MERGE_OPTS" "sim-$key" "$SYSROOT$target" || return 1
+	lower=$SYSROOT$OVERLAY/$rel:$SYSROOT$target
+	[ -d "$SYSROOT$HOT/$rel" ] && lower=$SYSROOT$HOT/$rel:$lower
+	mount -t overlay -o "lowerdir=$lower,upperdir=$state/upper,workdir=$state/work,$MERGE_OPTS" "sim-$key" "$SYSROOT$target" || return 1
 	MERGED="$MERGED $target"
 }
 
@@ -60,6 +65,12 @@ has_overlayfs() {
 merge_mode() {
 	has_overlayfs || { log "warning: the kernel has no overlayfs"; return 1; }
 	share=$SYSROOT$OVERLAY
+	# The hot layer's directories (guest/lib/prefetch.sh fills them in a detached simulator): the
+	# host's list of the prefix's directories that hold programs and libraries. They must exist
+	# now: the overlay decides which layers a directory has when it first looks it up.
+	for d in ${SIM_HOT_DIRS:-}; do
+		mkdir -p "$SYSROOT$HOT/$d"
+	done
 	# usr first: /lib, /bin... of a merged-/usr image link into it and stack on top.
 	for top in "$share/usr" "$share"/*; do
 		[ -d "$top" ] && [ ! -L "$top" ] || continue

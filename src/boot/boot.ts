@@ -16,7 +16,8 @@ import { bootArchives } from '../initramfs/image-hook.js';
 import type { InitrdChoice } from './initrd-choice.js';
 import { chooseInitrd } from './image-initrd.js';
 import { imageDir, imageFile, resolveImage, verifyImage } from '../images/store.js';
-import { bootContributions, checkBootValues, planBoot, type BootPlan, type BootRequest } from './plan.js';
+import { bootContributions, checkBootValues, planBoot, usesHotLayer, type BootPlan, type BootRequest } from './plan.js';
+import { prefixHotDirs } from './hot-dirs.js';
 import { combine, lostModuleWarnings } from './contribution.js';
 import type { OverlayMode } from './overlay-mode.js';
 import type { OverlayCache } from '../config/option-values.js';
@@ -166,6 +167,7 @@ export async function prepareBoot(ctx: SimContext, options: BootOptions & { deta
     // The plan uses it unless a contribution needs another firmware.
     bios: await findQboot(),
   };
+  if (usesHotLayer(request)) request.hotDirs = await prefixHotDirs(request.overlay!);
 
   // The contributions' modules go into the cached base archive; their sockets wait for the session directory.
   // (Combining also refuses, before any work, an --initrd image the image cannot give.)

@@ -46,6 +46,13 @@ export interface BootRequest {
   display?: DisplayChoice;
   /** Fast firmware for -bios (qboot.rom, see src/qemu/firmware.ts); used unless a contribution needs another. */
   bios?: string;
+  /** The prefix's directories of programs and libraries (src/boot/hot-dirs.ts); used by a detached merge-mode boot with a caching share. */
+  hotDirs?: readonly string[];
+}
+
+/** Whether a boot keeps copies of the prefix's programs and libraries in memory (the hot layer, guest/lib/prefetch.sh). Pure. */
+export function usesHotLayer(request: Pick<BootRequest, 'overlay' | 'overlayMode' | 'overlayCache' | 'detached'>): boolean {
+  return Boolean(request.overlay && request.detached && (request.overlayMode ?? 'merge') === 'merge' && (request.overlayCache ?? 'loose') === 'loose');
 }
 
 export interface SessionFiles {
@@ -214,6 +221,7 @@ export function planBoot(input: {
       libdirs: overlayLibdirs(image.libdir),
       bindirs: overlayBindirs(),
       cacheMode: request.overlayCache ?? 'loose',
+      ...(usesHotLayer(request) && request.hotDirs?.length ? { hotDirs: request.hotDirs } : {}),
       mode: request.mode,
       init: request.init,
       autologin: true,

@@ -15,6 +15,8 @@ export interface GuestConfig {
   /** Candidate libdirs and bindirs inside the prefix, most important first. */
   libdirs: string[];
   bindirs: string[];
+  /** The prefix's directories of programs and libraries, for the hot layer (src/boot/hot-dirs.ts): a detached simulator in merge mode with a caching share. */
+  hotDirs?: readonly string[];
   /** 9p cache mode: "none" so that a rebuilt file is never served stale. */
   cacheMode: 'none' | 'loose' | 'fscache' | 'mmap';
   /** init: boot the image's init; direct: run the command right after switch_root. */
@@ -48,6 +50,7 @@ export function renderGuestConfig(config: GuestConfig): string {
     ['SIM_LIBDIRS', config.libdirs.join(' ')],
     ['SIM_BINDIRS', config.bindirs.join(' ')],
     ['SIM_9P_CACHE', config.cacheMode],
+    ...(config.hotDirs?.length ? [['SIM_HOT_DIRS', config.hotDirs.join(' ')] as [string, string]] : []),
     ['SIM_MODE', config.mode],
     ['SIM_INIT', config.init ?? ''],
     ['SIM_AUTOLOGIN', config.autologin ? '1' : '0'],

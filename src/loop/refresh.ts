@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { MAPPED } from '../boot/mapped-paths.js';
 
 /** Prefix-relative path patterns -> the refresh step they need (names as in guest/lib/triggers.sh). */
 const STEPS: [RegExp, string][] = [
@@ -28,17 +29,17 @@ export function refreshSteps(files: readonly string[]): string[] {
   return [...steps];
 }
 
-/**
- * Files a process maps rather than reads: programs, shared objects and modules, typelibs,
- * GResource bundles. Only these can be stale in a running guest (see guest/refresh).
- */
-const MAPPED = /(^|\/)(s?bin|libexec)\/|\.so(\.\d+)*$|\.typelib$|\.gresource$/;
 
 /** More replaced files than this are not all looked for (the command would grow too long). */
 export const MAX_CHANGED = 2000;
 
 export function mappedFiles(files: readonly string[]): string[] {
   return files.filter((file) => MAPPED.test(file)).slice(0, MAX_CHANGED);
+}
+
+/** Whether mappedFiles names every replaced file of the list (the guest's hot layer then keeps the copies of the others). */
+export function mappedFilesComplete(files: readonly string[]): boolean {
+  return files.filter((file) => MAPPED.test(file)).length <= MAX_CHANGED;
 }
 
 /** The MD5 of each replaced program and library now in the prefix (a removed one has none). */
@@ -58,7 +59,7 @@ export interface RefreshRequest {
   stop?: readonly string[];
   /** Processes (by name) ended before the lookups are dropped. */
   kill?: readonly string[];
-  /** Prefix-relative files the rebuild replaced: a process still mapping one is reported. */
+  /** Prefix-relative files the rebuild replaced (or removed): a process still mapping one is reported, the hot layer's copies go. */
   changed?: readonly string[];
   /** Replaced programs and libraries with the MD5 of the bytes the sync wrote: the guest drops its caches until it reads them. */
   expect?: readonly { file: string; md5: string }[];
@@ -76,6 +77,8 @@ export function refreshCommand(request: RefreshRequest): string[] {
     ...option('--stop', request.stop),
     ...option('--kill', request.kill),
     ...option('--changed', mappedFiles(request.changed ?? [])),
+    // Without it, the guest drops every copy of its hot layer (a refresh run by hand does too).
+    ...(mappedFilesComplete(request.changed ?? []) ? ['--complete'] : []),
     ...(request.expect ?? []).flatMap((e) => ['--expect', e.file, e.md5]),
     ...(request.command?.length && request.rebootWhenInUse ? ['--reboot-when-in-use'] : []),
     ...(request.steps.length ? request.steps : ['none']),

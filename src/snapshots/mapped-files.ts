@@ -6,6 +6,7 @@
  */
 import { open, readdir } from 'node:fs/promises';
 import path from 'node:path';
+import { UNMAPPED_DIRS } from '../boot/mapped-paths.js';
 
 /** The soname-like key of a library file name (libfoo.so.1 for libfoo.so.1.2.3); undefined for other files. Pure. */
 export function sonameKey(name: string): string | undefined {
@@ -43,8 +44,6 @@ async function isElf(file: string): Promise<boolean> {
   }
 }
 
-/** Directories no process maps from: not walked. */
-const SKIPPED = new Set(['usr/include', 'usr/share/locale', 'usr/share/doc', 'usr/share/man', 'usr/share/gtk-doc', 'usr/share/help', 'usr/share/icons']);
 
 /** The prefix's ELF files, prefix-relative. */
 export async function prefixElfFiles(prefix: string): Promise<string[]> {
@@ -54,7 +53,7 @@ export async function prefixElfFiles(prefix: string): Promise<string[]> {
     await Promise.all(entries.map(async (entry) => {
       const child = rel ? `${rel}/${entry.name}` : entry.name;
       if (entry.isDirectory()) {
-        if (!SKIPPED.has(child)) await walk(child);
+        if (!UNMAPPED_DIRS.has(child)) await walk(child);
       } else if (entry.isFile() && (await isElf(path.join(prefix, child)))) {
         found.push(child);
       }

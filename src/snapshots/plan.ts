@@ -69,9 +69,9 @@ export function prefixColdReason(present: readonly { path: string; what: string 
   return undefined;
 }
 
-/** The request a snapshot is booted with: no command, the default overlay mode, a placeholder share. */
+/** The request a snapshot is booted with: no command, the default overlay mode, a placeholder share (and no hot layer: it mounts none). */
 export function snapshotRequest(request: BootRequest, placeholderShare: string): BootRequest {
-  return { ...request, overlay: placeholderShare, overlayMode: undefined, command: undefined };
+  return { ...request, overlay: placeholderShare, overlayMode: undefined, command: undefined, hotDirs: undefined };
 }
 
 /** The boot that saves: RAM shared into the snapshot's file, its disk the snapshot's, no share mounted. */

@@ -182,7 +182,7 @@ it('interactive login: root is logged in on the serial console without a passwor
   }
 });
 
-it("a detached simulator reads the prefix's programs and libraries into the guest's cache once ready, not its other files", async () => {
+it("a detached simulator copies the prefix's programs and libraries into memory once ready (the hot layer), which then serves them; not its other files", async () => {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'sim-prefetch-'));
   const name = `${SIMULATOR}-prefetch`;
   // 4 MiB each, more than any read-ahead of a header (ldconfig reads the library's at boot).
@@ -191,6 +191,9 @@ it("a detached simulator reads the prefix's programs and libraries into the gues
     await mkdir(path.dirname(path.join(dir, rel)), { recursive: true });
     await writeFile(path.join(dir, rel), randomBytes(4 << 20));
   }
+  // A program of the prefix (the host's cat: Debian 12 like the image) that shows its own mappings.
+  await mkdir(path.join(dir, 'usr/bin'), { recursive: true });
+  await copyFile('/bin/cat', path.join(dir, 'usr/bin/simcat'));
   const start = await sim(['boot', '--detach', '--name', name, '--overlay', dir], {});
   try {
     assert.is(start.exitCode, 0, String(start.stderr));
@@ -205,10 +208,16 @@ it("a detached simulator reads the prefix's programs and libraries into the gues
       done = await guest('[ -e /run/sim/prefetched ] && echo prefetched || echo waiting');
     }
     assert.match(done, /prefetched/, 'the prefetch ended within a minute');
-    const resident = await guest(`fincore --bytes --noheadings --output RES ${OVERLAY}/${files.lib} ${OVERLAY}/${files.data}`);
-    const [lib, data] = resident.trim().split('\n').map((line) => Number(line.trim()));
-    assert.is(lib, 4 << 20, `the library is in the cache whole\n${resident}`);
-    assert.ok(data !== undefined && data < 1 << 20, `the data file was not read\n${resident}`);
+    assert.match(await guest(`grep ' /usr ' /proc/mounts`), /lowerdir=\/run\/sim\/hot\/usr:\/run\/sim\/overlay\/usr:\/usr,/, 'the hot layer above the share');
+    assert.is(await guest(`cmp /run/sim/hot/${files.lib} ${OVERLAY}/${files.lib} && echo same`), 'same', 'the library is in the hot layer, whole');
+    assert.is(await guest(`[ -e /run/sim/hot/${files.data} ] || [ -e /run/sim/hot/usr/share/simprefetch ] || echo absent`), 'absent', 'the data file is not');
+    const resident = await guest(`fincore --bytes --noheadings --output RES ${OVERLAY}/${files.data}`);
+    assert.ok(Number(resident.trim()) < 1 << 20, `the data file was not read either\n${resident}`);
+    // The program runs from its copy in memory: its mapping's device is /run's (maps give the real file's).
+    const run = await guest(`grep ' /run ' /proc/self/mountinfo | cut -d' ' -f3; simcat /proc/self/maps | grep simcat | head -n1`);
+    const [runDev, mapping] = run.trim().split('\n');
+    const [major, minor] = runDev!.split(':').map(Number);
+    assert.is(mapping?.split(/\s+/)[3], `${major!.toString(16).padStart(2, '0')}:${minor!.toString(16).padStart(2, '0')}`, `the prefix's program is mapped from the hot layer\n${run}`);
   } finally {
     const stop = await sim(['stop', name], {});
     assert.is(stop.exitCode, 0, String(stop.stderr));

@@ -1,9 +1,11 @@
 /**
  * The guest caches the prefix (9p cache=loose: lookups and pages kept, so a prefix program's
- * second start reads nothing over 9p), and never serves a file sim's sync replaced: a running
+ * second start reads nothing over 9p; programs and libraries copied into memory, the hot layer,
+ * so that opening one costs no round trip), and never serves a file sim's sync replaced: a running
  * simulator on the fixture image runs a library and a program of a meson module in a loop
- * while `sim build` rebuilds them again and again; after each build the next start is the new
- * build, and no run in the loop ever failed or printed anything but a whole version.
+ * while `sim build` rebuilds them again and again (each time with their copies in the hot layer);
+ * after each build the next start is the new build, and no run in the loop ever failed or
+ * printed anything but a whole version.
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -41,6 +43,10 @@ test('rebuilt again and again while the guest runs it: each next start is the ne
   await exec('(while [ ! -e /tmp/stop ]; do simmod-hello >> /tmp/runs 2>&1 || echo "exit $?" >> /tmp/runs; sleep 0.1; done) > /dev/null 2>&1 &');
   try {
     for (let round = 2; round < 2 + ROUNDS; round++) {
+      // The program and the library in the hot layer first (copies in memory, made once the
+      // prefetch after the last refresh is done): the rebuild must not leave them serving.
+      const hot = await exec('for i in $(seq 600); do [ -e /run/sim/prefetched ] && break; sleep 0.1; done; ls /run/sim/hot/usr/bin/simmod-hello /run/sim/hot/usr/lib/*/libsimmod.so.0.1.0 2>&1');
+      assert.match(hot, /\/usr\/bin\/simmod-hello\n.*libsimmod\.so\.0\.1\.0$/, `round ${round}: the copies are made\n${hot}`);
       await writeFile(path.join(project, 'simmod/version.h'), `#define SIMMOD_VERSION "${round}.0"\n`);
       await writeFile(path.join(project, 'simmod/simmod.conf'), `key=${round}\n`);
       const built = await sim(['build', 'simmod'], env, { cwd: project });

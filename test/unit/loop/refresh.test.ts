@@ -11,19 +11,19 @@ test('a rebuild refreshes only what its changed files feed', () => {
 });
 
 test('the guest command names the steps, or none (only the cached lookups are dropped)', () => {
-  assert.equal(refreshCommand({ steps: ['ldconfig'] }), ['/run/sim/busybox', 'sh', '/run/sim/refresh', 'ldconfig']);
-  assert.equal(refreshCommand({ steps: [] }), ['/run/sim/busybox', 'sh', '/run/sim/refresh', 'none']);
+  assert.equal(refreshCommand({ steps: ['ldconfig'] }), ['/run/sim/busybox', 'sh', '/run/sim/refresh', '--complete', 'ldconfig']);
+  assert.equal(refreshCommand({ steps: [] }), ['/run/sim/busybox', 'sh', '/run/sim/refresh', '--complete', 'none']);
 });
 
 test('the guest command stops, ends and looks for what the rebuild replaced, before the steps', () => {
   const argv = refreshCommand({ steps: ['systemd'], stop: ['app.service'], kill: ['app'], changed: ['usr/bin/app', 'usr/share/app/README'] });
-  assert.equal(argv.slice(3), ['--stop', 'app.service', '--kill', 'app', '--changed', 'usr/bin/app', 'systemd']);
+  assert.equal(argv.slice(3), ['--stop', 'app.service', '--kill', 'app', '--changed', 'usr/bin/app', '--complete', 'systemd']);
 });
 
 test('a command runs after the refresh, after --; it waits for a reboot only when told to', () => {
-  assert.equal(refreshCommand({ steps: [], command: ['app', '--version'], rebootWhenInUse: true }).slice(3), ['--reboot-when-in-use', 'none', '--', 'app', '--version']);
-  assert.equal(refreshCommand({ steps: ['ldconfig'], command: ['app'] }).slice(3), ['ldconfig', '--', 'app']);
-  assert.equal(refreshCommand({ steps: [], command: [], rebootWhenInUse: true }).slice(3), ['none'], 'no command: nothing to wait for');
+  assert.equal(refreshCommand({ steps: [], command: ['app', '--version'], rebootWhenInUse: true }).slice(3), ['--complete', '--reboot-when-in-use', 'none', '--', 'app', '--version']);
+  assert.equal(refreshCommand({ steps: ['ldconfig'], command: ['app'] }).slice(3), ['--complete', 'ldconfig', '--', 'app']);
+  assert.equal(refreshCommand({ steps: [], command: [], rebootWhenInUse: true }).slice(3), ['--complete', 'none'], 'no command: nothing to wait for');
 });
 
 test('only files a process maps are looked for: programs, shared objects, typelibs, resources', () => {
@@ -32,9 +32,15 @@ test('only files a process maps are looked for: programs, shared objects, typeli
   assert.is(mappedFiles(Array.from({ length: MAX_CHANGED + 5 }, (_, i) => `usr/bin/p${i}`)).length, MAX_CHANGED);
 });
 
+test('--complete only when the list names every replaced file: otherwise the guest drops every copy of its hot layer', () => {
+  const many = Array.from({ length: MAX_CHANGED + 1 }, (_, i) => `usr/bin/p${i}`);
+  assert.not.ok(refreshCommand({ steps: [], changed: many }).includes('--complete'));
+  assert.ok(refreshCommand({ steps: [], changed: [...many.slice(1), 'usr/share/a/data', 'usr/share/a/more'] }).includes('--complete'), 'files nobody maps do not count');
+});
+
 test('the bytes each replaced program and library should read as go along, as --expect FILE MD5', () => {
   const argv = refreshCommand({ steps: [], changed: ['usr/bin/app'], expect: [{ file: 'usr/bin/app', md5: 'd41d8cd98f00b204e9800998ecf8427e' }] });
-  assert.equal(argv.slice(3), ['--changed', 'usr/bin/app', '--expect', 'usr/bin/app', 'd41d8cd98f00b204e9800998ecf8427e', 'none']);
+  assert.equal(argv.slice(3), ['--changed', 'usr/bin/app', '--complete', '--expect', 'usr/bin/app', 'd41d8cd98f00b204e9800998ecf8427e', 'none']);
 });
 
 test.run();

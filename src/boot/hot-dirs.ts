@@ -1,0 +1,35 @@
+/**
+ * The hot layer's directories: the prefix's directories that hold files processes map. A
+ * detached simulator in merge mode copies those files into memory (guest/lib/prefetch.sh) in a
+ * layer above the share, so that opening one costs no round trip to the host; the overlay
+ * decides which layers a directory has when it first looks it up, so the guest makes these
+ * directories before it layers the prefix, from this list. Worked out on the host, where walking
+ * the prefix costs milliseconds.
+ */
+import { readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { MAPPED, UNMAPPED_DIRS } from './mapped-paths.js';
+
+/** More directories than this are not layered (the config line would grow without bound). */
+export const MAX_HOT_DIRS = 500;
+
+/** A directory the guest's word list can carry (the guest config splits on spaces). */
+const WORD = /^[A-Za-z0-9_./@:+-]+$/;
+
+/** Prefix-relative directories, sorted; the parents of each are made too, by mkdir -p. */
+export async function prefixHotDirs(prefix: string): Promise<string[]> {
+  const dirs = new Set<string>();
+  const walk = async (rel: string): Promise<void> => {
+    const entries = await readdir(path.join(prefix, rel), { withFileTypes: true }).catch(() => []);
+    await Promise.all(entries.map(async (entry) => {
+      const child = rel ? `${rel}/${entry.name}` : entry.name;
+      if (entry.isDirectory()) {
+        if (child !== '.sim' && !UNMAPPED_DIRS.has(child)) await walk(child);
+      } else if (rel && (entry.isFile() || entry.isSymbolicLink()) && MAPPED.test(child)) {
+        dirs.add(rel);
+      }
+    }));
+  };
+  await walk('');
+  return [...dirs].filter((dir) => WORD.test(dir)).sort().slice(0, MAX_HOT_DIRS);
+}
