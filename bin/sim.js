@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// The bundled CLI (scripts/bundle-cli.js), which starts faster than the files tsc emits (dist/cli/main.js).
-import { main } from '../dist/cli-bundle/main.js';
+// The bundled CLI (scripts/bundle-cli.js), which starts faster than the files tsc emits (dist/cli/launcher.js).
+import { run } from '../dist/cli-bundle/launcher.js';
 
 // A closed pipe on stdout (`sim ls --json | head -1`) ends the output, not the program with a trace.
 process.stdout.on('error', (error) => {
@@ -8,4 +8,4 @@ process.stdout.on('error', (error) => {
   throw error;
 });
 
-process.exitCode = await main(process.argv.slice(2));
+process.exitCode = await run(process.argv.slice(2));

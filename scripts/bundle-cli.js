@@ -1,6 +1,6 @@
 // The CLI as a few files (`npm run build` runs this after tsc): Node 20 resolves and compiles
 // each of the ~60 files of yargs and sim's own modules one by one, which costs `sim --version`
-// more than bundling them. Split at the dynamic imports of src/cli/main.ts, so that a command's
+// more than bundling them. Split at the dynamic imports of src/cli/launcher.ts and main.ts, so that a command's
 // code stays a chunk of its own, loaded only when that command runs. The library API
 // (dist/index.js) and the simulator daemon (dist/simulators/daemon-main.js) stay tsc's output.
 import { rmSync } from 'node:fs';
@@ -18,7 +18,8 @@ const outdir = path.join(root, 'dist', 'cli-bundle');
 // Chunk names carry content hashes: a rebuild would leave the old ones behind.
 rmSync(outdir, { recursive: true, force: true });
 await build({
-  entryPoints: [path.join(root, 'dist', 'cli', 'main.js')],
+  // launcher.js answers `sim ls` and `sim --version` without main.js (the parser, yargs).
+  entryPoints: [path.join(root, 'dist', 'cli', 'launcher.js'), path.join(root, 'dist', 'cli', 'main.js')],
   // The `// path` comment over each bundled module is relative to this (test/integration/cli-launcher.test.ts reads them).
   absWorkingDir: root,
   outdir,

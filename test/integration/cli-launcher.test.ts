@@ -1,7 +1,7 @@
 /**
  * The built CLI (bin/sim.js -> dist/cli-bundle/) keeps the laziness of its sources: the files
- * `sim --version` and `sim ls` load, the entry chunk, the ls chunk and what they import
- * statically, hold none of zod, execa or the boot code. (test/unit/cli/launcher-imports.test.ts
+ * `sim --version` and `sim ls` load, the entry chunk (launcher.js), the ls chunk and what they
+ * import statically, hold none of zod, execa, the boot code or the parser. (test/unit/cli/launcher-imports.test.ts
  * checks the sources' module graph; this checks that bundling kept it apart.) Reads the chunks'
  * text: esbuild, unminified, heads each bundled module with a `// path` comment.
  */
@@ -27,7 +27,17 @@ async function staticClosure(file: string, seen = new Map<string, string>()): Pr
 /** The modules bundled into these chunks, from esbuild's `// path` comments. */
 const modulesIn = (chunks: Map<string, string>) => [...chunks.values()].flatMap((text) => [...text.matchAll(/^\/\/ (\S+\.[cm]?js)$/gm)].map((m) => m[1]!));
 
-test('the chunks sim --version and sim ls load hold no zod, execa or boot code', async () => {
+test('the chunks sim --version and sim ls load hold no zod, execa, boot code or parser', async () => {
+  const launcher = await staticClosure('launcher.js');
+  const lsChunk = /import\("\.\/(ls-[^"]+\.js)"\)/.exec(launcher.get('launcher.js')!)?.[1];
+  assert.ok(lsChunk, 'launcher.js does not import an ls chunk dynamically');
+  const modules = modulesIn(await staticClosure(lsChunk, launcher));
+  assert.ok(modules.some((m) => m.includes('dist/cli/commands/ls.js')), 'no ls seen: the chunks were not read right (the control)');
+  assert.equal(modules.filter((m) => [...HEAVY, 'node_modules/yargs/', 'dist/cli/main.js'].some((part) => m.includes(part))), []);
+  assert.match(launcher.get('launcher.js')!, /import\("\.\/main\.js"\)/, 'the parser, for every other argument list, is loaded only then');
+});
+
+test('the parser (main.js) and its ls chunk hold yargs, and still no zod, execa or boot code', async () => {
   const main = await staticClosure('main.js');
   const lsChunk = /import\("\.\/(ls-[^"]+\.js)"\)/.exec(main.get('main.js')!)?.[1];
   assert.ok(lsChunk, 'main.js does not import an ls chunk dynamically');

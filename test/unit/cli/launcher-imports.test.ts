@@ -1,6 +1,6 @@
 /**
  * `sim --version`, `sim ls` and `sim ls --json` start at once (an IDE polls `sim ls`): they load
- * no command module but their own and none of the heavy packages. Checked on what Node loads
+ * no command module but their own, none of the heavy packages and not the parser (yargs). Checked on what Node loads
  * (a resolve hook records every module), not on a timing: timings on a shared machine are noise.
  * Run from the sources: bin/sim.js runs a bundle of the same module graph, split at the same
  * dynamic imports (scripts/bundle-cli.js), whose chunk names would say nothing.
@@ -15,7 +15,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { standInSimulator } from '../../helpers/standin-simulator.js';
 
-const MAIN = pathToFileURL(fileURLToPath(new URL('../../../src/cli/main.ts', import.meta.url))).href;
+const LAUNCHER = pathToFileURL(fileURLToPath(new URL('../../../src/cli/launcher.ts', import.meta.url))).href;
 
 /** Packages and source folders the launcher must not load for these commands. */
 const HEAVY = ['/node_modules/zod/', '/node_modules/execa/', '/src/boot/', '/src/qemu/', '/src/images/', '/src/builders/', '/src/loop/', '/src/display/', '/src/demo/', '/src/initramfs/'];
@@ -37,19 +37,20 @@ test.before(async () => {
 });
 
 /** The modules `sim ARGV` loads, run from the sources (tsx) with a private runtime dir. */
-async function loadedBy(argv: string[], runtime: string): Promise<{ modules: string[]; stdout: string }> {
+async function loadedBy(argv: string[], runtime: string): Promise<{ modules: string[]; stdout: string; code: number }> {
   const log = path.join(root, `loaded-${argv.join('_')}-${Date.now()}.log`);
   await writeFile(log, '');
-  const script = `import { main } from ${JSON.stringify(MAIN)}; process.exitCode = await main(${JSON.stringify(argv)});`;
-  const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', '--import', REGISTER, '--input-type=module', '-e', script], {
+  const script = `import { run } from ${JSON.stringify(LAUNCHER)}; process.exitCode = await run(${JSON.stringify(argv)});`;
+  const { stdout, code } = await promisify(execFile)(process.execPath, ['--import', 'tsx', '--import', REGISTER, '--input-type=module', '-e', script], {
     env: { ...process.env, SIM_LOADED_LOG: log, SIM_RUNTIME_DIR: runtime, SIM_CACHE_DIR: path.join(root, 'cache') },
-  });
-  return { modules: [...new Set((await readFile(log, 'utf8')).split('\n').filter(Boolean))], stdout };
+  }).then((r) => ({ ...r, code: 0 }), (error: { stdout: string; code: number }) => ({ stdout: error.stdout, code: error.code }));
+  return { modules: [...new Set((await readFile(log, 'utf8')).split('\n').filter(Boolean))], stdout, code };
 }
 
 function assertLight(modules: string[], label: string): void {
-  assert.ok(modules.some((url) => url.includes('/node_modules/yargs/')), `${label}: the hook saw no yargs, so it saw nothing`);
-  const heavy = modules.filter((url) => HEAVY.some((part) => url.includes(part)));
+  assert.ok(modules.some((url) => url.endsWith('/src/cli/version.ts') || url.endsWith('/src/cli/commands/ls.ts')), `${label}: the hook saw neither version.ts nor ls.ts, so it saw nothing`);
+  // These exact argument lists are answered without the parser (src/cli/launcher.ts).
+  const heavy = modules.filter((url) => [...HEAVY, '/node_modules/yargs/', '/src/cli/main.ts'].some((part) => url.includes(part)));
   assert.equal(heavy, [], `${label} loads what it does not need`);
   const commands = modules.filter((url) => url.includes('/src/cli/commands/')).map((url) => path.basename(url));
   assert.ok(commands.every((name) => name === 'ls.ts' || name === 'context.ts'), `${label} loads other commands' modules: ${commands.join(', ')}`);
@@ -72,6 +73,13 @@ test('sim ls and sim ls --json load no heavy module with a simulator running, an
   } finally {
     simulator.stop();
   }
+});
+
+test('any other argument list goes to the parser, which checks it: a misspelled option is refused, not taken for ls', async () => {
+  const { modules, code } = await loadedBy(['ls', '--jsn'], path.join(root, 'run-empty'));
+  assert.is(code, 64);
+  assert.ok(modules.some((url) => url.includes('/node_modules/yargs/')));
+  assert.ok(modules.some((url) => url.endsWith('/src/cli/main.ts')));
 });
 
 test('sim boot --help loads the boot command (the control: the hook sees command modules)', async () => {
