@@ -27,21 +27,24 @@ async function staticClosure(file: string, seen = new Map<string, string>()): Pr
 /** The modules bundled into these chunks, from esbuild's `// path` comments. */
 const modulesIn = (chunks: Map<string, string>) => [...chunks.values()].flatMap((text) => [...text.matchAll(/^\/\/ (\S+\.[cm]?js)$/gm)].map((m) => m[1]!));
 
+/** The entry chunk `entry`, and the modules it and the ls chunk it imports dynamically hold statically. */
+async function withLsChunk(entry: string): Promise<{ text: string; modules: string[] }> {
+  const closure = await staticClosure(entry);
+  const text = closure.get(entry)!;
+  const lsChunk = /import\("\.\/(ls-[^"]+\.js)"\)/.exec(text)?.[1];
+  assert.ok(lsChunk, `${entry} does not import an ls chunk dynamically`);
+  return { text, modules: modulesIn(await staticClosure(lsChunk, closure)) };
+}
+
 test('the chunks sim --version and sim ls load hold no zod, execa, boot code or parser', async () => {
-  const launcher = await staticClosure('launcher.js');
-  const lsChunk = /import\("\.\/(ls-[^"]+\.js)"\)/.exec(launcher.get('launcher.js')!)?.[1];
-  assert.ok(lsChunk, 'launcher.js does not import an ls chunk dynamically');
-  const modules = modulesIn(await staticClosure(lsChunk, launcher));
+  const { text, modules } = await withLsChunk('launcher.js');
   assert.ok(modules.some((m) => m.includes('dist/cli/commands/ls.js')), 'no ls seen: the chunks were not read right (the control)');
   assert.equal(modules.filter((m) => [...HEAVY, 'node_modules/yargs/', 'dist/cli/main.js'].some((part) => m.includes(part))), []);
-  assert.match(launcher.get('launcher.js')!, /import\("\.\/main\.js"\)/, 'the parser, for every other argument list, is loaded only then');
+  assert.match(text, /import\("\.\/main\.js"\)/, 'the parser, for every other argument list, is loaded only then');
 });
 
 test('the parser (main.js) and its ls chunk hold yargs, and still no zod, execa or boot code', async () => {
-  const main = await staticClosure('main.js');
-  const lsChunk = /import\("\.\/(ls-[^"]+\.js)"\)/.exec(main.get('main.js')!)?.[1];
-  assert.ok(lsChunk, 'main.js does not import an ls chunk dynamically');
-  const modules = modulesIn(await staticClosure(lsChunk, main));
+  const { modules } = await withLsChunk('main.js');
   assert.ok(modules.some((m) => m.includes('node_modules/yargs/')), 'no yargs seen: the chunks were not read right (the control)');
   assert.equal(modules.filter((m) => HEAVY.some((part) => m.includes(part))), []);
 });
