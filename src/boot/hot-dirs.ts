@@ -6,9 +6,9 @@
  * directories before it layers the prefix, from this list. Worked out on the host, where walking
  * the prefix costs milliseconds.
  */
-import { readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { MAPPED, UNMAPPED_DIRS } from './mapped-paths.js';
+import { MAPPED } from './mapped-paths.js';
+import { walkPrefix } from './prefix-walk.js';
 
 /** More directories than this are not layered (the config line would grow without bound). */
 export const MAX_HOT_DIRS = 500;
@@ -19,17 +19,8 @@ const WORD = /^[A-Za-z0-9_./@:+-]+$/;
 /** Prefix-relative directories, sorted; the parents of each are made too, by mkdir -p. */
 export async function prefixHotDirs(prefix: string): Promise<string[]> {
   const dirs = new Set<string>();
-  const walk = async (rel: string): Promise<void> => {
-    const entries = await readdir(path.join(prefix, rel), { withFileTypes: true }).catch(() => []);
-    await Promise.all(entries.map(async (entry) => {
-      const child = rel ? `${rel}/${entry.name}` : entry.name;
-      if (entry.isDirectory()) {
-        if (child !== '.sim' && !UNMAPPED_DIRS.has(child)) await walk(child);
-      } else if (rel && (entry.isFile() || entry.isSymbolicLink()) && MAPPED.test(child)) {
-        dirs.add(rel);
-      }
-    }));
-  };
-  await walk('');
+  await walkPrefix(prefix, (rel, entry) => {
+    if (rel.includes('/') && (entry.isFile() || entry.isSymbolicLink()) && MAPPED.test(rel)) dirs.add(path.posix.dirname(rel));
+  });
   return [...dirs].filter((dir) => WORD.test(dir)).sort().slice(0, MAX_HOT_DIRS);
 }

@@ -4,9 +4,9 @@
  * prefix costs milliseconds (over 9p under emulation it costs seconds), and handed to the guest
  * with `attach`; guest/attach matches every process's mappings against it in one pass.
  */
-import { open, readdir } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import path from 'node:path';
-import { UNMAPPED_DIRS } from '../boot/mapped-paths.js';
+import { walkPrefix } from '../boot/prefix-walk.js';
 
 /** The soname-like key of a library file name (libfoo.so.1 for libfoo.so.1.2.3); undefined for other files. Pure. */
 export function sonameKey(name: string): string | undefined {
@@ -44,21 +44,11 @@ async function isElf(file: string): Promise<boolean> {
   }
 }
 
-
 /** The prefix's ELF files, prefix-relative. */
 export async function prefixElfFiles(prefix: string): Promise<string[]> {
   const found: string[] = [];
-  const walk = async (rel: string): Promise<void> => {
-    const entries = await readdir(path.join(prefix, rel), { withFileTypes: true }).catch(() => []);
-    await Promise.all(entries.map(async (entry) => {
-      const child = rel ? `${rel}/${entry.name}` : entry.name;
-      if (entry.isDirectory()) {
-        if (!UNMAPPED_DIRS.has(child)) await walk(child);
-      } else if (entry.isFile() && (await isElf(path.join(prefix, child)))) {
-        found.push(child);
-      }
-    }));
-  };
-  await walk('');
+  await walkPrefix(prefix, async (rel, entry) => {
+    if (entry.isFile() && (await isElf(path.join(prefix, rel)))) found.push(rel);
+  });
   return found.sort();
 }
