@@ -17,6 +17,7 @@ import { BUILDCONFIG_FILE, buildconfigTarget, FOUNDRY_BUILDCONFIG_FILE, planBuil
 import { detectBuildSystem, listSource } from '../../builders/detect.js';
 import { CONFIG_FILE } from '../../config/project.js';
 import { imageRef, simulatorName } from '../../config/option-values.js';
+import { DEFAULT_IMAGE } from '../../images/default.js';
 import { runCommand, type GlobalArgs } from './context.js';
 import { checked } from '../option-value.js';
 
@@ -43,7 +44,7 @@ export const initCommand: CommandModule<GlobalArgs, InitArgs> = {
   builder: (y) =>
     y
       .usage(`$0 init [options] [-- command...]\n\n${describe}.\nRun rebuilds the module (sim rebuild-and-boot) and boots the simulator with it, or hot-reloads a detached one serving the prefix; the command after -- is what runs in the guest (none: the guest's console).`)
-      .option('image', { alias: 'i', type: 'string', describe: "Image of the new sim.json (default: debian)", coerce: checked('--image', imageRef) })
+      .option('image', { alias: 'i', type: 'string', describe: `Image of the new sim.json (default: ${DEFAULT_IMAGE})`, coerce: checked('--image', imageRef) })
       .option('detach', {
         alias: 'd',
         type: 'boolean',
@@ -64,7 +65,7 @@ export const initCommand: CommandModule<GlobalArgs, InitArgs> = {
         buildFile: buildFile ? await readText(path.join(dir, buildFile)) : undefined,
         hasConfig: existingConfig !== undefined,
         sim: await simProgram(),
-        image: args.image ?? 'debian',
+        image: args.image ?? DEFAULT_IMAGE,
         detach: Boolean(args.detach),
         name: args.name,
         command: (args['--'] ?? []).map(String),
@@ -75,7 +76,7 @@ export const initCommand: CommandModule<GlobalArgs, InitArgs> = {
       const ide = planBuildconfig(await readText(buildconfigPath), { group: SIM_GROUP, runCommand: plan.runCommand, force: Boolean(args.force) });
 
       if (plan.config) await writeFileAtomic(plan.configPath, plan.config);
-      emit(events, { type: 'log', level: 'info', message: plan.config ? `wrote ${CONFIG_FILE}: module '${plan.module}' (${plan.buildSystem}, this directory) on image ${args.image ?? 'debian'}` : `kept the existing ${CONFIG_FILE}` });
+      emit(events, { type: 'log', level: 'info', message: plan.config ? `wrote ${CONFIG_FILE}: module '${plan.module}' (${plan.buildSystem}, this directory) on image ${args.image ?? DEFAULT_IMAGE}` : `kept the existing ${CONFIG_FILE}` });
       if (ide.text !== undefined) {
         await mkdir(path.dirname(buildconfigPath), { recursive: true });
         await writeFileAtomic(buildconfigPath, ide.text);
