@@ -18,6 +18,7 @@ import { chooseInitrd } from './image-initrd.js';
 import { imageDir, imageFile, resolveImage, verifyImage } from '../images/store.js';
 import { bootContributions, checkBootValues, planBoot, usesHotLayer, type BootPlan, type BootRequest } from './plan.js';
 import { prefixHotDirs } from './hot-dirs.js';
+import { recordServing } from './serving.js';
 import { combine, lostModuleWarnings } from './contribution.js';
 import type { OverlayMode } from './overlay-mode.js';
 import type { OverlayCache } from '../config/option-values.js';
@@ -218,6 +219,8 @@ export async function boot(ctx: SimContext, options: BootOptions): Promise<BootR
     });
     prepared = await saveThenResume(ctx, prepared, { events: options.events, timeoutMs, signal: options.signal });
     const { plan, image, elapsed, quick } = prepared;
+    // sim build cannot tell this boot what it replaced (serving.ts); it can say so.
+    if (options.overlay && sessionDir && plan.guest.cacheMode === 'loose') await recordServing(sessionDir, options.overlay);
     const result = await launch(plan, {
       events: options.events,
       timeoutMs,

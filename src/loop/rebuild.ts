@@ -3,11 +3,12 @@
  * libdir, then boot with that prefix. A failed build never boots.
  */
 import { boot, type BootOptions, type BootResult } from '../boot/boot.js';
+import { foregroundBootsServing, staleForegroundWarning } from '../boot/serving.js';
 import { sweepStaleSessions } from '../boot/session.js';
 import { buildModules, type BuildModulesResult } from '../builders/index.js';
 import type { ImageMeta } from '../images/meta.js';
 import type { SimContext } from '../core/context.js';
-import { stopwatch, type EventSink } from '../core/events.js';
+import { emit, stopwatch, type EventSink } from '../core/events.js';
 import { refreshSteps } from './refresh.js';
 import { planReload, reloadSimulator, type RebootPolicy } from './hot-reload.js';
 import { listSimulators } from '../simulators/registry.js';
@@ -34,10 +35,11 @@ async function projectAndImage(ctx: SimContext, options: ProjectOptions): Promis
 
 /**
  * Build modules (all of the project's when `modules` is empty) into the overlay prefix. A
- * running simulator serving that prefix is told what changed: it drops its cached lookups and
+ * detached simulator serving that prefix is told what changed: it drops its cached lookups and
  * pages of the share (the guest caches the prefix: src/boot/plan.ts, overlayCache), so that the
  * next program it starts reads the files this build wrote, and it names the processes that still
- * map a replaced file. Restarting or rebooting is rebuild-and-boot's.
+ * map a replaced file. A foreground boot serving it cannot be told: that is said instead
+ * (src/boot/serving.ts). Restarting or rebooting is rebuild-and-boot's.
  */
 export async function build(ctx: SimContext, modules: string[], options: ProjectOptions = {}): Promise<BuildModulesResult & { image: ImageMeta }> {
   const { project, image } = await projectAndImage(ctx, options);
@@ -46,12 +48,19 @@ export async function build(ctx: SimContext, modules: string[], options: Project
   return { ...result, image };
 }
 
+/** Foreground boots serving the prefix cannot be told what a build replaced: say so. */
+async function warnForegroundBoots(ctx: SimContext, built: BuildModulesResult, events: EventSink | undefined): Promise<void> {
+  const pids = await foregroundBootsServing(ctx, built.prefix);
+  if (pids.length) emit(events, { type: 'log', level: 'warn', message: staleForegroundWarning(pids) });
+}
+
 /** Every file a build wrote or removed in the prefix, prefix-relative. */
 const changedFiles = (built: BuildModulesResult) => built.results.flatMap((r) => [...r.changedFiles, ...r.removedFiles]);
 
 async function tellRunningSimulators(ctx: SimContext, built: BuildModulesResult, events: EventSink | undefined): Promise<void> {
   const changed = changedFiles(built);
   if (!changed.length) return;
+  await warnForegroundBoots(ctx, built, events);
   for (const running of (await listSimulators(ctx)).filter((s) => s.status === 'running' && s.overlay === built.prefix)) {
     await reloadSimulator(ctx, running, { reboot: false, stopUnits: [], killProcesses: [], whenInUse: 'warn' }, { events, refresh: [], changed, inUseHint: '`sim rebuild-and-boot` restarts or reboots what the rebuild needs' });
   }
@@ -88,6 +97,7 @@ export async function rebuildAndBoot(ctx: SimContext, options: RebuildAndBootOpt
   await sweepStaleSessions(ctx);
   const { project, image } = await projectAndImage(ctx, options);
   const built = { ...(await buildModules(options.modules, { project, libdir: image.libdir, events: options.events })), image };
+  if (changedFiles(built).length) await warnForegroundBoots(ctx, built, options.events);
   const running = (await listSimulators(ctx)).find((s) => s.status === 'running' && s.overlay === built.prefix);
   if (running) {
     const changed = changedFiles(built);

@@ -64,6 +64,30 @@ test('hot reload: a running simulator with the prefix is updated in place, same 
   assert.is((await sim(['stop', 'hot', '--timeout', '2'], env)).exitCode, 0);
 });
 
+test('sim build says when a foreground boot serves the prefix through a cache (nothing tells it of builds); not when it reads through', async () => {
+  const prefix = path.join(project, '.sim/prefix');
+  for (const [i, cache] of (['loose', 'none'] as const).entries()) {
+    const foreground = sim(['boot', '--json', '--image', 'demo', '--overlay', prefix, '--overlay-cache', cache, '--', 'sh', '-c', 'sleep 120'], env);
+    try {
+      let out = '';
+      foreground.stdout.on('data', (chunk: Buffer) => (out += String(chunk)));
+      for (let waited = 0; !out.includes('"guest-ready"'); waited += 100) {
+        assert.ok(waited < 60_000, `the foreground boot is not ready: ${out}`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      await writeFile(path.join(project, 'simmod/version.h'), `#define SIMMOD_VERSION "4.${i}-foreground"\n`);
+      const build = await sim(['build', 'simmod'], env, { cwd: project });
+      assert.is(build.exitCode, 0, String(build.stderr));
+      const warning = new RegExp(`a foreground simulator \\('sim boot', pid ${foreground.pid}\\) serves this prefix and is not told of builds`);
+      if (cache === 'loose') assert.match(String(build.stderr), warning);
+      else assert.not.match(String(build.stderr), /foreground simulator/);
+    } finally {
+      foreground.kill('SIGTERM');
+      await foreground.catch(() => undefined);
+    }
+  }
+});
+
 test('config errors name the field', async () => {
   await writeFile(path.join(project, 'sim.json'), JSON.stringify({ modules: { glib: { source: 'simmod', buildSystem: 'scons' } } }));
   const run = await sim(['build', 'glib'], env, { cwd: project });

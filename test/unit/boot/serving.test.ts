@@ -1,0 +1,39 @@
+// Which foreground boots serve a prefix (they cannot be told of a build): found by their session
+// directories while their launcher lives.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { spawnSync } from 'node:child_process';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { resolveContext } from '../../../src/core/context.js';
+import { foregroundBootsServing, recordServing, staleForegroundWarning } from '../../../src/boot/serving.js';
+
+test('a live boot that recorded the prefix serves it, by any spelling of its path; a gone one, another prefix or no record does not', async () => {
+  const root = await mkdtemp(path.join(os.tmpdir(), 'sim-serving-'));
+  try {
+    const ctx = resolveContext({ SIM_CACHE_DIR: path.join(root, 'cache'), SIM_RUNTIME_DIR: path.join(root, 'run') });
+    assert.equal(await foregroundBootsServing(ctx, '/p'), [], 'no sessions directory at all');
+    const session = async (pid: number, tag: string) => {
+      const dir = path.join(ctx.dirs.sessions, `${pid}-${tag}`);
+      await mkdir(dir, { recursive: true });
+      return dir;
+    };
+    const gone = spawnSync('true').pid;
+    await recordServing(await session(process.pid, 'aaaa'), path.join(root, 'prefix'));
+    await recordServing(await session(gone, 'bbbb'), path.join(root, 'prefix'));
+    await recordServing(await session(process.pid, 'cccc'), path.join(root, 'other'));
+    await session(process.pid, 'dddd');
+    assert.equal(await foregroundBootsServing(ctx, path.join(root, 'x', '..', 'prefix')), [process.pid]);
+    assert.equal(await foregroundBootsServing(ctx, path.join(root, 'none')), []);
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+});
+
+test('the warning names the boots and the ways out', () => {
+  assert.match(staleForegroundWarning([42]), /^a foreground simulator \('sim boot', pid 42\) serves this prefix and is not told of builds: its guest may go on reading files from before this one\. Restart it, or boot with --detach .* or --overlay-cache none\.$/);
+  assert.match(staleForegroundWarning([7, 9]), /^foreground simulators \('sim boot', pids 7, 9\) serve this prefix and are not told of builds: their guests .* Restart them,/);
+});
+
+test.run();
