@@ -5,8 +5,9 @@
  * and `sim rebuild-and-boot` say so. The record lives in the boot's session directory, which is
  * named by its launcher's pid and swept once that is gone (session.ts).
  */
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { writeJsonAtomic } from '../core/atomic.js';
 import type { SimContext } from '../core/context.js';
 import { isAlive } from '../core/pids.js';
 
@@ -14,7 +15,18 @@ const RECORD = 'serving.json';
 
 /** Records that the boot of `sessionDir` serves `prefix` with a caching share. */
 export async function recordServing(sessionDir: string, prefix: string): Promise<void> {
-  await writeFile(path.join(sessionDir, RECORD), `${JSON.stringify({ prefix: path.resolve(prefix) })}\n`);
+  await writeJsonAtomic(path.join(sessionDir, RECORD), { prefix: path.resolve(prefix) });
+}
+
+/** The prefix a record names; undefined for none, or one that does not read as a record. */
+async function recordedPrefix(file: string): Promise<string | undefined> {
+  const text = await readFile(file, 'utf8').catch(() => undefined);
+  try {
+    const record: unknown = text === undefined ? undefined : JSON.parse(text);
+    return typeof record === 'object' && record && 'prefix' in record && typeof record.prefix === 'string' ? record.prefix : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The pids of the running foreground boots that serve `prefix` through a caching share. */
@@ -24,9 +36,7 @@ export async function foregroundBootsServing(ctx: SimContext, prefix: string): P
   for (const entry of await readdir(ctx.dirs.sessions).catch(() => [] as string[])) {
     const pid = Number(/^(\d+)-/.exec(entry)?.[1]);
     if (!pid || !isAlive(pid)) continue;
-    const text = await readFile(path.join(ctx.dirs.sessions, entry, RECORD), 'utf8').catch(() => undefined);
-    const record = text === undefined ? undefined : (JSON.parse(text) as { prefix?: unknown });
-    if (record?.prefix === want && !pids.includes(pid)) pids.push(pid);
+    if ((await recordedPrefix(path.join(ctx.dirs.sessions, entry, RECORD))) === want && !pids.includes(pid)) pids.push(pid);
   }
   return pids.sort((a, b) => a - b);
 }

@@ -3,13 +3,13 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { resolveContext } from '../../../src/core/context.js';
 import { foregroundBootsServing, recordServing, staleForegroundWarning } from '../../../src/boot/serving.js';
 
-test('a live boot that recorded the prefix serves it, by any spelling of its path; a gone one, another prefix or no record does not', async () => {
+test('a live boot that recorded the prefix serves it, by any spelling of its path; a gone one, another prefix, no record or a torn one does not', async () => {
   const root = await mkdtemp(path.join(os.tmpdir(), 'sim-serving-'));
   try {
     const ctx = resolveContext({ SIM_CACHE_DIR: path.join(root, 'cache'), SIM_RUNTIME_DIR: path.join(root, 'run') });
@@ -24,6 +24,7 @@ test('a live boot that recorded the prefix serves it, by any spelling of its pat
     await recordServing(await session(gone, 'bbbb'), path.join(root, 'prefix'));
     await recordServing(await session(process.pid, 'cccc'), path.join(root, 'other'));
     await session(process.pid, 'dddd');
+    await writeFile(path.join(await session(process.pid, 'eeee'), 'serving.json'), '{"prefix": ');
     assert.equal(await foregroundBootsServing(ctx, path.join(root, 'x', '..', 'prefix')), [process.pid]);
     assert.equal(await foregroundBootsServing(ctx, path.join(root, 'none')), []);
   } finally {
