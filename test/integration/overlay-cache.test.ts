@@ -66,6 +66,20 @@ test('rebuilt again and again while the guest runs it: each next start is the ne
   for (let i = 1; i < versions.length; i++) assert.ok(versions[i]! >= versions[i - 1]!, `runs never go back to an older build: ${versions.join(' ')}`);
 });
 
+test('a process that holds the previous build while the refresh runs: the next start after it is the new build', async () => {
+  const round = 2 + ROUNDS;
+  const lib = (await exec('for i in $(seq 600); do [ -e /run/sim/prefetched ] && break; sleep 0.1; done; ls /run/sim/hot/usr/lib/*/libsimmod.so.0.1.0')).trim().replace(/^\/run\/sim\/hot/, '');
+  assert.match(lib, /^\/usr\/lib\/.*\/libsimmod\.so\.0\.1\.0$/, 'the library is in the hot layer');
+  // The holder opens the library at its own path (the overlay's lookup then pins the hot layer's
+  // copy it found) and lets go half a second after the refresh removed that copy: once the
+  // refresh is over, unless the refresh waits until the library reads as the new build there.
+  await exec(`(exec 3< ${lib}; while [ -e /run/sim/hot${lib} ]; do sleep 0.1; done; sleep 0.5) > /dev/null 2>&1 &`);
+  await writeFile(path.join(project, 'simmod/version.h'), `#define SIMMOD_VERSION "${round}.0"\n`);
+  const built = await sim(['build', 'simmod'], env, { cwd: project });
+  assert.is(built.exitCode, 0, String(built.stderr));
+  assert.is(await exec('simmod-hello'), `simmod version ${round}.0`, String(built.stderr));
+});
+
 test.after(async () => {
   if (env) await sim(['stop', NAME, '--timeout', '2'], env);
 });
