@@ -8,15 +8,15 @@ import { appendFile, readFile, rm } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import { emit, stopwatch, type SimEvent, type SimEventInput } from '../core/events.js';
-import { execRequestLine } from '../initramfs/guest-config.js';
 import type { BootPlan } from '../boot/plan.js';
 import { resolveContext } from '../core/context.js';
 import { spawn } from '../core/process.js';
 import { qemuCommandLine } from '../qemu/command-line.js';
 import { lineSplitter, parseControlLine, SocketEndpoint } from '../qemu/channel.js';
 import { QmpClient } from '../qemu/qmp.js';
-import { apiSocket, type ApiReply, type ApiRequest } from './api.js';
-import { MarkerSplitter } from './marker.js';
+import { apiSocket } from './api.js';
+import { apiServer, listenApi } from './api-server.js';
+import { ExecQueue, sendReply } from './exec-queue.js';
 import { writeState, type SimulatorState } from './registry.js';
 import { createSessionDisk } from '../boot/session.js';
 import { loadState } from '../snapshots/migration.js';
@@ -33,19 +33,6 @@ export interface DaemonSpec {
 
 /** Console lines replayed to a late subscriber (`sim web`'s events, `boot --detach` attaching). */
 const MAX_CONSOLE_HISTORY = 1000;
-
-const send = (socket: net.Socket, reply: ApiReply) => socket.writable && socket.write(`${JSON.stringify(reply)}\n`);
-
-interface ExecJob {
-  id: string;
-  argv: string[];
-  /** The command's stdin (sim push's archive); /dev/null without. */
-  stdin?: Buffer;
-  client: net.Socket;
-  outDone: boolean;
-  errDone: boolean;
-  status?: number;
-}
 
 export async function runDaemon(dir: string): Promise<void> {
   const spec = JSON.parse(await readFile(path.join(dir, 'daemon.json'), 'utf8')) as DaemonSpec;
@@ -68,7 +55,7 @@ export async function runDaemon(dir: string): Promise<void> {
         history.splice(history.findIndex((old) => old.type === 'console'), 1);
         consoleEvents--;
       }
-      for (const s of subscribers) send(s, { type: 'event', event: e });
+      for (const s of subscribers) sendReply(s, { type: 'event', event: e });
     }, event);
 
   const consoleClients = new Set<net.Socket>();
@@ -78,38 +65,7 @@ export async function runDaemon(dir: string): Promise<void> {
   const readyWaiters: ((ms: number) => void)[] = [];
 
   // --- exec queue -----------------------------------------------------------------------
-  const queue: ExecJob[] = [];
-  let running: ExecJob | undefined;
-  let nextId = 1;
-  const outSplit = new MarkerSplitter();
-  const errSplit = new MarkerSplitter();
-  const finishIfDone = () => {
-    const job = running;
-    if (!job || job.status === undefined || !job.outDone || !job.errDone) return;
-    send(job.client, { type: 'exit', status: job.status });
-    job.client.end();
-    running = undefined;
-    startNext();
-  };
-  const startNext = () => {
-    if (running || !ready) return;
-    const job = queue.shift();
-    if (!job) return;
-    if (job.client.destroyed) return startNext();
-    running = job;
-    cmd.write(execRequestLine(job.id, job.argv, job.stdin));
-  };
-  const routeOutput = (stream: 'stdout' | 'stderr', splitter: MarkerSplitter) => (chunk: Buffer) => {
-    const job = running;
-    if (!job) return;
-    const { data, ended } = splitter.push(chunk);
-    if (data.length) send(job.client, { type: 'output', stream, data: data.toString('utf8') });
-    if (ended) {
-      if (stream === 'stdout') job.outDone = true;
-      else job.errDone = true;
-      finishIfDone();
-    }
-  };
+  const execs = new ExecQueue((line) => cmd.write(line));
 
   // --- guest channel ----------------------------------------------------------------------
   const ctlLines = lineSplitter((line) => {
@@ -120,6 +76,7 @@ export async function runDaemon(dir: string): Promise<void> {
     if (message.kind === 'cold') quickFailed('QUICK_BOOT_DECLINED', `${message.reason}.`);
     if (message.kind === 'initramfs' && ready) {
       ready = false; // the guest rebooted
+      execs.setReady(false);
     }
     if (message.kind === 'ready') {
       ready = true;
@@ -127,17 +84,9 @@ export async function runDaemon(dir: string): Promise<void> {
       publish({ type: 'phase', phase: 'guest-ready', ms });
       if (state.status !== 'running') void writeState(ctx, { ...state, status: 'running', readyMs: ms }).then(() => (state.status = 'running'));
       for (const waiter of readyWaiters.splice(0)) waiter(ms);
-      startNext();
+      execs.setReady(true);
     }
-    if (message.kind === 'exit' && running && message.id === running.id) {
-      running.status = message.status;
-      for (const stream of message.unmarked ?? []) {
-        if (stream === 'stdout') running.outDone = true;
-        else running.errDone = true;
-        send(running.client, { type: 'output', stream: 'stderr', data: `sim: a process the command left running still holds its ${stream}: redirect that process's output (what it writes now is lost)\n` });
-      }
-      finishIfDone();
-    }
+    if (message.kind === 'exit' && message.id !== undefined) execs.exited(message.id, message.status, message.unmarked);
   });
   const consoleLines = lineSplitter((line) => publish({ type: 'console', line }));
   const consoleLog = plan.files.consoleLog;
@@ -150,8 +99,8 @@ export async function runDaemon(dir: string): Promise<void> {
   };
   const [ctl, , , cmd, consoleEndpoint] = await Promise.all([
     SocketEndpoint.listen(plan.files.ctl, (c) => ctlLines.push(c)),
-    SocketEndpoint.listen(plan.files.out, routeOutput('stdout', outSplit)),
-    SocketEndpoint.listen(plan.files.err, routeOutput('stderr', errSplit)),
+    SocketEndpoint.listen(plan.files.out, (c) => execs.output('stdout', c)),
+    SocketEndpoint.listen(plan.files.err, (c) => execs.output('stderr', c)),
     SocketEndpoint.listen(plan.files.cmd, () => undefined),
     SocketEndpoint.listen(plan.files.console, onConsole),
   ]);
@@ -246,39 +195,15 @@ export async function runDaemon(dir: string): Promise<void> {
   }, spec.timeoutMs);
 
   // --- API --------------------------------------------------------------------------------
-  const api = net.createServer((client) => {
-    client.on('error', () => undefined);
-    let first = '';
-    // A request is one JSON line. Everything after reading it, parsing included, answers the
-    // client on failure: an unhandled rejection here would take the whole simulator down.
-    const serve = async (line: string, rest: Buffer) => {
-      try {
-        await handle(JSON.parse(line) as ApiRequest, client, rest);
-      } catch (error) {
-        send(client, { type: 'error', code: 'QEMU_FAILED', message: (error as Error).message, hint: 'Check the simulator with `sim ls`.' });
-        client.end();
-      }
-    };
-    const onData = (chunk: Buffer) => {
-      first += chunk.toString('latin1');
-      const newline = first.indexOf('\n');
-      if (newline < 0) return;
-      client.off('data', onData);
-      void serve(first.slice(0, newline), Buffer.from(first.slice(newline + 1), 'latin1'));
-    };
-    client.on('data', onData);
-  });
-
-  const handle = async (req: ApiRequest, client: net.Socket, rest: Buffer) => {
+  const api = apiServer(async (req, client, rest) => {
     switch (req.op) {
       case 'events':
-        for (const e of history) send(client, { type: 'event', event: e });
+        for (const e of history) sendReply(client, { type: 'event', event: e });
         subscribers.add(client);
         client.on('close', () => subscribers.delete(client));
         return;
       case 'exec':
-        queue.push({ id: `r${nextId++}`, argv: req.argv, ...(req.stdin === undefined ? {} : { stdin: Buffer.from(req.stdin, 'base64') }), client, outDone: false, errDone: false });
-        return startNext();
+        return execs.submit(req.argv, client, req.stdin === undefined ? undefined : Buffer.from(req.stdin, 'base64'));
       case 'console':
         client.write(`${JSON.stringify({ type: 'console-attached' })}\n`);
         for (const chunk of consoleTail) client.write(chunk);
@@ -289,18 +214,19 @@ export async function runDaemon(dir: string): Promise<void> {
         return;
       case 'reboot': {
         ready = false;
+        execs.setReady(false);
         const waiting = new Promise<number>((resolve) => readyWaiters.push(resolve));
         const resumed = Boolean(req.resume && spec.resumeState);
         if (resumed) await resumeInPlace(spec.resumeState!);
         else await (await monitor()).execute('system_reset');
         const ms = await waiting;
-        send(client, { type: 'ready', ms, ...(resumed ? { resumed } : {}) });
+        sendReply(client, { type: 'ready', ms, ...(resumed ? { resumed } : {}) });
         client.end();
         return;
       }
       case 'qmp': {
         const result = await (await monitor()).execute(req.command, req.arguments);
-        send(client, { type: 'qmp-result', result });
+        sendReply(client, { type: 'qmp-result', result });
         client.end();
         return;
       }
@@ -314,7 +240,7 @@ export async function runDaemon(dir: string): Promise<void> {
           if ('command' in step) await (await monitor()).execute(step.command, step.arguments);
           else await new Promise((resolve) => setTimeout(resolve, Math.min(Math.max(step.pauseMs, 0), 10_000)));
         }
-        send(client, { type: 'input-done', steps: req.steps.length });
+        sendReply(client, { type: 'input-done', steps: req.steps.length });
         client.end();
         return;
       }
@@ -327,9 +253,9 @@ export async function runDaemon(dir: string): Promise<void> {
         return;
       }
     }
-  };
+  });
   const stopWaiters: net.Socket[] = [];
-  await new Promise<void>((resolve) => api.listen(apiSocket(dir), resolve));
+  await listenApi(api, apiSocket(dir));
 
   let result = await qemu.catch((error: unknown) => error as Awaited<typeof qemu>);
   // A resume in place ends the running QEMU on purpose: wait for its successor instead.
@@ -346,8 +272,8 @@ export async function runDaemon(dir: string): Promise<void> {
     publish({ type: 'error', code: 'GUEST_CRASHED', message: `The simulator stopped before it became ready${detail ? `: ${detail}` : ''}.`, hint: `See the console log lines above.` });
   }
   publish({ type: 'phase', phase: 'guest-stopped', ms: elapsed(), detail: { qemuExitCode: result.exitCode ?? null } });
-  for (const job of [running, ...queue]) if (job) send(job.client, { type: 'error', code: 'GUEST_CRASHED', message: 'The simulator stopped while the command ran.', hint: 'Start it again with `sim boot --detach`.' });
-  for (const client of stopWaiters) send(client, { type: 'stopped' });
+  execs.failAll({ type: 'error', code: 'GUEST_CRASHED', message: 'The simulator stopped while the command ran.', hint: 'Start it again with `sim boot --detach`.' });
+  for (const client of stopWaiters) sendReply(client, { type: 'stopped' });
   qmp?.close();
   api.close();
   for (const s of [...subscribers, ...consoleClients, ...stopWaiters]) s.end();
