@@ -219,8 +219,8 @@ export async function boot(ctx: SimContext, options: BootOptions): Promise<BootR
     });
     prepared = await saveThenResume(ctx, prepared, { events: options.events, timeoutMs, signal: options.signal });
     const { plan, image, elapsed, quick } = prepared;
-    // sim build cannot tell this boot what it replaced (serving.ts); it can say so.
-    if (options.overlay && sessionDir && plan.guest.cacheMode === 'loose') await recordServing(sessionDir, options.overlay);
+    // sim build tells a console boot what it replaced; of a boot that runs a command it can only say so (serving.ts).
+    if (options.overlay && sessionDir && (plan.guest.serve || plan.guest.cacheMode === 'loose')) await recordServing(sessionDir, options.overlay, { told: Boolean(plan.guest.serve) });
     const result = await launch(plan, {
       events: options.events,
       timeoutMs,

@@ -46,13 +46,27 @@ export interface BootRequest {
   display?: DisplayChoice;
   /** Fast firmware for -bios (qboot.rom, see src/qemu/firmware.ts); used unless a contribution needs another. */
   bios?: string;
-  /** The prefix's directories of programs and libraries (src/boot/hot-dirs.ts); used by a detached merge-mode boot with a caching share. */
+  /** The prefix's directories of programs and libraries (src/boot/hot-dirs.ts); used by a merge-mode boot with a caching share that serves the host (servesHost). */
   hotDirs?: readonly string[];
 }
 
-/** Whether a boot keeps copies of the prefix's programs and libraries in memory (the hot layer, guest/lib/prefetch.sh). Pure. */
-export function usesHotLayer(request: Pick<BootRequest, 'overlay' | 'overlayMode' | 'overlayCache' | 'detached'>): boolean {
-  return Boolean(request.overlay && request.detached && (request.overlayMode ?? 'merge') === 'merge' && (request.overlayCache ?? 'loose') === 'loose');
+/**
+ * Whether the guest's agent stays up and runs the host's commands from sim.cmd: a detached
+ * simulator (`sim exec`, ...) and a foreground boot at its console, whose only such commands
+ * are the refreshes `sim build` sends after a build into its prefix (src/boot/serving.ts). A
+ * boot that runs a command uses sim.out and sim.err for that command's output. Pure.
+ */
+export function servesHost(request: Partial<Pick<BootRequest, 'detached' | 'interactive' | 'command'>>): boolean {
+  return Boolean(request.detached || (request.interactive && !request.command?.length));
+}
+
+/**
+ * Whether a boot keeps copies of the prefix's programs and libraries in memory (the hot layer,
+ * guest/lib/prefetch.sh): in merge mode with a caching share, when builds are announced to the
+ * guest (servesHost), whose refresh removes the copies a build replaces. Pure.
+ */
+export function usesHotLayer(request: Partial<Pick<BootRequest, 'overlay' | 'overlayMode' | 'overlayCache' | 'detached' | 'interactive' | 'command'>>): boolean {
+  return Boolean(request.overlay && servesHost(request) && (request.overlayMode ?? 'merge') === 'merge' && (request.overlayCache ?? 'loose') === 'loose');
 }
 
 export interface SessionFiles {
@@ -226,7 +240,7 @@ export function planBoot(input: {
       init: request.init,
       autologin: true,
       command: request.command,
-      serve: Boolean(request.detached),
+      serve: servesHost(request),
       ...(Object.keys(contributed.guestConfig).length ? { extra: contributed.guestConfig } : {}),
     },
   };

@@ -1,9 +1,11 @@
 /**
- * Which foreground boots serve a prefix through a caching share. A detached simulator is told of
- * every build (src/loop/hot-reload.ts); a foreground boot has no channel for that, so its guest
- * may go on reading files from before a build (cache=loose keeps lookups and pages). `sim build`
- * and `sim rebuild-and-boot` say so. The record lives in the boot's session directory, which is
- * named by its launcher's pid and swept once that is gone (session.ts).
+ * Which foreground boots serve a prefix. A detached simulator is told of every build
+ * (src/loop/hot-reload.ts), and so is a foreground boot at its console: its guest serves the
+ * host (servesHost, plan.ts) and its launcher answers on api.sock in the session directory. A
+ * foreground boot that runs a command has no channel for that (sim.out and sim.err carry the
+ * command's output), so with a caching share its guest may go on reading files from before a
+ * build: `sim build` and `sim rebuild-and-boot` say so. The record lives in the boot's session
+ * directory, which is named by its launcher's pid and swept once that is gone (session.ts).
  */
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -13,36 +15,54 @@ import { isAlive } from '../core/pids.js';
 
 const RECORD = 'serving.json';
 
-/** Records that the boot of `sessionDir` serves `prefix` with a caching share. */
-export async function recordServing(sessionDir: string, prefix: string): Promise<void> {
-  await writeJsonAtomic(path.join(sessionDir, RECORD), { prefix: path.resolve(prefix) });
+/** Records that the boot of `sessionDir` serves `prefix`; `told`: it takes refreshes on its api.sock. */
+export async function recordServing(sessionDir: string, prefix: string, options: { told: boolean }): Promise<void> {
+  await writeJsonAtomic(path.join(sessionDir, RECORD), { prefix: path.resolve(prefix), told: options.told });
 }
 
-/** The prefix a record names; undefined for none, or one that does not read as a record. */
-async function recordedPrefix(file: string): Promise<string | undefined> {
+interface ServingRecord {
+  prefix: string;
+  told: boolean;
+}
+
+/** What a record says; undefined for none, or one that does not read as a record. */
+async function readRecord(file: string): Promise<ServingRecord | undefined> {
   const text = await readFile(file, 'utf8').catch(() => undefined);
   try {
     const record: unknown = text === undefined ? undefined : JSON.parse(text);
-    return typeof record === 'object' && record && 'prefix' in record && typeof record.prefix === 'string' ? record.prefix : undefined;
+    if (typeof record !== 'object' || !record || !('prefix' in record) || typeof record.prefix !== 'string') return undefined;
+    return { prefix: record.prefix, told: 'told' in record && record.told === true };
   } catch {
     return undefined;
   }
 }
 
-/** The pids of the running foreground boots that serve `prefix` through a caching share. */
-export async function foregroundBootsServing(ctx: SimContext, prefix: string): Promise<number[]> {
+/** A running foreground boot that serves a prefix: its launcher's pid, its session directory, whether it is told of builds. */
+export interface ForegroundBoot {
+  pid: number;
+  dir: string;
+  told: boolean;
+}
+
+/** The running foreground boots that serve `prefix`, by pid. */
+export async function foregroundBootsServing(ctx: SimContext, prefix: string): Promise<ForegroundBoot[]> {
   const want = path.resolve(prefix);
-  const pids: number[] = [];
+  const boots: ForegroundBoot[] = [];
   for (const entry of await readdir(ctx.dirs.sessions).catch(() => [] as string[])) {
     const pid = Number(/^(\d+)-/.exec(entry)?.[1]);
     if (!pid || !isAlive(pid)) continue;
-    if ((await recordedPrefix(path.join(ctx.dirs.sessions, entry, RECORD))) === want && !pids.includes(pid)) pids.push(pid);
+    const dir = path.join(ctx.dirs.sessions, entry);
+    const record = await readRecord(path.join(dir, RECORD));
+    if (record?.prefix === want) boots.push({ pid, dir, told: record.told });
   }
-  return pids.sort((a, b) => a - b);
+  return boots.sort((a, b) => a.pid - b.pid || a.dir.localeCompare(b.dir));
 }
 
-/** The warning for a build into a prefix those boots serve. Pure. */
+/** How a foreground boot is named in messages. Pure. */
+export const foregroundBootName = (boot: Pick<ForegroundBoot, 'pid'>) => `the foreground simulator ('sim boot', pid ${boot.pid})`;
+
+/** The warning for a build into a prefix that foreground boots running a command serve. Pure. */
 export function staleForegroundWarning(pids: readonly number[]): string {
   const which = pids.length === 1 ? `a foreground simulator ('sim boot', pid ${pids[0]}) serves` : `foreground simulators ('sim boot', pids ${pids.join(', ')}) serve`;
-  return `${which} this prefix and ${pids.length === 1 ? 'is' : 'are'} not told of builds: ${pids.length === 1 ? 'its guest' : 'their guests'} may go on reading files from before this one. Restart ${pids.length === 1 ? 'it' : 'them'}, or boot with --detach (told of every build) or --overlay-cache none.`;
+  return `${which} this prefix with a command and ${pids.length === 1 ? 'is' : 'are'} not told of builds: ${pids.length === 1 ? 'its guest' : 'their guests'} may go on reading files from before this one. Restart ${pids.length === 1 ? 'it' : 'them'}, or boot at the console or with --detach (told of every build), or with --overlay-cache none.`;
 }

@@ -12,6 +12,9 @@ import { RefreshStream } from './refresh-output.js';
 import type { Project } from '../config/project.js';
 import { execInSimulator, rebootSimulator } from '../simulators/start.js';
 import type { SimulatorState } from '../simulators/registry.js';
+import { execAt } from '../simulators/guest-run.js';
+import { foregroundBootName, type ForegroundBoot } from '../boot/serving.js';
+import { isSimError } from '../core/errors.js';
 
 export type RebootPolicy = 'auto' | 'always' | 'never';
 
@@ -98,6 +101,43 @@ async function rebootInPlace(ctx: SimContext, sim: SimulatorState, events: Event
   emit(events, { type: 'phase', phase: 'guest-ready', ms, detail: { reboot: true, resumed, pid: sim.pid } });
 }
 
+/** Where a refresh goes: a detached simulator, or a foreground boot at its console (src/boot/serving.ts). */
+interface RefreshTarget {
+  /** For messages: "bench-9p", "the foreground simulator ('sim boot', pid 812)". */
+  name: string;
+  /** The prefix it serves, whose replaced files' MD5s the guest waits for. */
+  overlay?: string;
+  exec: (argv: string[], sink: EventSink) => Promise<number>;
+}
+
+/**
+ * The guest's refresh (guest/refresh): stop what restarts, drop the cached lookups of the
+ * share, refresh the caches the rebuilt files feed, start it again, maybe run `command`.
+ */
+async function refreshGuest(
+  target: RefreshTarget,
+  plan: ReloadPlan,
+  options: { events?: EventSink; refresh?: readonly string[]; changed?: readonly string[]; command?: readonly string[] },
+  onDone: (inUse: readonly InUse[]) => void,
+): Promise<{ status: number; inUse: InUse[]; ranCommand: boolean }> {
+  const { events } = options;
+  const inUse: InUse[] = [];
+  const changed = options.changed ?? [];
+  const command = options.command?.length ? options.command : undefined;
+  const request = { steps: options.refresh ?? [], stop: plan.stopUnits, kill: plan.killProcesses, changed, expect: target.overlay ? await expectedBytes(target.overlay, changed) : [], command, rebootWhenInUse: plan.whenInUse === 'reboot' };
+  for (const unit of plan.stopUnits) emit(events, { type: 'progress', task: 'reload', message: `restarting ${unit}` });
+  for (const name of plan.killProcesses) emit(events, { type: 'progress', task: 'reload', message: `ending ${name}` });
+  const output = refreshEvents(events, inUse, () => onDone(inUse));
+  const status = await target.exec(refreshCommand(request), output.sink);
+  output.flush();
+  if (!output.ranCommand() && status !== 0 && !(command && inUse.length)) emit(events, { type: 'log', level: 'warn', message: `the guest's refresh after the rebuild exited with ${status} in ${target.name}` });
+  return { status, inUse, ranCommand: output.ranCommand() };
+}
+
+const warnInUse = (events: EventSink | undefined, inUse: readonly InUse[], hint: string) => {
+  if (inUse.length) emit(events, { type: 'log', level: 'warn', message: `${describeInUse(inUse)} from the previous build: it, and what starts from those paths until it exits, runs the previous build (${hint})` });
+};
+
 /**
  * Apply a reload plan to a running simulator: a reboot in place, or the guest's refresh (stop
  * what restarts, drop the cached lookups of the share, refresh the caches the rebuilt files
@@ -116,30 +156,44 @@ export async function reloadSimulator(
     await rebootInPlace(ctx, sim, events);
     return undefined;
   }
-  const inUse: InUse[] = [];
-  const changed = options.changed ?? [];
-  const command = options.command?.length ? options.command : undefined;
-  const request = { steps: options.refresh ?? [], stop: plan.stopUnits, kill: plan.killProcesses, changed, expect: sim.overlay ? await expectedBytes(sim.overlay, changed) : [], command, rebootWhenInUse: plan.whenInUse === 'reboot' };
-  for (const unit of plan.stopUnits) emit(events, { type: 'progress', task: 'reload', message: `restarting ${unit}` });
-  for (const name of plan.killProcesses) emit(events, { type: 'progress', task: 'reload', message: `ending ${name}` });
-  const warnInUse = () => {
-    if (inUse.length) emit(events, { type: 'log', level: 'warn', message: `${describeInUse(inUse)} from the previous build: it, and what starts from those paths until it exits, runs the previous build (${options.inUseHint ?? '--reboot never'})` });
-  };
+  const hint = options.inUseHint ?? '--reboot never';
   const updated = () => emit(events, { type: 'progress', task: 'reload', message: `${sim.name} updated in place`, done: true });
-  const output = refreshEvents(events, inUse, () => {
-    warnInUse();
+  const target: RefreshTarget = { name: sim.name, overlay: sim.overlay ?? undefined, exec: (argv, sink) => execInSimulator(ctx, sim.name, argv, { events: sink }) };
+  const { status, inUse, ranCommand } = await refreshGuest(target, plan, options, (held) => {
+    warnInUse(events, held, hint);
     updated();
   });
-  const status = await execInSimulator(ctx, sim.name, refreshCommand(request), { events: output.sink });
-  output.flush();
-  if (output.ranCommand()) return status;
-  if (status !== 0 && !(command && inUse.length)) emit(events, { type: 'log', level: 'warn', message: `the guest's refresh after the rebuild exited with ${status} in ${sim.name}` });
+  if (ranCommand) return status;
   if (inUse.length && plan.whenInUse === 'reboot') {
     emit(events, { type: 'log', level: 'info', message: `${describeInUse(inUse)} from the previous build: rebooting in place so that the rebuilt files are the ones that run (name it in sim.json's restart.unit or restart.process to restart only it)` });
     await rebootInPlace(ctx, sim, events);
     return undefined;
   }
-  warnInUse();
+  warnInUse(events, inUse, hint);
   updated();
   return undefined;
+}
+
+/**
+ * Tell a foreground boot at its console what a build replaced in its prefix: the same refresh,
+ * through its launcher (it cannot be rebooted in place: what still runs the previous build is
+ * named). A boot that ended meanwhile, or whose launcher does not listen yet (its guest has not
+ * mounted the prefix), needs nothing.
+ */
+export async function refreshForegroundBoot(boot: ForegroundBoot, prefix: string, changed: readonly string[], events: EventSink | undefined): Promise<void> {
+  const name = foregroundBootName(boot);
+  const target: RefreshTarget = {
+    name,
+    overlay: prefix,
+    exec: (argv, sink) => execAt(boot.dir, name, argv, { hint: 'It ended; nothing to tell.', onOutput: (stream, data) => emit(sink, { type: 'output', stream, data }) }),
+  };
+  emit(events, { type: 'progress', task: 'reload', message: `telling ${name} what the build replaced` });
+  try {
+    const { inUse } = await refreshGuest(target, { reboot: false, stopUnits: [], killProcesses: [], whenInUse: 'warn' }, { events, changed }, () => undefined);
+    warnInUse(events, inUse, 'end it, or boot again');
+    emit(events, { type: 'progress', task: 'reload', message: `${name} updated in place`, done: true });
+  } catch (error) {
+    if (!isSimError(error) || !['SIMULATOR_NOT_FOUND', 'GUEST_CRASHED'].includes(error.code)) throw error;
+    emit(events, { type: 'log', level: 'debug', message: `${name} was not told of the build: ${error.message}` });
+  }
 }

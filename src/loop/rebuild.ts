@@ -10,7 +10,7 @@ import type { ImageMeta } from '../images/meta.js';
 import type { SimContext } from '../core/context.js';
 import { emit, stopwatch, type EventSink } from '../core/events.js';
 import { refreshSteps } from './refresh.js';
-import { planReload, reloadSimulator, type RebootPolicy } from './hot-reload.js';
+import { planReload, refreshForegroundBoot, reloadSimulator, type RebootPolicy } from './hot-reload.js';
 import { listSimulators } from '../simulators/registry.js';
 import { execInSimulator, startSimulator } from '../simulators/start.js';
 import { SimError } from '../core/errors.js';
@@ -38,8 +38,9 @@ async function projectAndImage(ctx: SimContext, options: ProjectOptions): Promis
  * detached simulator serving that prefix is told what changed: it drops its cached lookups and
  * pages of the share (the guest caches the prefix: src/boot/plan.ts, overlayCache), so that the
  * next program it starts reads the files this build wrote, and it names the processes that still
- * map a replaced file. A foreground boot serving it cannot be told: that is said instead
- * (src/boot/serving.ts). Restarting or rebooting is rebuild-and-boot's.
+ * map a replaced file; so is a foreground boot at its console, while one that runs a command
+ * cannot be told, which is said instead (src/boot/serving.ts). Restarting or rebooting is
+ * rebuild-and-boot's.
  */
 export async function build(ctx: SimContext, modules: string[], options: ProjectOptions = {}): Promise<BuildModulesResult & { image: ImageMeta }> {
   const { project, image } = await projectAndImage(ctx, options);
@@ -48,10 +49,15 @@ export async function build(ctx: SimContext, modules: string[], options: Project
   return { ...result, image };
 }
 
-/** Foreground boots serving the prefix cannot be told what a build replaced: say so. */
-async function warnForegroundBoots(ctx: SimContext, built: BuildModulesResult, events: EventSink | undefined): Promise<void> {
-  const pids = await foregroundBootsServing(ctx, built.prefix);
-  if (pids.length) emit(events, { type: 'log', level: 'warn', message: staleForegroundWarning(pids) });
+/**
+ * Foreground boots serving the prefix: one at its console is told what the build replaced, as a
+ * detached simulator is; of one that runs a command it can only be said that it is not.
+ */
+async function tellForegroundBoots(ctx: SimContext, built: BuildModulesResult, events: EventSink | undefined): Promise<void> {
+  const boots = await foregroundBootsServing(ctx, built.prefix);
+  const untold = boots.filter((b) => !b.told).map((b) => b.pid);
+  if (untold.length) emit(events, { type: 'log', level: 'warn', message: staleForegroundWarning(untold) });
+  for (const boot of boots.filter((b) => b.told)) await refreshForegroundBoot(boot, built.prefix, changedFiles(built), events);
 }
 
 /** Every file a build wrote or removed in the prefix, prefix-relative. */
@@ -60,7 +66,7 @@ const changedFiles = (built: BuildModulesResult) => built.results.flatMap((r) =>
 async function tellRunningSimulators(ctx: SimContext, built: BuildModulesResult, events: EventSink | undefined): Promise<void> {
   const changed = changedFiles(built);
   if (!changed.length) return;
-  await warnForegroundBoots(ctx, built, events);
+  await tellForegroundBoots(ctx, built, events);
   for (const running of (await listSimulators(ctx)).filter((s) => s.status === 'running' && s.overlay === built.prefix)) {
     await reloadSimulator(ctx, running, { reboot: false, stopUnits: [], killProcesses: [], whenInUse: 'warn' }, { events, refresh: [], changed, inUseHint: '`sim rebuild-and-boot` restarts or reboots what the rebuild needs' });
   }
@@ -97,7 +103,7 @@ export async function rebuildAndBoot(ctx: SimContext, options: RebuildAndBootOpt
   await sweepStaleSessions(ctx);
   const { project, image } = await projectAndImage(ctx, options);
   const built = { ...(await buildModules(options.modules, { project, libdir: image.libdir, events: options.events })), image };
-  if (changedFiles(built).length) await warnForegroundBoots(ctx, built, options.events);
+  if (changedFiles(built).length) await tellForegroundBoots(ctx, built, options.events);
   const running = (await listSimulators(ctx)).find((s) => s.status === 'running' && s.overlay === built.prefix);
   if (running) {
     const changed = changedFiles(built);

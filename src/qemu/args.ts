@@ -59,7 +59,8 @@ export function qemuArgs(plan: BootPlan): string[] {
   // already listens on, so no byte the guest writes is lost and guest writes never block.
   args.push('-device', `virtio-serial-pci,id=${SERIAL_BUS}`);
   const ports: [string, string][] = [[GUEST_PORTS.ctl, f.ctl], [GUEST_PORTS.out, f.out], [GUEST_PORTS.err, f.err]];
-  if (plan.detached) ports.push([GUEST_PORTS.cmd, f.cmd]);
+  // A guest that serves the host takes its commands on sim.cmd (servesHost, src/boot/plan.ts).
+  if (plan.guest.serve) ports.push([GUEST_PORTS.cmd, f.cmd]);
   for (const [id, socket] of ports) {
     const chardev = id.replace('.', '-');
     args.push('-chardev', `socket,id=${chardev},path=${optValue(socket)}`, '-device', `virtserialport,bus=${SERIAL_BUS}.0,chardev=${chardev},name=${id}`);

@@ -12,6 +12,9 @@ import { lineSplitter, parseControlLine, RingBuffer, SocketEndpoint } from './ch
 import { MarkerSplitter } from '../simulators/marker.js';
 import { hostLine } from './protocol.js';
 import { overlayModeLine } from '../boot/overlay-mode.js';
+import { apiSocket } from '../simulators/api.js';
+import { apiServer, listenApi } from '../simulators/api-server.js';
+import { ExecQueue, sendReply } from '../simulators/exec-queue.js';
 
 export interface LaunchOptions {
   events?: EventSink;
@@ -56,6 +59,11 @@ export async function launch(plan: BootPlan, options: LaunchOptions): Promise<La
   const readyPromise = new Promise<void>((r) => (settle.resolveReady = r));
   const exitStatusPromise = new Promise<void>((r) => (settle.resolveExit = r));
 
+  // A console boot's guest serves the host (servesHost): the refreshes `sim build` sends after a
+  // build into its prefix come in on api.sock (src/boot/serving.ts) and go to the guest's agent.
+  const serving = plan.guest.serve && !plan.detached;
+  const execs = new ExecQueue((line) => cmd?.write(line));
+
   const onControl = (line: string) => {
     const message = parseControlLine(line);
     switch (message.kind) {
@@ -75,11 +83,16 @@ export async function launch(plan: BootPlan, options: LaunchOptions): Promise<La
         readyMs = elapsed();
         emit(events, { type: 'phase', phase: 'guest-ready', ms: readyMs });
         settle.resolveReady?.();
+        execs.setReady(true);
         break;
       case 'command-started':
         emit(events, { type: 'phase', phase: 'command-started', ms: elapsed() });
         break;
       case 'exit':
+        if (message.id !== undefined) {
+          execs.exited(message.id, message.status, message.unmarked);
+          break;
+        }
         exitStatus = message.status;
         settle.resolveExit?.();
         tellDrained();
@@ -127,6 +140,7 @@ export async function launch(plan: BootPlan, options: LaunchOptions): Promise<La
     const decoder = new TextDecoder();
     const splitter = new MarkerSplitter();
     return (chunk: Buffer) => {
+      if (serving) return execs.output(stream, chunk);
       if (ended[stream]) return;
       const { data, ended: end } = splitter.push(chunk);
       if (data.length) emit(events, { type: 'output', stream, data: decoder.decode(data, { stream: true }) });
@@ -148,15 +162,30 @@ export async function launch(plan: BootPlan, options: LaunchOptions): Promise<La
   };
   // Before the sockets listen: a missing QEMU must not leave them open (and sim hanging).
   const [file, argv] = await qemuCommandLine(plan);
+  const api = serving
+    ? apiServer((req, client) => {
+        if (req.op !== 'exec') {
+          sendReply(client, { type: 'error', code: 'USAGE', message: `A foreground boot takes only commands (${req.op} asked).`, hint: "Boot with --detach for a simulator that 'sim' can stop, reboot or attach to." });
+          client.end();
+          return;
+        }
+        execs.submit(req.argv, client, req.stdin === undefined ? undefined : Buffer.from(req.stdin, 'base64'));
+      })
+    : undefined;
+  if (api) await listenApi(api, apiSocket(plan.files.dir));
   const endpoints = await Promise.all([
     SocketEndpoint.listen(plan.files.ctl, (c) => ctlLines.push(c)),
     SocketEndpoint.listen(plan.files.out, output('stdout')),
     SocketEndpoint.listen(plan.files.err, output('stderr')),
+    // A guest that serves the host (a detached simulator's snapshot is saved by a launch too).
+    ...(plan.guest.serve ? [SocketEndpoint.listen(plan.files.cmd, () => undefined)] : []),
     ...(plan.interactive ? [] : [SocketEndpoint.listen(plan.files.console, (c) => consoleLines.push(c))]),
-    // A detached simulator's snapshot is saved by a launch too: its command port needs a listener.
-    ...(plan.detached ? [SocketEndpoint.listen(plan.files.cmd, () => undefined)] : []),
-  ]);
+  ]).catch((error: unknown) => {
+    api?.close();
+    throw error;
+  });
   const ctl = endpoints[0];
+  const cmd = plan.guest.serve ? endpoints[3] : undefined;
 
   const child = spawn(file, argv, {
     stdio: plan.interactive ? ['inherit', 'inherit', 'pipe'] : ['ignore', 'pipe', 'pipe'],
@@ -242,5 +271,7 @@ export async function launch(plan: BootPlan, options: LaunchOptions): Promise<La
     clearTimeout(resumeGuard);
     options.signal?.removeEventListener('abort', onAbort);
     for (const endpoint of endpoints) endpoint.close();
+    execs.failAll({ type: 'error', code: 'GUEST_CRASHED', message: 'The boot ended while the command ran.', hint: 'Boot again.' });
+    api?.close();
   }
 }

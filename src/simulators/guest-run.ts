@@ -28,17 +28,27 @@ export function guestScriptArgv(script: string, args: readonly string[]): string
  * One `exec` request to the simulator's daemon: its output to `onOutput` as it comes, its exit
  * status returned (`sim exec`, and each of sim's own scripts).
  */
-export async function execInGuest(ctx: SimContext, sim: SimulatorState, argv: readonly string[], options: { stdin?: Buffer; onOutput?: (stream: 'stdout' | 'stderr', data: string) => void } = {}): Promise<number> {
+export async function execInGuest(ctx: SimContext, sim: SimulatorState, argv: readonly string[], options: ExecOptions = {}): Promise<number> {
+  return execAt(simulatorDir(ctx, sim.name), `Simulator '${sim.name}'`, argv, { ...options, hint: 'Start it again with `sim boot --detach`.' });
+}
+
+export interface ExecOptions {
+  stdin?: Buffer;
+  onOutput?: (stream: 'stdout' | 'stderr', data: string) => void;
+}
+
+/** One `exec` request to whatever answers on `dir`'s api.sock (a simulator's daemon, a foreground boot's launcher); `what` names it in errors. */
+export async function execAt(dir: string, what: string, argv: readonly string[], options: ExecOptions & { hint: string }): Promise<number> {
   let status: number | undefined;
   let failure: SimError | undefined;
-  await request(simulatorDir(ctx, sim.name), { op: 'exec', argv: [...argv], ...(options.stdin ? { stdin: options.stdin.toString('base64') } : {}) }, (reply) => {
+  await request(dir, { op: 'exec', argv: [...argv], ...(options.stdin ? { stdin: options.stdin.toString('base64') } : {}) }, (reply) => {
     if (reply.type === 'output') options.onOutput?.(reply.stream, reply.data);
     if (reply.type === 'exit') status = reply.status;
     if (reply.type === 'error') failure = new SimError('GUEST_CRASHED', reply.message, reply.hint);
     return status !== undefined || failure !== undefined;
   });
   if (failure) throw failure;
-  if (status === undefined) throw new SimError('GUEST_CRASHED', `Simulator '${sim.name}' stopped while the command ran.`, 'Start it again with `sim boot --detach`.');
+  if (status === undefined) throw new SimError('GUEST_CRASHED', `${what} stopped while the command ran.`, options.hint);
   return status;
 }
 

@@ -69,9 +69,14 @@ export function prefixColdReason(present: readonly { path: string; what: string 
   return undefined;
 }
 
-/** The request a snapshot is booted with: no command, the default overlay mode, a placeholder share (and no hot layer: it mounts none). */
+/**
+ * The request a snapshot is booted with: no command, the default overlay mode, a placeholder
+ * share (and no hot layer: it mounts none). A console boot given a command (the library's
+ * `interactive`) is saved as a command boot is: its guest does not serve the host (servesHost),
+ * so the devices match.
+ */
 export function snapshotRequest(request: BootRequest, placeholderShare: string): BootRequest {
-  return { ...request, overlay: placeholderShare, overlayMode: undefined, command: undefined, hotDirs: undefined };
+  return { ...request, interactive: request.interactive && !request.command?.length, overlay: placeholderShare, overlayMode: undefined, command: undefined, hotDirs: undefined };
 }
 
 /** The boot that saves: RAM shared into the snapshot's file, its disk the snapshot's, no share mounted. */

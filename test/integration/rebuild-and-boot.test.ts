@@ -64,7 +64,7 @@ test('hot reload: a running simulator with the prefix is updated in place, same 
   assert.is((await sim(['stop', 'hot', '--timeout', '2'], env)).exitCode, 0);
 });
 
-test('sim build says when a foreground boot serves the prefix through a cache (nothing tells it of builds); not when it reads through', async () => {
+test('sim build says when a foreground boot that runs a command serves the prefix through a cache (nothing tells it of builds); not when it reads through', async () => {
   const prefix = path.join(project, '.sim/prefix');
   for (const [i, cache] of (['loose', 'none'] as const).entries()) {
     const foreground = sim(['boot', '--json', '--image', 'demo', '--overlay', prefix, '--overlay-cache', cache, '--', 'sh', '-c', 'sleep 120'], env);
@@ -78,13 +78,58 @@ test('sim build says when a foreground boot serves the prefix through a cache (n
       await writeFile(path.join(project, 'simmod/version.h'), `#define SIMMOD_VERSION "4.${i}-foreground"\n`);
       const build = await sim(['build', 'simmod'], env, { cwd: project });
       assert.is(build.exitCode, 0, String(build.stderr));
-      const warning = new RegExp(`a foreground simulator \\('sim boot', pid ${foreground.pid}\\) serves this prefix and is not told of builds`);
+      const warning = new RegExp(`a foreground simulator \\('sim boot', pid ${foreground.pid}\\) serves this prefix with a command and is not told of builds`);
       if (cache === 'loose') assert.match(String(build.stderr), warning);
       else assert.not.match(String(build.stderr), /foreground simulator/);
     } finally {
       foreground.kill('SIGTERM');
       await foreground.catch(() => undefined);
     }
+  }
+});
+
+test('a foreground boot at its console is told of builds: with the previous build run, cached and in the hot layer, the next start is the new one', async () => {
+  const prefix = path.join(project, '.sim/prefix');
+  const version = (v: string) => writeFile(path.join(project, 'simmod/version.h'), `#define SIMMOD_VERSION "${v}"\n`);
+  await version('5.0-console');
+  assert.is((await sim(['build', 'simmod'], env, { cwd: project })).exitCode, 0);
+  // No command: the serial console is this process's stdin and stdout (the image's shell on ttyS0).
+  const foreground = sim(['boot', '--json', '--image', 'demo', '--overlay', prefix], env);
+  let out = '';
+  foreground.stdout.on('data', (chunk: Buffer) => (out += String(chunk)));
+  const waitFor = async (pattern: RegExp, what: string, withinMs = 120_000) => {
+    for (let waited = 0; !pattern.test(out); waited += 100) {
+      if (waited >= withinMs) return undefined;
+      assert.ok(!foreground.exitCode, `the boot ended: ${what}:\n${out.slice(-2000)}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    return pattern.exec(out)!;
+  };
+  // Typed at the shell (again after 15 s: the shell may not read the console yet); printf's
+  // format keeps the echoed line from matching what it prints.
+  const typed = async (n: number, command: string) => {
+    for (let attempt = 0; attempt < 8; attempt++) {
+      foreground.stdin.write(`printf 'r%s=%s\\n' ${n} "$(${command})"\n`);
+      const answer = await waitFor(new RegExp(`r${n}=([^\r\n]*)`), `the console's answer ${n}`, 15_000);
+      if (answer) return answer[1];
+    }
+    assert.unreachable(`no answer at the console to ${command}:\n${out.slice(-2000)}`);
+  };
+  try {
+    assert.ok(await waitFor(/"guest-ready"/, 'ready'), `the foreground boot is not ready:\n${out.slice(-2000)}`);
+    assert.is(await typed(1, 'simmod-hello'), 'simmod version 5.0-console');
+    // Its copies in the hot layer, as in a detached simulator (sim build removes them).
+    const hot = await typed(2, 'for i in $(seq 600); do [ -e /run/sim/prefetched ] && break; sleep 0.1; done; ls /run/sim/hot/usr/bin/simmod-hello');
+    assert.is(hot, '/run/sim/hot/usr/bin/simmod-hello', 'the program is in the hot layer');
+    await version('5.1-console');
+    const build = await sim(['build', 'simmod'], env, { cwd: project });
+    assert.is(build.exitCode, 0, String(build.stderr));
+    assert.match(String(build.stderr), new RegExp(`the foreground simulator \\('sim boot', pid ${foreground.pid}\\) updated in place`));
+    assert.not.match(String(build.stderr), /not told of builds/);
+    assert.is(await typed(3, 'simmod-hello'), 'simmod version 5.1-console', 'the next start is the new build');
+  } finally {
+    foreground.kill('SIGTERM');
+    await foreground.catch(() => undefined);
   }
 });
 

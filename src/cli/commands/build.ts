@@ -27,7 +27,7 @@ function projectOptions<T>(yargs: Argv<T>) {
 
 export const buildCommand: CommandModule<GlobalArgs, ProjectArgs> = {
   command: 'build [modules..]',
-  describe: "Build modules from sim.json into the overlay prefix, matching the image's paths (a detached simulator running on the prefix is told what changed)",
+  describe: "Build modules from sim.json into the overlay prefix, matching the image's paths (a detached simulator or a console boot running on the prefix is told what changed)",
   builder: (y) =>
     projectOptions(y).option('image', { alias: 'i', type: 'string', describe: "Image whose libdir to build for (default: sim.json's image, else debian)", coerce: checked('--image', imageRef) }),
   handler: async (args) => {

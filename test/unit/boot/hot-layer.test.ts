@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { MAPPED } from '../../../src/boot/mapped-paths.js';
 import { prefixHotDirs } from '../../../src/boot/hot-dirs.js';
-import { usesHotLayer } from '../../../src/boot/plan.js';
+import { servesHost, usesHotLayer } from '../../../src/boot/plan.js';
 import { renderGuestConfig } from '../../../src/initramfs/guest-config.js';
 
 test("the guest copies into its hot layer exactly the files the host's refresh names when they change", async () => {
@@ -15,12 +15,22 @@ test("the guest copies into its hot layer exactly the files the host's refresh n
   assert.is(guest, MAPPED.source.replaceAll('\\/', '/').replaceAll('\\d', '[0-9]'));
 });
 
-test('the hot layer: detached, merge mode, a caching share, a prefix', () => {
+test('the hot layer: a guest told of builds (detached, or at the console), merge mode, a caching share, a prefix', () => {
   assert.ok(usesHotLayer({ overlay: '/p', detached: true }));
-  assert.not.ok(usesHotLayer({ overlay: '/p', detached: false }), 'a foreground boot has no prefetch');
+  assert.ok(usesHotLayer({ overlay: '/p', interactive: true }), "a console boot is told of builds: its launcher relays sim build's refresh");
+  assert.not.ok(usesHotLayer({ overlay: '/p', interactive: false, command: ['app'] }), 'a boot that runs a command is not told of builds');
+  assert.not.ok(usesHotLayer({ overlay: '/p', interactive: true, command: ['app'] }), "the command's output holds sim.out and sim.err");
   assert.not.ok(usesHotLayer({ overlay: '/p', detached: true, overlayMode: 'path' }));
   assert.not.ok(usesHotLayer({ overlay: '/p', detached: true, overlayCache: 'none' }), 'every read goes to the host');
   assert.not.ok(usesHotLayer({ detached: true }));
+});
+
+test('the guest serves the host when detached or at the console, not while it runs a command', () => {
+  assert.ok(servesHost({ detached: true }));
+  assert.ok(servesHost({ interactive: true }));
+  assert.ok(servesHost({ interactive: true, command: [] }));
+  assert.not.ok(servesHost({ interactive: false, command: ['uname'] }));
+  assert.not.ok(servesHost({ interactive: true, command: ['uname'] }));
 });
 
 test("the prefix's directories of programs and libraries, links included; not headers, data, sim's record or unsayable names", async () => {

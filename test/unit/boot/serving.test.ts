@@ -1,5 +1,5 @@
-// Which foreground boots serve a prefix (they cannot be told of a build): found by their session
-// directories while their launcher lives.
+// Which foreground boots serve a prefix, and whether a build can tell them what it replaced:
+// found by their session directories while their launcher lives.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
@@ -20,12 +20,22 @@ test('a live boot that recorded the prefix serves it, by any spelling of its pat
       return dir;
     };
     const gone = spawnSync('true').pid;
-    await recordServing(await session(process.pid, 'aaaa'), path.join(root, 'prefix'));
-    await recordServing(await session(gone, 'bbbb'), path.join(root, 'prefix'));
-    await recordServing(await session(process.pid, 'cccc'), path.join(root, 'other'));
+    const console = await session(process.pid, 'aaaa');
+    await recordServing(console, path.join(root, 'prefix'), { told: true });
+    const command = await session(process.pid, 'ffff');
+    await recordServing(command, path.join(root, 'prefix'), { told: false });
+    await recordServing(await session(gone, 'bbbb'), path.join(root, 'prefix'), { told: true });
+    await recordServing(await session(process.pid, 'cccc'), path.join(root, 'other'), { told: true });
     await session(process.pid, 'dddd');
     await writeFile(path.join(await session(process.pid, 'eeee'), 'serving.json'), '{"prefix": ');
-    assert.equal(await foregroundBootsServing(ctx, path.join(root, 'x', '..', 'prefix')), [process.pid]);
+    // A record from before `told` existed reads as a boot that is not told.
+    const old = await session(process.pid, 'gggg');
+    await writeFile(path.join(old, 'serving.json'), JSON.stringify({ prefix: path.join(root, 'prefix') }));
+    assert.equal(await foregroundBootsServing(ctx, path.join(root, 'x', '..', 'prefix')), [
+      { pid: process.pid, dir: console, told: true },
+      { pid: process.pid, dir: command, told: false },
+      { pid: process.pid, dir: old, told: false },
+    ]);
     assert.equal(await foregroundBootsServing(ctx, path.join(root, 'none')), []);
   } finally {
     await rm(root, { recursive: true, force: true });
@@ -33,8 +43,8 @@ test('a live boot that recorded the prefix serves it, by any spelling of its pat
 });
 
 test('the warning names the boots and the ways out', () => {
-  assert.match(staleForegroundWarning([42]), /^a foreground simulator \('sim boot', pid 42\) serves this prefix and is not told of builds: its guest may go on reading files from before this one\. Restart it, or boot with --detach .* or --overlay-cache none\.$/);
-  assert.match(staleForegroundWarning([7, 9]), /^foreground simulators \('sim boot', pids 7, 9\) serve this prefix and are not told of builds: their guests .* Restart them,/);
+  assert.match(staleForegroundWarning([42]), /^a foreground simulator \('sim boot', pid 42\) serves this prefix with a command and is not told of builds: its guest may go on reading files from before this one\. Restart it, or boot at the console or with --detach .* or with --overlay-cache none\.$/);
+  assert.match(staleForegroundWarning([7, 9]), /^foreground simulators \('sim boot', pids 7, 9\) serve this prefix with a command and are not told of builds: their guests .* Restart them,/);
 });
 
 test.run();

@@ -49,6 +49,17 @@ test('interactive KVM boot: host CPU, console on stdio, no overlay, compressed k
   assert.not.ok(args.join(' ').includes('quiet'));
   assert.equal(args.slice(args.indexOf('-serial') - 2, args.indexOf('-serial') + 4), ['-chardev', 'stdio,id=console,mux=on,signal=off', '-serial', 'chardev:console', '-mon', 'chardev=console,mode=readline']);
   assert.is(plan.guest.overlayTag, undefined);
+  // At the console the guest serves the host (sim build's refreshes): its command port.
+  assert.ok(plan.guest.serve);
+  assert.ok(args.join(' ').includes('socket,id=sim-cmd,path=/s/cmd.sock'));
+});
+
+test('a boot that runs a command has no command port: its output holds sim.out and sim.err', () => {
+  for (const interactive of [false, true]) {
+    const plan = planBoot({ request: { ...request, interactive }, image, imageDir: '/i', accel: 'tcg', sessionDir: '/s' });
+    assert.not.ok(plan.guest.serve);
+    assert.not.ok(qemuArgs(plan).join(' ').includes('sim.cmd'));
+  }
 });
 
 test('a bare filesystem image is /dev/vda', () => {

@@ -26,6 +26,13 @@ test('the snapshot is booted without the command, the mode or the real prefix; o
   // The machine a resume needs is the machine the snapshot has, paths aside.
   assert.equal(qemuArgs(plan(saving)), qemuArgs(plan({ ...request, overlay: '/PREFIX' })));
   assert.equal(qemuArgs(plan(snapshotRequest({ ...request, overlay: undefined }, '/PREFIX'))), qemuArgs(plan(saving)));
+  // A console boot's guest serves the host (a command port); one given a command as well does not, nor does its snapshot.
+  const atConsole = { ...request, command: undefined, interactive: true };
+  assert.equal(qemuArgs(plan(snapshotRequest(atConsole, '/PREFIX'))), qemuArgs(plan({ ...atConsole, overlay: '/PREFIX' })));
+  assert.ok(plan(snapshotRequest(atConsole, '/PREFIX')).guest.serve);
+  const both = { ...request, interactive: true };
+  assert.not.ok(plan(snapshotRequest(both, '/PREFIX')).guest.serve);
+  assert.not.ok(plan(both).guest.serve);
 });
 
 test('the saving boot: RAM shared into the snapshot, its disk the snapshot, no command, SIM_QUICK=save', () => {
