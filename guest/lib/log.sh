@@ -47,3 +47,11 @@ wait_for() {
 	done
 	return 0
 }
+
+# quiet_cache_drops: the kernel notes every write to drop_caches in its log, which a console
+# boot's terminal shows, and sim drops caches after every build (guest/refresh). A write of 4
+# silences those notes for the rest of the boot (the kernel notes that one write, among the
+# boot's own messages).
+quiet_cache_drops() {
+	echo 4 > /proc/sys/vm/drop_caches 2> /dev/null || :
+}
