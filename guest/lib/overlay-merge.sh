@@ -1,7 +1,7 @@
 # shellcheck shell=dash
 # Merge mode: each top-level directory of the prefix is layered over the image's directory of
 # the same name with overlayfs: the share as the top (read-only) lower layer (below the hot
-# layer: copies in memory of what it maps, in a detached simulator), the image's own
+# layer: copies in memory of what it maps, in a guest told of builds), the image's own
 # directory below it, and an upper layer on the tmpfs /run so that the guest can still write
 # there (those writes end with the boot; the share and the image's disk stay untouched). A file
 # of the prefix then is the file at that path for every process.
@@ -65,7 +65,7 @@ has_overlayfs() {
 merge_mode() {
 	has_overlayfs || { log "warning: the kernel has no overlayfs"; return 1; }
 	share=$SYSROOT$OVERLAY
-	# The hot layer's directories (guest/lib/prefetch.sh fills them in a detached simulator): the
+	# The hot layer's directories (guest/lib/prefetch.sh fills them in a guest told of builds): the
 	# host's list of the prefix's directories that hold programs and libraries. They must exist
 	# now: the overlay decides which layers a directory has when it first looks it up.
 	for d in ${SIM_HOT_DIRS:-}; do

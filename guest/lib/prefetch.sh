@@ -1,7 +1,8 @@
 # shellcheck shell=dash
 # prefetch: what processes map from the prefix (programs, libraries, typelibs, resource bundles:
-# MAPPED below), made quick to start, in the background at the lowest priority. Detached
-# simulators only (guest/agent, serve mode): once ready, and again after each hot-reload refresh.
+# MAPPED below), made quick to start, in the background at the lowest priority. Guests that
+# serve the host only (guest/agent, serve mode: detached simulators and console boots, which
+# are told of builds): once ready, and again after each hot-reload refresh.
 #
 # In merge mode with a caching share, each such file is copied into the hot layer (/run/sim/hot,
 # a tmpfs the merge put above the share: guest/lib/overlay-merge.sh), so that opening it costs

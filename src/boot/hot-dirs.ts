@@ -1,7 +1,7 @@
 /**
- * The hot layer's directories: the prefix's directories that hold files processes map. A
- * detached simulator in merge mode copies those files into memory (guest/lib/prefetch.sh) in a
- * layer above the share, so that opening one costs no round trip to the host; the overlay
+ * The hot layer's directories: the prefix's directories that hold files processes map. A guest
+ * told of builds (usesHotLayer, plan.ts) copies those files into memory (guest/lib/prefetch.sh)
+ * in a layer above the share, so that opening one costs no round trip to the host; the overlay
  * decides which layers a directory has when it first looks it up, so the guest makes these
  * directories before it layers the prefix, from this list. Worked out on the host, where walking
  * the prefix costs milliseconds.

@@ -15,7 +15,7 @@ export interface GuestConfig {
   /** Candidate libdirs and bindirs inside the prefix, most important first. */
   libdirs: string[];
   bindirs: string[];
-  /** The prefix's directories of programs and libraries, for the hot layer (src/boot/hot-dirs.ts): a detached simulator in merge mode with a caching share. */
+  /** The prefix's directories of programs and libraries, for the hot layer (src/boot/hot-dirs.ts): usesHotLayer in src/boot/plan.ts. */
   hotDirs?: readonly string[];
   /** 9p cache mode: "none" so that a rebuilt file is never served stale. */
   cacheMode: 'none' | 'loose' | 'fscache' | 'mmap';
@@ -24,7 +24,7 @@ export interface GuestConfig {
   init?: string;
   autologin: boolean;
   command?: string[];
-  /** Stay up and run the host's commands from the sim.cmd port (detached simulators). */
+  /** Stay up and run the host's commands from the sim.cmd port (servesHost in src/boot/plan.ts: detached simulators, console boots). */
   serve?: boolean;
   /** save: a boot whose state is saved for quick boots (src/snapshots/): no share is mounted, the agent waits for the host's settings. */
   quick?: 'save' | 'resumed';
