@@ -249,6 +249,11 @@ export async function launch(plan: BootPlan, options: LaunchOptions): Promise<La
     emit(events, { type: 'phase', phase: 'guest-stopped', ms: elapsed(), detail: { qemuExitCode: result.exitCode ?? null } });
 
     const details = consoleTail.get();
+    // QEMU may exit on a state it cannot load before the load's own failure arrives.
+    if (options.resume && !ready && !interrupted && !timedOut && result.exitCode !== 0) {
+      const qemuError = stderr.trim().split('\n').filter(Boolean).at(-1);
+      quickFailure ??= new SimError('QUICK_BOOT_FAILED', `Resuming the snapshot failed: QEMU exited${qemuError ? `: ${qemuError}` : ` with exit code ${result.exitCode}`}.`, 'sim boots cold instead.');
+    }
     if (quickFailure && !interrupted) throw new SimError(quickFailure.code, quickFailure.message, quickFailure.hint, { details });
     if (saved) return { exitCode: 0, accel: plan.accel, saved };
     if (interrupted) throw new SimError('INTERRUPTED', 'The boot was interrupted.', 'Nothing was kept: the session disk is thrown away.');

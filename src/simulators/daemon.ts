@@ -61,6 +61,8 @@ export async function runDaemon(dir: string): Promise<void> {
   const consoleClients = new Set<net.Socket>();
   const consoleTail: Buffer[] = [];
   let ready = false;
+  /** Whether the guest was ever ready (a resume that never got there failed, whatever QEMU said). */
+  let everReady = false;
   let failed = false;
   const readyWaiters: ((ms: number) => void)[] = [];
 
@@ -80,6 +82,7 @@ export async function runDaemon(dir: string): Promise<void> {
     }
     if (message.kind === 'ready') {
       ready = true;
+      everReady = true;
       const ms = elapsed();
       publish({ type: 'phase', phase: 'guest-ready', ms });
       if (state.status !== 'running') void writeState(ctx, { ...state, status: 'running', readyMs: ms }).then(() => (state.status = 'running'));
@@ -269,7 +272,9 @@ export async function runDaemon(dir: string): Promise<void> {
   clearTimeout(readyTimer);
   if (!ready && !failed) {
     const detail = qemuStderr.trim().split('\n').pop() ?? '';
-    publish({ type: 'error', code: 'GUEST_CRASHED', message: `The simulator stopped before it became ready${detail ? `: ${detail}` : ''}.`, hint: `See the console log lines above.` });
+    // QEMU may exit on a state it cannot load before the load's own failure arrives: the starter boots cold then too.
+    if (spec.resumeState && !everReady) publish({ type: 'error', code: 'QUICK_BOOT_FAILED', message: `Resuming the snapshot failed: QEMU exited${detail ? `: ${detail}` : ''}.`, hint: 'sim boots cold instead.' });
+    else publish({ type: 'error', code: 'GUEST_CRASHED', message: `The simulator stopped before it became ready${detail ? `: ${detail}` : ''}.`, hint: `See the console log lines above.` });
   }
   publish({ type: 'phase', phase: 'guest-stopped', ms: elapsed(), detail: { qemuExitCode: result.exitCode ?? null } });
   execs.failAll({ type: 'error', code: 'GUEST_CRASHED', message: 'The simulator stopped while the command ran.', hint: 'Start it again with `sim boot --detach`.' });

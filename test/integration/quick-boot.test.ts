@@ -36,7 +36,7 @@ async function boot(args: string[], command: string[]): Promise<Run> {
 }
 
 const phases = (run: Run) => run.events.flatMap((e) => (e.type === 'phase' ? [e.phase] : []));
-const logs = (run: Run) => run.events.flatMap((e) => (e.type === 'log' ? [`${e.level}: ${e.message}`] : [])).join('\n');
+const logs = (run: Run) => run.events.flatMap((e) => (e.type === 'log' ? [`${e.level}: ${e.message}`] : e.type === 'error' ? [`error ${e.code}: ${e.message}`] : [])).join('\n');
 const describe = (run: Run) => `exit ${run.exitCode}\n${logs(run)}\n${run.stderr}\n${run.events.flatMap((e) => (e.type === 'console' ? [e.line] : [])).slice(-20).join('\n')}`;
 
 interface Listed {
