@@ -31,6 +31,9 @@ export interface ReloadPlan {
   whenInUse: 'reboot' | 'warn';
 }
 
+/** A refresh and nothing more: no reboot, nothing restarted, what still runs a replaced file only named. */
+export const REFRESH_ONLY: ReloadPlan = { reboot: false, stopUnits: [], killProcesses: [], whenInUse: 'warn' };
+
 const isLibrary = (file: string) => /\.so(\.\d+)*$/.test(file);
 
 /** What to do for a rebuild. Pure. */
@@ -189,7 +192,7 @@ export async function refreshForegroundBoot(boot: ForegroundBoot, prefix: string
   };
   emit(events, { type: 'progress', task: 'reload', message: `telling ${name} what the build replaced` });
   try {
-    const { inUse } = await refreshGuest(target, { reboot: false, stopUnits: [], killProcesses: [], whenInUse: 'warn' }, { events, changed }, () => undefined);
+    const { inUse } = await refreshGuest(target, REFRESH_ONLY, { events, changed }, () => undefined);
     warnInUse(events, inUse, 'end it, or boot again');
     emit(events, { type: 'progress', task: 'reload', message: `${name} updated in place`, done: true });
   } catch (error) {

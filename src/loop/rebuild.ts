@@ -10,7 +10,7 @@ import type { ImageMeta } from '../images/meta.js';
 import type { SimContext } from '../core/context.js';
 import { emit, stopwatch, type EventSink } from '../core/events.js';
 import { refreshSteps } from './refresh.js';
-import { planReload, refreshForegroundBoot, reloadSimulator, type RebootPolicy } from './hot-reload.js';
+import { planReload, refreshForegroundBoot, REFRESH_ONLY, reloadSimulator, type RebootPolicy } from './hot-reload.js';
 import { listSimulators } from '../simulators/registry.js';
 import { execInSimulator, startSimulator } from '../simulators/start.js';
 import { SimError } from '../core/errors.js';
@@ -68,7 +68,7 @@ async function tellRunningSimulators(ctx: SimContext, built: BuildModulesResult,
   if (!changed.length) return;
   await tellForegroundBoots(ctx, built, events);
   for (const running of (await listSimulators(ctx)).filter((s) => s.status === 'running' && s.overlay === built.prefix)) {
-    await reloadSimulator(ctx, running, { reboot: false, stopUnits: [], killProcesses: [], whenInUse: 'warn' }, { events, refresh: [], changed, inUseHint: '`sim rebuild-and-boot` restarts or reboots what the rebuild needs' });
+    await reloadSimulator(ctx, running, REFRESH_ONLY, { events, refresh: [], changed, inUseHint: '`sim rebuild-and-boot` restarts or reboots what the rebuild needs' });
   }
 }
 

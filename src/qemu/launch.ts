@@ -12,9 +12,9 @@ import { lineSplitter, parseControlLine, RingBuffer, SocketEndpoint } from './ch
 import { MarkerSplitter } from '../simulators/marker.js';
 import { hostLine } from './protocol.js';
 import { overlayModeLine } from '../boot/overlay-mode.js';
-import { apiSocket } from '../simulators/api.js';
+import { apiSocket, sendReply } from '../simulators/api.js';
 import { apiServer, listenApi } from '../simulators/api-server.js';
-import { ExecQueue, sendReply } from '../simulators/exec-queue.js';
+import { ExecQueue } from '../simulators/exec-queue.js';
 
 export interface LaunchOptions {
   events?: EventSink;
@@ -169,23 +169,24 @@ export async function launch(plan: BootPlan, options: LaunchOptions): Promise<La
           client.end();
           return;
         }
-        execs.submit(req.argv, client, req.stdin === undefined ? undefined : Buffer.from(req.stdin, 'base64'));
+        execs.submit(req, client);
       })
     : undefined;
   if (api) await listenApi(api, apiSocket(plan.files.dir));
+  // A guest that serves the host takes commands on sim.cmd (a detached simulator's snapshot is saved by a launch too).
+  const cmdListening = plan.guest.serve ? SocketEndpoint.listen(plan.files.cmd, () => undefined) : undefined;
   const endpoints = await Promise.all([
     SocketEndpoint.listen(plan.files.ctl, (c) => ctlLines.push(c)),
     SocketEndpoint.listen(plan.files.out, output('stdout')),
     SocketEndpoint.listen(plan.files.err, output('stderr')),
-    // A guest that serves the host (a detached simulator's snapshot is saved by a launch too).
-    ...(plan.guest.serve ? [SocketEndpoint.listen(plan.files.cmd, () => undefined)] : []),
+    ...(cmdListening ? [cmdListening] : []),
     ...(plan.interactive ? [] : [SocketEndpoint.listen(plan.files.console, (c) => consoleLines.push(c))]),
   ]).catch((error: unknown) => {
     api?.close();
     throw error;
   });
   const ctl = endpoints[0];
-  const cmd = plan.guest.serve ? endpoints[3] : undefined;
+  const cmd = await cmdListening;
 
   const child = spawn(file, argv, {
     stdio: plan.interactive ? ['inherit', 'inherit', 'pipe'] : ['ignore', 'pipe', 'pipe'],

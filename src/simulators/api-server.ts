@@ -4,8 +4,7 @@
  */
 import { rm } from 'node:fs/promises';
 import net from 'node:net';
-import type { ApiRequest } from './api.js';
-import { sendReply } from './exec-queue.js';
+import { sendReply, type ApiRequest } from './api.js';
 
 /** `rest`: what the client sent after its request line (a console's first keystrokes). */
 export type ApiHandler = (req: ApiRequest, client: net.Socket, rest: Buffer) => Promise<void> | void;

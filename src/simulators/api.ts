@@ -31,6 +31,9 @@ export type ApiReply =
   | { type: 'input-done'; steps: number }
   | { type: 'error'; code: string; message: string; hint: string };
 
+/** One reply line to a client, unless it went away. */
+export const sendReply = (socket: net.Socket, reply: ApiReply) => socket.writable && socket.write(`${JSON.stringify(reply)}\n`);
+
 export function apiSocket(dir: string): string {
   return path.join(dir, 'api.sock');
 }

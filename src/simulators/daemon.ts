@@ -14,9 +14,9 @@ import { spawn } from '../core/process.js';
 import { qemuCommandLine } from '../qemu/command-line.js';
 import { lineSplitter, parseControlLine, SocketEndpoint } from '../qemu/channel.js';
 import { QmpClient } from '../qemu/qmp.js';
-import { apiSocket } from './api.js';
+import { apiSocket, sendReply } from './api.js';
 import { apiServer, listenApi } from './api-server.js';
-import { ExecQueue, sendReply } from './exec-queue.js';
+import { ExecQueue } from './exec-queue.js';
 import { writeState, type SimulatorState } from './registry.js';
 import { createSessionDisk } from '../boot/session.js';
 import { loadState } from '../snapshots/migration.js';
@@ -206,7 +206,7 @@ export async function runDaemon(dir: string): Promise<void> {
         client.on('close', () => subscribers.delete(client));
         return;
       case 'exec':
-        return execs.submit(req.argv, client, req.stdin === undefined ? undefined : Buffer.from(req.stdin, 'base64'));
+        return execs.submit(req, client);
       case 'console':
         client.write(`${JSON.stringify({ type: 'console-attached' })}\n`);
         for (const chunk of consoleTail) client.write(chunk);

@@ -6,10 +6,8 @@
  */
 import type net from 'node:net';
 import { execRequestLine } from '../initramfs/guest-config.js';
-import type { ApiReply } from './api.js';
+import { sendReply, type ApiReply, type ApiRequest } from './api.js';
 import { MarkerSplitter } from './marker.js';
-
-export const sendReply = (socket: net.Socket, reply: ApiReply) => socket.writable && socket.write(`${JSON.stringify(reply)}\n`);
 
 interface ExecJob {
   id: string;
@@ -32,9 +30,10 @@ export class ExecQueue {
   /** `writeCommand` writes a request line to sim.cmd. */
   constructor(private readonly writeCommand: (line: string | Buffer) => void) {}
 
-  /** Queue a request; its replies (output, then exit) go to `client`. */
-  submit(argv: string[], client: net.Socket, stdin?: Buffer): void {
-    this.queue.push({ id: `r${this.nextId++}`, argv, ...(stdin ? { stdin } : {}), client, outDone: false, errDone: false });
+  /** Queue an `exec` request from api.sock; its replies (output, then exit) go to `client`. */
+  submit(req: Extract<ApiRequest, { op: 'exec' }>, client: net.Socket): void {
+    const stdin = req.stdin === undefined ? undefined : Buffer.from(req.stdin, 'base64');
+    this.queue.push({ id: `r${this.nextId++}`, argv: req.argv, ...(stdin ? { stdin } : {}), client, outDone: false, errDone: false });
     this.startNext();
   }
 

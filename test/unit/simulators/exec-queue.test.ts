@@ -30,8 +30,8 @@ test('requests wait for ready, go one at a time, and each gets its output and st
   const sent: string[] = [];
   const queue = new ExecQueue((line) => sent.push(String(line)));
   const [a, b] = [client(), client()];
-  queue.submit(['echo', 'a'], a);
-  queue.submit(['echo', 'b'], b);
+  queue.submit({ op: 'exec', argv: ['echo', 'a'] }, a);
+  queue.submit({ op: 'exec', argv: ['echo', 'b'] }, b);
   assert.equal(sent, [], 'nothing is sent before the agent is ready');
   queue.setReady(true);
   assert.equal(sent, ["r1 q 'echo' 'a'\n"]);
@@ -56,10 +56,10 @@ test('a guest that reboots holds the queue; one that is gone fails every request
   queue.setReady(true);
   queue.setReady(false);
   const [a, b] = [client(), client()];
-  queue.submit(['true'], a);
+  queue.submit({ op: 'exec', argv: ['true'] }, a);
   assert.equal(sent, []);
   queue.setReady(true);
-  queue.submit(['false'], b);
+  queue.submit({ op: 'exec', argv: ['false'] }, b);
   assert.equal(sent.length, 1);
   queue.failAll({ type: 'error', code: 'GUEST_CRASHED', message: 'gone', hint: 'boot again' });
   assert.equal([a.replies, b.replies].map((r) => r.map((x) => x.type)), [['error'], ['error']]);
