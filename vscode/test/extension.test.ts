@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdtempSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { createExtension } from '../src/activate';
@@ -25,8 +25,13 @@ function fakeTimers() {
   return { timers, scheduled, advance: (ms: number) => void (clock += ms) };
 }
 
+/** The workspaces the tests made, removed when the run ends. */
+const workspaces: string[] = [];
+process.once('exit', () => workspaces.forEach((w) => rmSync(w, { recursive: true, force: true })));
+
 function setup(options: { project?: boolean; settings?: Record<string, unknown>; quickPick?: (items: { label: string }[]) => string | undefined } = {}) {
   const workspace = mkdtempSync(path.join(tmpdir(), 'sim-vscode-'));
+  workspaces.push(workspace);
   if (options.project !== false) writeFileSync(path.join(workspace, 'sim.json'), '{}');
   const fake = createFakeVscode({ folders: [workspace], settings: options.settings, quickPick: options.quickPick });
   const spawn = createFakeSpawner();
