@@ -54,6 +54,33 @@ export function speedup(value: number, reference: number, higherIsBetter = false
   return higherIsBetter ? value / reference : reference / value;
 }
 
+/** mulberry32: a seeded generator, so that the same samples give the same interval every time. */
+function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+  };
+}
+
+/**
+ * How sure a ratio of medians is: the 95% interval of speedup(median(value), median(reference))
+ * over bootstrap resamples of both sample sets. A ratio near 1.0 whose interval spans it is a
+ * difference the machine's noise hides. (Samples taken in runs are not quite independent: the
+ * interval is, if anything, narrower than the truth.) NaN bounds for fewer than 2 samples a side.
+ */
+export function speedupInterval(value: readonly number[], reference: readonly number[], higherIsBetter = false, rounds = 2000): [number, number] {
+  const v = value.filter((x) => Number.isFinite(x));
+  const r = reference.filter((x) => Number.isFinite(x));
+  if (v.length < 2 || r.length < 2) return [Number.NaN, Number.NaN];
+  const random = seededRandom(v.length * 7919 + r.length);
+  const resample = (xs: number[]) => xs.map(() => xs[Math.floor(random() * xs.length)]!);
+  const ratios = Array.from({ length: rounds }, () => speedup(median(resample(v)), median(resample(r)), higherIsBetter)).sort((a, b) => a - b);
+  return [ratios[Math.floor(rounds * 0.025)]!, ratios[Math.ceil(rounds * 0.975) - 1]!];
+}
+
 /** 2.4x, 0.93x, 110x; '–' when unknown. */
 export function formatRatio(ratio: number): string {
   if (!Number.isFinite(ratio)) return '–';

@@ -22,58 +22,83 @@ export const SAME_GUEST = 'gio version, later starts, in one guest';
 export const sameGuestRow = (from: 'prefix' | 'image') =>
   `${SAME_GUEST}: GLib from ${from === 'prefix' ? "the prefix (through sim's layers, from the hot layer)" : "the image (its root's own files, no layer)"}`;
 
+type Sim = { name: string; prefix: boolean; sim: (args: string[]) => Promise<string> };
+
+/** `gio version` started n times in a row, each timed in the guest (µs lines "<tag> N"). */
+const timedStarts = (tag: string, n: number) => `ns() { date +%s%N; }; for i in $(seq ${n}); do t0=$(ns); gio version > /dev/null; t1=$(ns); echo "${tag} $(( (t1 - t0) / 1000 ))"; done`;
+const msOf = (out: string, tag: string) => [...out.matchAll(new RegExp(`^${tag} (\\d+)$`, 'gm'))].map((m) => Number(m[1]) / 1000);
+
 /**
  * What a developer meets: a detached simulator (sim's defaults: merge mode, cache=loose, the
- * prefix read into the guest's cache once ready), then the first start of `gio version` and
- * five more — beside a simulator of the same image without the prefix. Timed in the guest.
+ * prefix copied into the hot layer once ready), then the first start of `gio version`. The
+ * simulator of the same image without the prefix is booted beside it and stays up, so that the
+ * later starts can be taken side by side. Timed in the guest.
  */
-async function afterBoot(ws: Workspace, prefix: string | undefined): Promise<{ first: number[]; later: number[]; sameGuest: { prefix: number[]; image: number[] } }> {
+async function bootSim(ws: Workspace, prefix: string | undefined): Promise<Sim> {
   const env = { ...ws.env, SIM_ACCEL: 'tcg' };
-  const name = `bench-9p-${prefix ? 'prefix' : 'image'}`;
-  const sim = async (args: string[]) => (await simOk(args, env)).stdout;
-  await sim(['boot', '--detach', '--name', name, '--image', ws.debian.ref, ...(prefix ? ['--overlay', prefix] : [])]);
-  try {
-    const script = [
-      // Once ready, as a developer's first command would be: the prefetch done (a few seconds at most).
-      'for i in $(seq 300); do [ -e /run/sim/prefetched ] || [ ! -e /run/sim/overlay-mode ] && break; sleep 0.1; done',
-      'ns() { date +%s%N; }',
-      't0=$(ns); gio version > /dev/null; t1=$(ns); echo "first $(( (t1 - t0) / 1000 ))"',
-      // The later starts are the day's: once the guest has settled (a resume's attach restarts
-      // the services that map a replaced library, and udev works through the new devices for a
-      // few seconds), in both simulators alike.
-      'udevadm settle > /dev/null 2>&1; systemctl is-system-running --wait > /dev/null 2>&1; sleep 3',
-      // They vary more than the first under emulation: ten of them, each its own sample.
-      'for i in $(seq 10); do t0=$(ns); gio version > /dev/null; t1=$(ns); echo "again $(( (t1 - t0) / 1000 ))"; done',
-      prefix ? "grep -q ' /run/sim/overlay ' /proc/self/mountinfo || echo no-overlay" : '',
-      // Two simulators differ by more than their files (a machine that slows down between
-      // them, what each still does after ready): in the prefix's simulator, the same start
-      // through sim's layers and from the root's own files (a bind mount of the root fs,
-      // which carries no layer, with the running system's /proc, /sys, /dev, /run and /tmp as
-      // the merged root has them: a program that finds no /proc takes other paths),
-      // interleaved. In a mount namespace of its own: the guest's root is a shared mount.
-      ...(prefix
-        ? [
-            "unshare -m --propagation private sh -c '",
-            '  ns() { date +%s%N; }',
-            '  mkdir -p /run/bench-image && mount --bind / /run/bench-image',
-            '  for m in proc sys dev run tmp; do mount --rbind /$m /run/bench-image/$m; done',
-            '  for i in $(seq 13); do t0=$(ns); chroot / /usr/bin/gio version > /dev/null; t1=$(ns); chroot /run/bench-image /usr/bin/gio version > /dev/null; t2=$(ns); echo "same-prefix $(( (t1 - t0) / 1000 ))"; echo "same-image $(( (t2 - t1) / 1000 ))"; done',
-            "'",
-            // The prefix's GLib copied into the hot layer, which is layered (else the row compares the share).
-            "grep -q 'lowerdir=/run/sim/hot/usr:' /proc/mounts && ls /run/sim/hot/usr/lib/x86_64-linux-gnu/libglib-2.0.so.0.* > /dev/null || echo no-hot",
-          ]
-        : []),
-    ].join('\n');
-    const out = await sim(['exec', name, '--', 'sh', '-c', script]);
-    if (out.includes('no-overlay')) throw new Error('the simulator has no prefix mounted');
-    if (out.includes('no-hot')) throw new Error("the prefix's GLib is not in the hot layer");
-    const ms = (what: string) => [...out.matchAll(new RegExp(`^${what} (\\d+)$`, 'gm'))].map((m) => Number(m[1]) / 1000);
-    // The first of each interleaved pair warms what the chroot itself reads: left out.
-    return { first: ms('first'), later: ms('again'), sameGuest: { prefix: ms('same-prefix').slice(1), image: ms('same-image').slice(1) } };
-  } finally {
-    await sim(['stop', name]);
-  }
+  const sim: Sim = { name: `bench-9p-${prefix ? 'prefix' : 'image'}`, prefix: !!prefix, sim: async (args) => (await simOk(args, env)).stdout };
+  await sim.sim(['boot', '--detach', '--name', sim.name, '--image', ws.debian.ref, ...(prefix ? ['--overlay', prefix] : [])]);
+  return sim;
 }
+
+async function firstStart(sim: Sim): Promise<number> {
+  const prefix = sim.prefix;
+  const script = [
+    // Once ready, as a developer's first command would be: the prefetch done (a few seconds at most).
+    'for i in $(seq 300); do [ -e /run/sim/prefetched ] || [ ! -e /run/sim/overlay-mode ] && break; sleep 0.1; done',
+    timedStarts('first', 1),
+    prefix ? "grep -q ' /run/sim/overlay ' /proc/self/mountinfo || echo no-overlay" : '',
+    // The prefix's GLib copied into the hot layer, which is layered (else the rows compare the share).
+    prefix ? "grep -q 'lowerdir=/run/sim/hot/usr:' /proc/mounts && ls /run/sim/hot/usr/lib/x86_64-linux-gnu/libglib-2.0.so.0.* > /dev/null || echo no-hot" : '',
+  ].join('\n');
+  const out = await sim.sim(['exec', sim.name, '--', 'sh', '-c', script]);
+  if (out.includes('no-overlay')) throw new Error('the simulator has no prefix mounted');
+  if (out.includes('no-hot')) throw new Error("the prefix's GLib is not in the hot layer");
+  return msOf(out, 'first')[0]!;
+}
+
+/**
+ * The later starts are the day's: once the guest has settled (a resume's attach restarts the
+ * services that map a replaced library, and udev works through the new devices for a few
+ * seconds). Two guests differ by more than their files (a machine that slows down, or one QEMU
+ * that runs faster than the other for a while): both are up at once and take turns, a few
+ * starts each, the turn's order alternating, so that the machine's drift hits them alike.
+ */
+async function laterStarts(sims: [Sim, Sim], rounds: number, perTurn: number): Promise<Map<Sim, number[]>> {
+  const settle = 'udevadm settle > /dev/null 2>&1; systemctl is-system-running --wait > /dev/null 2>&1; sleep 3';
+  await Promise.all(sims.map((s) => s.sim(['exec', s.name, '--', 'sh', '-c', settle])));
+  const later = new Map<Sim, number[]>(sims.map((s) => [s, []]));
+  for (let r = 0; r < rounds; r++) {
+    for (const s of r % 2 ? [...sims].reverse() : sims) {
+      later.get(s)!.push(...msOf(await s.sim(['exec', s.name, '--', 'sh', '-c', timedStarts('again', perTurn)]), 'again'));
+    }
+  }
+  return later;
+}
+
+/**
+ * In the prefix's simulator, the same start through sim's layers and from the root's own files
+ * (a bind mount of the root fs, which carries no layer, with the running system's /proc, /sys,
+ * /dev, /run and /tmp as the merged root has them: a program that finds no /proc takes other
+ * paths), interleaved, in a mount namespace of its own (the guest's root is a shared mount).
+ */
+async function sameGuest(s: Sim): Promise<{ prefix: number[]; image: number[] }> {
+  const script = [
+    "unshare -m --propagation private sh -c '",
+    '  ns() { date +%s%N; }',
+    '  mkdir -p /run/bench-image && mount --bind / /run/bench-image',
+    '  for m in proc sys dev run tmp; do mount --rbind /$m /run/bench-image/$m; done',
+    '  start() { t0=$(ns); chroot $2 /usr/bin/gio version > /dev/null; t1=$(ns); echo "same-$1 $(( (t1 - t0) / 1000 ))"; }',
+    // Which goes first alternates: the second of two starts in a row is quicker (1-2%, measured
+    // with the same root twice), whatever its files.
+    '  for i in $(seq 9); do start prefix /; start image /run/bench-image; start image /run/bench-image; start prefix /; done',
+    "'",
+  ].join('\n');
+  const out = await s.sim(['exec', s.name, '--', 'sh', '-c', script]);
+  // The first round warms what the chroot itself reads: left out, both of each.
+  return { prefix: msOf(out, 'same-prefix').slice(2), image: msOf(out, 'same-image').slice(2) };
+}
+
 export const BIG_MIB = 64;
 
 export const CONFIGS: { cache: string; msize: number }[] = [
@@ -117,13 +142,26 @@ export async function ninePSection(ws: Workspace, results: Results, runs: number
   const prefix = await ninePPrefix(ws, BIG_MIB);
   for (let i = 0; i < runs; i++) {
     // Alternating which boots first, so that a drift of the machine's speed evens out.
-    const [withPrefix, image] = i % 2 ? [await afterBoot(ws, prefix), await afterBoot(ws, undefined)] : await afterBoot(ws, undefined).then(async (img) => [await afterBoot(ws, prefix), img] as const);
-    results.add(SECTION, afterBootRow('first', 'prefix'), 'ms', withPrefix.first, { vs: afterBootRow('first', 'image') });
-    results.add(SECTION, afterBootRow('first', 'image'), 'ms', image.first);
-    results.add(SECTION, afterBootRow('later', 'prefix'), 'ms', withPrefix.later, { vs: afterBootRow('later', 'image') });
-    results.add(SECTION, afterBootRow('later', 'image'), 'ms', image.later);
-    results.add(SECTION, sameGuestRow('prefix'), 'ms', withPrefix.sameGuest.prefix, { vs: sameGuestRow('image') });
-    results.add(SECTION, sameGuestRow('image'), 'ms', withPrefix.sameGuest.image);
+    const booted: Sim[] = [];
+    const first = new Map<Sim, number>();
+    try {
+      for (const p of i % 2 ? [prefix, undefined] : [undefined, prefix]) {
+        const sim = await bootSim(ws, p);
+        booted.push(sim);
+        first.set(sim, await firstStart(sim));
+      }
+      const [withPrefix, image] = booted[0]!.prefix ? [booted[0]!, booted[1]!] : [booted[1]!, booted[0]!];
+      const later = await laterStarts([withPrefix, image], 6, 3);
+      const same = await sameGuest(withPrefix);
+      results.add(SECTION, afterBootRow('first', 'prefix'), 'ms', [first.get(withPrefix)!], { vs: afterBootRow('first', 'image') });
+      results.add(SECTION, afterBootRow('first', 'image'), 'ms', [first.get(image)!]);
+      results.add(SECTION, afterBootRow('later', 'prefix'), 'ms', later.get(withPrefix)!, { vs: afterBootRow('later', 'image') });
+      results.add(SECTION, afterBootRow('later', 'image'), 'ms', later.get(image)!);
+      results.add(SECTION, sameGuestRow('prefix'), 'ms', same.prefix, { vs: sameGuestRow('image') });
+      results.add(SECTION, sameGuestRow('image'), 'ms', same.image);
+    } finally {
+      for (const b of booted) await b.sim(['stop', b.name]).catch((e: unknown) => results.note(`9p: could not stop ${b.name}: ${String(e)}`));
+    }
   }
   const run = await simBoot(ws, { image: ws.debian, accel: 'tcg', noInit: true, overlay: prefix, command: ['/bin/sh', '-c', guestScript(runs)], extra: ['--timeout', '900', '--overlay-mode', 'path', '--cold'] });
   const rows = parseGuestResults(run.stdout);

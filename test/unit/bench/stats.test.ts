@@ -1,9 +1,9 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Results } from '../../../bench/lib/results.js';
-import { formatMs, formatRatio, formatValue, median, positiveInt, renderMarkdown, renderTable, speedup, spread } from '../../../bench/lib/stats.js';
+import { formatMs, formatRatio, formatValue, median, positiveInt, renderMarkdown, renderTable, speedup, speedupInterval, spread } from '../../../bench/lib/stats.js';
 import { evaluateTargets } from '../../../bench/lib/targets.js';
-import { parseGuestResults } from '../../../bench/sections/ninep.js';
+import { afterBootRow, parseGuestResults } from '../../../bench/sections/ninep.js';
 
 test('median: odd, even, unsorted, non-finite samples dropped, empty', () => {
   assert.is(median([3, 1, 2]), 2);
@@ -82,6 +82,28 @@ test('targets: the launcher rows under 150 ms each', () => {
   assert.is(by('launcher: sim --version < 150 ms').met, true);
   assert.is(by('launcher: sim ls (none running) < 150 ms').met, false);
   assert.is(by('launcher: sim ls --json (one running) < 150 ms').met, undefined);
+});
+
+test('speedupInterval: spans 1.0 for the same noise, not for a clear difference; the same every time', () => {
+  const noisy = [100, 104, 97, 110, 99, 103, 95, 101, 108, 98];
+  const [low, high] = speedupInterval(noisy.map((x) => x + 1), noisy);
+  assert.ok(low < 1 && high > 1, `${low}–${high}`);
+  const [fastLow, fastHigh] = speedupInterval(noisy.map((x) => x / 2), noisy);
+  assert.ok(fastLow > 1.5 && fastHigh < 2.5, `${fastLow}–${fastHigh}`);
+  assert.equal(speedupInterval(noisy.map((x) => x + 1), noisy), [low, high]);
+  assert.equal(speedupInterval([5], noisy).map(Number.isNaN), [true, true]);
+  const [tpLow] = speedupInterval(noisy.map((x) => x * 2), noisy, true);
+  assert.ok(tpLow > 1.5, 'throughput: higher is better');
+});
+
+test('targets: a ratio near 1.0x says when it is within noise', () => {
+  const r = new Results();
+  const image = [130, 128, 135, 126, 140, 131, 129, 133];
+  r.add('9p overlay (in the guest)', afterBootRow('later', 'prefix'), 'ms', image.map((x) => x + 1));
+  r.add('9p overlay (in the guest)', afterBootRow('later', 'image'), 'ms', image);
+  const check = evaluateTargets(r).find((c) => c.target.includes('later starts in a detached simulator'))!;
+  assert.is(check.met, false);
+  assert.match(check.value, /^0\.99x \(95%: 0\.\d\dx–1\.\d\dx, within noise of 1\.0x\)$/);
 });
 
 test('the 9p guest script output parses', () => {
