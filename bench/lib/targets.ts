@@ -6,7 +6,7 @@ import { LAUNCHER_ROWS } from '../sections/launcher.js';
 import { EDIT_CONSTANT, NOOP } from '../sections/build.js';
 import { HOT } from '../sections/reload.js';
 import { afterBootRow, sameGuestRow } from '../sections/ninep.js';
-import { gtkRow } from '../sections/gtk.js';
+import { gtkRow, gtkSameGuestRow } from '../sections/gtk.js';
 import { FULL_BYTES, REMOTE, UPDATE_BYTES } from '../sections/remote.js';
 import { RSS_END, RSS_WARM, WEB } from '../sections/web.js';
 
@@ -59,6 +59,7 @@ export function evaluateTargets(results: Results): TargetCheck[] {
   for (const which of ['later', 'first'] as const) {
     atLeastImage(`gtk: a GTK app with GTK from the prefix, ${which === 'first' ? 'first start' : 'later starts'}, >= 1.0x the image`, gtk(gtkRow(which, 'prefix')), gtk(gtkRow(which, 'image')));
   }
+  atLeastImage("gtk: a GTK app with GTK from the prefix, later starts, in one guest beside the image's own files, >= 1.0x", gtk(gtkSameGuestRow('prefix')), gtk(gtkSameGuestRow('image')));
   atMost('build: a no-op sim build of GLib < 0.5 s', med(results, 'sim build (GLib)', NOOP), 499.999);
   atMost("build: a one-line edit costs ninja's time + < 0.3 s", med(results, 'sim build (GLib)', EDIT_CONSTANT), 299.999);
   atMost('reload: edit -> visible for an app in a running simulator < 0.5 s', med(results, 'edit -> visible (an app)', HOT), 499.999);

@@ -1,10 +1,13 @@
 /**
  * A GTK app's start in the GNOME session (issue #18, item 1): fixtures/gtk-start, built into a
  * prefix with `sim build`, times itself from its exec to its window's first painted frame. Two
- * detached simulators of the gnome image, one after the other: with GTK from the image (the
- * prefix holds only the app), and with GTK from the prefix (a copy of the host's libgtk-4, Debian
- * 12's like the image's). In each, once the shell is on screen and the prefix was read into the
- * cache, the first start and five more. Opt-in (BENCH_ONLY=gtk): the GNOME image is large.
+ * detached simulators of the gnome image, one after the other (which first alternates run by
+ * run; two GNOME sessions at once would load each other): with GTK from the image (the prefix
+ * holds only the app), and with GTK from the prefix (a copy of the host's libgtk-4, Debian 12's
+ * like the image's). In each, once the shell is on screen and the prefix was read into the
+ * cache, the first start and five more; then, in the one with GTK from the prefix, later starts
+ * through sim's layers and from the root's own files, interleaved. Opt-in (BENCH_ONLY=gtk): the
+ * GNOME image is large.
  */
 import { cp, mkdir, mkdtemp, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -21,16 +24,40 @@ const HOST_LIBDIR = '/usr/lib/x86_64-linux-gnu';
 export const gtkRow = (which: 'first' | 'later', from: 'prefix' | 'image') =>
   `${which === 'first' ? 'first start' : 'later starts'}, GTK from ${from === 'prefix' ? 'the prefix (sim: merge, cache=loose, prefetched)' : 'the image'}`;
 
+const LAUNCH_ENV = 'XDG_RUNTIME_DIR=/run/user/$uid WAYLAND_DISPLAY=wayland-0 DBUS_SESSION_BUS_ADDRESS=unix:path=/run/user/$uid/bus GDK_BACKEND=wayland';
+
+export const gtkSameGuestRow = (from: 'prefix' | 'image') =>
+  `later starts in one guest, interleaved: GTK from ${from === 'prefix' ? "the prefix (through sim's layers, from the hot layer)" : "the image (its root's own files, no layer)"}`;
+
 /** The app's starts, in ms: the first, then five more. */
 const SCRIPT = [
   'for i in $(seq 600); do [ -e /run/sim/prefetched ] && break; sleep 0.1; done',
   'uid=$(id -u sim)',
   // The date is taken in the user's shell just before the exec, so runuser's own start is not counted.
-  `start() { runuser -u sim -- env XDG_RUNTIME_DIR=/run/user/$uid WAYLAND_DISPLAY=wayland-0 DBUS_SESSION_BUS_ADDRESS=unix:path=/run/user/$uid/bus GDK_BACKEND=wayland sh -c 'exec /usr/bin/sim-gtk-start "$(date +%s%N)"'; }`,
+  `start() { runuser -u sim -- env ${LAUNCH_ENV} sh -c 'exec /usr/bin/sim-gtk-start "$(date +%s%N)"'; }`,
   'for i in 1 2 3 4 5 6; do start || exit 1; done',
 ].join('\n');
 
-async function starts(name: string, env: Record<string, string>, image: string, prefix: string, shots: string): Promise<number[]> {
+/**
+ * The same later starts in one guest (the GTK-from-the-prefix simulator's), as for gio in the 9p
+ * section: through sim's layers (GTK from the hot layer) and from a bind mount of the root fs
+ * (the image's GTK, no layer; the running /proc, /sys, /dev, /run and /tmp in it, so the same
+ * session and the same caches), interleaved, which goes first alternating. The app itself comes
+ * from the hot layer's copy there (the image has none). Run with `unshare -m` (a mount
+ * namespace of its own: the guest's root is a shared mount); prints "same-prefix|image N".
+ */
+const SAME_GUEST_SCRIPT = [
+  'set -e',
+  'mkdir -p /run/bench-image && mount --bind / /run/bench-image',
+  'for m in proc sys dev run tmp; do mount --rbind /$m /run/bench-image/$m; done',
+  'uid=$(id -u sim)',
+  'app=/run/sim/hot/usr/bin/sim-gtk-start',
+  '[ -x "$app" ] || { echo "the app is not in the hot layer" >&2; exit 1; }',
+  `start() { out=$(chroot "$2" runuser -u sim -- env ${LAUNCH_ENV} sh -c "exec $3 \\"\\$(date +%s%N)\\""); echo "same-$1 \${out#first-frame-us=}"; }`,
+  'for i in 1 2 3 4; do start prefix / /usr/bin/sim-gtk-start; start image /run/bench-image $app; start image /run/bench-image $app; start prefix / /usr/bin/sim-gtk-start; done',
+].join('\n');
+
+async function starts(name: string, env: Record<string, string>, image: string, prefix: string, shots: string, sameGuest: boolean): Promise<{ us: number[]; same?: { prefix: number[]; image: number[] } }> {
   const boot = await sim(['boot', '--detach', '--image', image, '--name', name, '--overlay', prefix, '--display', 'none', '--memory', '2G', '--timeout', '900'], env);
   if (boot.exitCode !== 0) throw new Error(`the GNOME image did not boot: ${String(boot.stderr).slice(-2000)}`);
   try {
@@ -38,9 +65,14 @@ async function starts(name: string, env: Record<string, string>, image: string, 
     if (!(await screen.waitForShell(15 * 60_000, 2_000)).on) throw new Error('no shell on screen after 15 minutes');
     await screen.settled();
     const run = await sim(['exec', name, '--', 'sh', '-c', SCRIPT], env, { timeout: 10 * 60_000 });
-    const us = [...String(run.stdout).matchAll(/^first-frame-us=(\d+)$/gm)].map((m) => Number(m[1]));
+    const us = [...String(run.stdout).matchAll(/^first-frame-us=(\d+)$/gm)].map((m) => Number(m[1]) / 1000);
     if (run.exitCode !== 0 || us.length !== 6) throw new Error(`the GTK app did not start six times (exit ${run.exitCode}): ${String(run.stdout).slice(-1000)}${String(run.stderr).slice(-1000)}`);
-    return us.map((n) => n / 1000);
+    if (!sameGuest) return { us };
+    const same = await sim(['exec', name, '--', 'unshare', '-m', '--propagation', 'private', 'sh', '-c', SAME_GUEST_SCRIPT], env, { timeout: 10 * 60_000 });
+    const of = (from: string) => [...String(same.stdout).matchAll(new RegExp(`^same-${from} (\\d+)$`, 'gm'))].map((m) => Number(m[1]) / 1000);
+    if (same.exitCode !== 0 || of('prefix').length !== 8 || of('image').length !== 8) throw new Error(`the same-guest starts failed (exit ${same.exitCode}): ${String(same.stdout).slice(-1000)}${String(same.stderr).slice(-1000)}`);
+    // The first round left out, both of each (which goes first alternates within a round).
+    return { us, same: { prefix: of('prefix').slice(2), image: of('image').slice(2) } };
   } finally {
     await sim(['stop', name, '--timeout', '20'], env);
   }
@@ -65,12 +97,23 @@ export async function gtkSection(ws: Workspace, results: Results, runs: number, 
   }
   const shots = await mkdtemp(path.join(ws.root, 'gtk-shots-'));
   for (let i = 0; i < runs; i++) {
-    log(`GTK app starts, run ${i + 1}: GTK from the image, then from the prefix`);
-    const fromImage = await starts(`bench-gtk-image-${i}`, env, image.id, appOnly, shots);
-    const fromPrefix = await starts(`bench-gtk-prefix-${i}`, env, image.id, withGtk, shots);
+    // Alternating which boots first, so that a drift of the machine's speed (and what the host
+    // still caches of the image's disk) evens out.
+    const order = i % 2 === 0 ? (['image', 'prefix'] as const) : (['prefix', 'image'] as const);
+    log(`GTK app starts, run ${i + 1}: GTK from the ${order[0]}, then from the ${order[1]}`);
+    const got = new Map<'image' | 'prefix', number[]>();
+    let same: { prefix: number[]; image: number[] } | undefined;
+    for (const from of order) {
+      const run = await starts(`bench-gtk-${from}-${i}`, env, image.id, from === 'image' ? appOnly : withGtk, shots, from === 'prefix');
+      got.set(from, run.us);
+      same ??= run.same;
+    }
+    const [fromImage, fromPrefix] = [got.get('image')!, got.get('prefix')!];
     results.add(SECTION, gtkRow('first', 'prefix'), 'ms', fromPrefix.slice(0, 1), { vs: gtkRow('first', 'image') });
     results.add(SECTION, gtkRow('first', 'image'), 'ms', fromImage.slice(0, 1));
     results.add(SECTION, gtkRow('later', 'prefix'), 'ms', fromPrefix.slice(1), { vs: gtkRow('later', 'image') });
     results.add(SECTION, gtkRow('later', 'image'), 'ms', fromImage.slice(1));
+    results.add(SECTION, gtkSameGuestRow('prefix'), 'ms', same!.prefix, { vs: gtkSameGuestRow('image') });
+    results.add(SECTION, gtkSameGuestRow('image'), 'ms', same!.image);
   }
 }
