@@ -19,13 +19,13 @@ export interface StreamedResult {
 export async function runStreamed(
   file: string,
   args: readonly string[],
-  options: { cwd?: string; onLine?: (line: string) => void; tailLines?: number; signal?: AbortSignal } = {},
+  options: { cwd?: string; env?: NodeJS.ProcessEnv; onLine?: (line: string) => void; tailLines?: number; signal?: AbortSignal } = {},
 ): Promise<StreamedResult> {
   const keep = options.tailLines ?? 20;
   const tail: string[] = [];
   // Its own process group, so that an abort can kill everything it started: mmdebstrap's own
   // SIGTERM handling waits for apt/dpkg to finish, which can take half a minute.
-  const child = spawn(file, args, { cwd: options.cwd, all: true, buffer: false, stdin: 'ignore', detached: true });
+  const child = spawn(file, args, { cwd: options.cwd, env: options.env, all: true, buffer: false, stdin: 'ignore', detached: true });
   const watchdog = child.pid ? groupWatchdog(child.pid) : undefined;
   let canceled = false;
   const cancel = () => {

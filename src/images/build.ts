@@ -3,6 +3,7 @@
  * ext4 root -> the image store. The recipe's key is the image id, so a second build of the same
  * recipe finds the stored image and costs nothing.
  */
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { withLock } from '../core/lock.js';
 import type { ImageMeta } from './meta.js';
@@ -88,10 +89,15 @@ async function build(ctx: SimContext, loaded: LoadedRecipe, name: string, option
     progress(events, `building '${name}' from ${loaded.path} (${recipe.suite}, ${recipe.packages.length} packages)`);
     await writeFilesTar(recipe, work);
 
+    // mmdebstrap's own temporary files (its keyring's home, owned by the namespace's root) in the
+    // work directory, which goes even after a kill: in /tmp the user could not delete them.
+    const tmp = path.join(work, 'tmp');
+    await mkdir(tmp);
     const bootstrap = stopwatch();
     let last = '';
     const result = await runStreamed(...asRoot.wrap('mmdebstrap', mmdebstrapArgs(recipe)), {
       cwd: work,
+      env: { ...process.env, TMPDIR: tmp },
       signal: options.signal,
       onLine: (line) => {
         emit(events, { type: 'log', level: 'debug', message: line });
