@@ -8,24 +8,15 @@
 import { chmodSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { isAlive } from '../../src/core/pids.js';
 
 const base = os.tmpdir();
 const PREFIX = 'sim-tests-';
 const user = os.userInfo();
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    // EPERM: someone else's process.
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 for (const name of readdirSync(base)) {
   const pid = new RegExp(`^${PREFIX}(\\d+)-`).exec(name)?.[1];
-  if (pid && !alive(Number(pid))) {
+  if (pid && !isAlive(Number(pid))) {
     try {
       rmSync(path.join(base, name), { recursive: true, force: true });
     } catch {
