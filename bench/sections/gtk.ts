@@ -17,6 +17,7 @@ import { Screen } from '../../test/helpers/gnome-session.js';
 import { sim } from '../../test/helpers/sim.js';
 import type { Results } from '../lib/results.js';
 import type { Workspace } from '../lib/workspace.js';
+import { msOf } from './ninep.js';
 
 const SECTION = 'a GTK app in the GNOME session (to its first frame)';
 const FIXTURE = fileURLToPath(new URL('../../fixtures/gtk-start/', import.meta.url));
@@ -69,7 +70,7 @@ async function starts(name: string, env: Record<string, string>, image: string, 
     if (run.exitCode !== 0 || us.length !== 6) throw new Error(`the GTK app did not start six times (exit ${run.exitCode}): ${String(run.stdout).slice(-1000)}${String(run.stderr).slice(-1000)}`);
     if (!sameGuest) return { us };
     const same = await sim(['exec', name, '--', 'unshare', '-m', '--propagation', 'private', 'sh', '-c', SAME_GUEST_SCRIPT], env, { timeout: 10 * 60_000 });
-    const of = (from: string) => [...String(same.stdout).matchAll(new RegExp(`^same-${from} (\\d+)$`, 'gm'))].map((m) => Number(m[1]) / 1000);
+    const of = (from: string) => msOf(String(same.stdout), `same-${from}`);
     if (same.exitCode !== 0 || of('prefix').length !== 8 || of('image').length !== 8) throw new Error(`the same-guest starts failed (exit ${same.exitCode}): ${String(same.stdout).slice(-1000)}${String(same.stderr).slice(-1000)}`);
     // The first round left out, both of each (which goes first alternates within a round).
     return { us, same: { prefix: of('prefix').slice(2), image: of('image').slice(2) } };

@@ -26,13 +26,13 @@ type Sim = { name: string; prefix: boolean; sim: (args: string[]) => Promise<str
 
 /** `gio version` started n times in a row, each timed in the guest (µs lines "<tag> N"). */
 const timedStarts = (tag: string, n: number) => `ns() { date +%s%N; }; for i in $(seq ${n}); do t0=$(ns); gio version > /dev/null; t1=$(ns); echo "${tag} $(( (t1 - t0) / 1000 ))"; done`;
-const msOf = (out: string, tag: string) => [...out.matchAll(new RegExp(`^${tag} (\\d+)$`, 'gm'))].map((m) => Number(m[1]) / 1000);
+/** The "<tag> N" lines of a guest script's output (µs), in ms. */
+export const msOf = (out: string, tag: string) => [...out.matchAll(new RegExp(`^${tag} (\\d+)$`, 'gm'))].map((m) => Number(m[1]) / 1000);
 
 /**
- * What a developer meets: a detached simulator (sim's defaults: merge mode, cache=loose, the
- * prefix copied into the hot layer once ready), then the first start of `gio version`. The
- * simulator of the same image without the prefix is booted beside it and stays up, so that the
- * later starts can be taken side by side. Timed in the guest.
+ * A detached simulator, with sim's defaults (merge mode, cache=loose, the prefix copied into the
+ * hot layer once ready) or without the prefix. Both stay up, so that the later starts can be
+ * taken side by side.
  */
 async function bootSim(ws: Workspace, prefix: string | undefined): Promise<Sim> {
   const env = { ...ws.env, SIM_ACCEL: 'tcg' };
@@ -41,6 +41,7 @@ async function bootSim(ws: Workspace, prefix: string | undefined): Promise<Sim> 
   return sim;
 }
 
+/** What a developer meets: the first start of `gio version` once ready. Timed in the guest. */
 async function firstStart(sim: Sim): Promise<number> {
   const prefix = sim.prefix;
   const script = [

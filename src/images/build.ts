@@ -97,7 +97,7 @@ async function build(ctx: SimContext, loaded: LoadedRecipe, name: string, option
     let last = '';
     const result = await runStreamed(...asRoot.wrap('mmdebstrap', mmdebstrapArgs(recipe)), {
       cwd: work,
-      env: { ...process.env, TMPDIR: tmp },
+      env: { TMPDIR: tmp },
       signal: options.signal,
       onLine: (line) => {
         emit(events, { type: 'log', level: 'debug', message: line });
