@@ -17,7 +17,6 @@ import { Screen } from '../../test/helpers/gnome-session.js';
 import { sim } from '../../test/helpers/sim.js';
 import type { Results } from '../lib/results.js';
 import type { Workspace } from '../lib/workspace.js';
-import { msOf } from './ninep.js';
 
 const SECTION = 'a GTK app in the GNOME session (to its first frame)';
 const FIXTURE = fileURLToPath(new URL('../../fixtures/gtk-start/', import.meta.url));
@@ -27,8 +26,12 @@ export const gtkRow = (which: 'first' | 'later', from: 'prefix' | 'image') =>
 
 const LAUNCH_ENV = 'XDG_RUNTIME_DIR=/run/user/$uid WAYLAND_DISPLAY=wayland-0 DBUS_SESSION_BUS_ADDRESS=unix:path=/run/user/$uid/bus GDK_BACKEND=wayland';
 
-export const gtkSameGuestRow = (from: 'prefix' | 'image') =>
-  `later starts in one guest, interleaved: GTK from ${from === 'prefix' ? "the prefix (through sim's layers, from the hot layer)" : "the image (its root's own files, no layer)"}`;
+const sameGuestFrom = (from: 'prefix' | 'image') =>
+  `GTK from ${from === 'prefix' ? "the prefix (through sim's layers, from the hot layer)" : "the image (its root's own files, no layer)"}`;
+export const gtkSameGuestRow = (from: 'prefix' | 'image') => `later starts in one guest, interleaved: ${sameGuestFrom(from)}`;
+/** What those starts took beside their time, as the app counts it (fixtures/gtk-start). */
+export const gtkSameGuestWorkRow = (what: 'cpu' | 'faults', from: 'prefix' | 'image') =>
+  `the same starts, ${what === 'cpu' ? "the app's CPU time (all threads)" : "the app's page faults"}: ${sameGuestFrom(from)}`;
 
 /** The app's starts, in ms: the first, then five more. */
 const SCRIPT = [
@@ -40,12 +43,30 @@ const SCRIPT = [
 ].join('\n');
 
 /**
+ * Rounds of four: the first is left out. Each start's time varies by ±15% with the emulated
+ * CPU's speed (its CPU time with it, its page faults by 0.1%), so more pairs than for gio.
+ */
+const SAME_GUEST_ROUNDS = 8;
+
+type AppStart = { ms: number; cpuMs: number; faults: number };
+
+/** The app's lines ("first-frame-us=N cpu-us=C minflt=F ..."), each after `tag`: times in ms. */
+export function appStarts(out: string, tag: string): AppStart[] {
+  return [...out.matchAll(new RegExp(`^${tag}first-frame-us=(\\d+) cpu-us=(\\d+) minflt=(\\d+)`, 'gm'))].map((m) => ({
+    ms: Number(m[1]) / 1000,
+    cpuMs: Number(m[2]) / 1000,
+    faults: Number(m[3]),
+  }));
+}
+
+/**
  * The same later starts in one guest (the GTK-from-the-prefix simulator's), as for gio in the 9p
  * section: through sim's layers (GTK from the hot layer) and from a bind mount of the root fs
  * (the image's GTK, no layer; the running /proc, /sys, /dev, /run and /tmp in it, so the same
  * session and the same caches), interleaved, which goes first alternating. The app itself comes
  * from the hot layer's copy there (the image has none). Run with `unshare -m` (a mount
- * namespace of its own: the guest's root is a shared mount); prints "same-prefix|image N".
+ * namespace of its own: the guest's root is a shared mount); prints the app's line after
+ * "same-prefix " or "same-image ".
  */
 const SAME_GUEST_SCRIPT = [
   'set -e',
@@ -54,11 +75,11 @@ const SAME_GUEST_SCRIPT = [
   'uid=$(id -u sim)',
   'app=/run/sim/hot/usr/bin/sim-gtk-start',
   '[ -x "$app" ] || { echo "the app is not in the hot layer" >&2; exit 1; }',
-  `start() { out=$(chroot "$2" runuser -u sim -- env ${LAUNCH_ENV} sh -c "exec $3 \\"\\$(date +%s%N)\\""); echo "same-$1 \${out#first-frame-us=}"; }`,
-  'for i in 1 2 3 4; do start prefix / /usr/bin/sim-gtk-start; start image /run/bench-image $app; start image /run/bench-image $app; start prefix / /usr/bin/sim-gtk-start; done',
+  `start() { out=$(chroot "$2" runuser -u sim -- env ${LAUNCH_ENV} sh -c "exec $3 \\"\\$(date +%s%N)\\""); echo "same-$1 $out"; }`,
+  `for i in $(seq ${SAME_GUEST_ROUNDS}); do start prefix / /usr/bin/sim-gtk-start; start image /run/bench-image $app; start image /run/bench-image $app; start prefix / /usr/bin/sim-gtk-start; done`,
 ].join('\n');
 
-async function starts(name: string, env: Record<string, string>, image: string, prefix: string, shots: string, sameGuest: boolean): Promise<{ us: number[]; same?: { prefix: number[]; image: number[] } }> {
+async function starts(name: string, env: Record<string, string>, image: string, prefix: string, shots: string, sameGuest: boolean): Promise<{ ms: number[]; same?: { prefix: AppStart[]; image: AppStart[] } }> {
   const boot = await sim(['boot', '--detach', '--image', image, '--name', name, '--overlay', prefix, '--display', 'none', '--memory', '2G', '--timeout', '900'], env);
   if (boot.exitCode !== 0) throw new Error(`the GNOME image did not boot: ${String(boot.stderr).slice(-2000)}`);
   try {
@@ -66,14 +87,15 @@ async function starts(name: string, env: Record<string, string>, image: string, 
     if (!(await screen.waitForShell(15 * 60_000, 2_000)).on) throw new Error('no shell on screen after 15 minutes');
     await screen.settled();
     const run = await sim(['exec', name, '--', 'sh', '-c', SCRIPT], env, { timeout: 10 * 60_000 });
-    const us = [...String(run.stdout).matchAll(/^first-frame-us=(\d+)$/gm)].map((m) => Number(m[1]) / 1000);
-    if (run.exitCode !== 0 || us.length !== 6) throw new Error(`the GTK app did not start six times (exit ${run.exitCode}): ${String(run.stdout).slice(-1000)}${String(run.stderr).slice(-1000)}`);
-    if (!sameGuest) return { us };
+    const ms = appStarts(String(run.stdout), '').map((start) => start.ms);
+    if (run.exitCode !== 0 || ms.length !== 6) throw new Error(`the GTK app did not start six times (exit ${run.exitCode}): ${String(run.stdout).slice(-1000)}${String(run.stderr).slice(-1000)}`);
+    if (!sameGuest) return { ms };
     const same = await sim(['exec', name, '--', 'unshare', '-m', '--propagation', 'private', 'sh', '-c', SAME_GUEST_SCRIPT], env, { timeout: 10 * 60_000 });
-    const of = (from: string) => msOf(String(same.stdout), `same-${from}`);
-    if (same.exitCode !== 0 || of('prefix').length !== 8 || of('image').length !== 8) throw new Error(`the same-guest starts failed (exit ${same.exitCode}): ${String(same.stdout).slice(-1000)}${String(same.stderr).slice(-1000)}`);
     // The first round left out, both of each (which goes first alternates within a round).
-    return { us, same: { prefix: of('prefix').slice(2), image: of('image').slice(2) } };
+    const of = (from: string) => appStarts(String(same.stdout), `same-${from} `).slice(2);
+    const want = 2 * (SAME_GUEST_ROUNDS - 1);
+    if (same.exitCode !== 0 || of('prefix').length !== want || of('image').length !== want) throw new Error(`the same-guest starts failed (exit ${same.exitCode}): ${String(same.stdout).slice(-1000)}${String(same.stderr).slice(-1000)}`);
+    return { ms, same: { prefix: of('prefix'), image: of('image') } };
   } finally {
     await sim(['stop', name, '--timeout', '20'], env);
   }
@@ -103,10 +125,10 @@ export async function gtkSection(ws: Workspace, results: Results, runs: number, 
     const order = i % 2 === 0 ? (['image', 'prefix'] as const) : (['prefix', 'image'] as const);
     log(`GTK app starts, run ${i + 1}: GTK from the ${order[0]}, then from the ${order[1]}`);
     const got = new Map<'image' | 'prefix', number[]>();
-    let same: { prefix: number[]; image: number[] } | undefined;
+    let same: { prefix: AppStart[]; image: AppStart[] } | undefined;
     for (const from of order) {
       const run = await starts(`bench-gtk-${from}-${i}`, env, image.id, from === 'image' ? appOnly : withGtk, shots, from === 'prefix');
-      got.set(from, run.us);
+      got.set(from, run.ms);
       same ??= run.same;
     }
     const [fromImage, fromPrefix] = [got.get('image')!, got.get('prefix')!];
@@ -114,7 +136,11 @@ export async function gtkSection(ws: Workspace, results: Results, runs: number, 
     results.add(SECTION, gtkRow('first', 'image'), 'ms', fromImage.slice(0, 1));
     results.add(SECTION, gtkRow('later', 'prefix'), 'ms', fromPrefix.slice(1), { vs: gtkRow('later', 'image') });
     results.add(SECTION, gtkRow('later', 'image'), 'ms', fromImage.slice(1));
-    results.add(SECTION, gtkSameGuestRow('prefix'), 'ms', same!.prefix, { vs: gtkSameGuestRow('image') });
-    results.add(SECTION, gtkSameGuestRow('image'), 'ms', same!.image);
+    results.add(SECTION, gtkSameGuestRow('prefix'), 'ms', same!.prefix.map((s) => s.ms), { vs: gtkSameGuestRow('image') });
+    results.add(SECTION, gtkSameGuestRow('image'), 'ms', same!.image.map((s) => s.ms));
+    results.add(SECTION, gtkSameGuestWorkRow('cpu', 'prefix'), 'ms', same!.prefix.map((s) => s.cpuMs), { vs: gtkSameGuestWorkRow('cpu', 'image') });
+    results.add(SECTION, gtkSameGuestWorkRow('cpu', 'image'), 'ms', same!.image.map((s) => s.cpuMs));
+    results.add(SECTION, gtkSameGuestWorkRow('faults', 'prefix'), 'count', same!.prefix.map((s) => s.faults), { vs: gtkSameGuestWorkRow('faults', 'image') });
+    results.add(SECTION, gtkSameGuestWorkRow('faults', 'image'), 'count', same!.image.map((s) => s.faults));
   }
 }

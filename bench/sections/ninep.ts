@@ -19,15 +19,20 @@ export const afterBootRow = (which: 'first' | 'later', from: 'prefix' | 'image')
 
 /** The same comparison inside the prefix's simulator, the two interleaved start by start (see afterBoot). */
 export const SAME_GUEST = 'gio version, later starts, in one guest';
-export const sameGuestRow = (from: 'prefix' | 'image') =>
-  `${SAME_GUEST}: GLib from ${from === 'prefix' ? "the prefix (through sim's layers, from the hot layer)" : "the image (its root's own files, no layer)"}`;
+const glibFrom = (from: 'prefix' | 'image') =>
+  `GLib from ${from === 'prefix' ? "the prefix (through sim's layers, from the hot layer)" : "the image (its root's own files, no layer)"}`;
+export const sameGuestRow = (from: 'prefix' | 'image') => `${SAME_GUEST}: ${glibFrom(from)}`;
+/** The work of such a start, which the machine's speed does not move: its page faults. */
+export const sameGuestFaultsRow = (from: 'prefix' | 'image') => `${SAME_GUEST}, page faults of a start: ${glibFrom(from)}`;
 
 type Sim = { name: string; prefix: boolean; sim: (args: string[]) => Promise<string> };
 
 /** `gio version` started n times in a row, each timed in the guest (µs lines "<tag> N"). */
 const timedStarts = (tag: string, n: number) => `ns() { date +%s%N; }; for i in $(seq ${n}); do t0=$(ns); gio version > /dev/null; t1=$(ns); echo "${tag} $(( (t1 - t0) / 1000 ))"; done`;
+/** The numbers of a guest script's "<tag> N" lines. */
+const numbersOf = (out: string, tag: string) => [...out.matchAll(new RegExp(`^${tag} (\\d+)$`, 'gm'))].map((m) => Number(m[1]));
 /** The "<tag> N" lines of a guest script's output (µs), in ms. */
-export const msOf = (out: string, tag: string) => [...out.matchAll(new RegExp(`^${tag} (\\d+)$`, 'gm'))].map((m) => Number(m[1]) / 1000);
+export const msOf = (out: string, tag: string) => numbersOf(out, tag).map((us) => us / 1000);
 
 /**
  * A detached simulator, with sim's defaults (merge mode, cache=loose, the prefix copied into the
@@ -83,7 +88,7 @@ async function laterStarts(sims: [Sim, Sim], rounds: number, perTurn: number): P
  * /dev, /run and /tmp as the merged root has them: a program that finds no /proc takes other
  * paths), interleaved, in a mount namespace of its own (the guest's root is a shared mount).
  */
-async function sameGuest(s: Sim): Promise<{ prefix: number[]; image: number[] }> {
+async function sameGuest(s: Sim): Promise<{ prefix: number[]; image: number[]; faults: { prefix: number[]; image: number[] } }> {
   const script = [
     "unshare -m --propagation private sh -c '",
     '  ns() { date +%s%N; }',
@@ -93,11 +98,18 @@ async function sameGuest(s: Sim): Promise<{ prefix: number[]; image: number[] }>
     // Which goes first alternates: the second of two starts in a row is quicker (1-2%, measured
     // with the same root twice), whatever its files.
     '  for i in $(seq 9); do start prefix /; start image /run/bench-image; start image /run/bench-image; start prefix /; done',
+    // Then the page faults of a start (busybox time: the minor faults of the chroot and of gio).
+    '  faults() { /run/sim/busybox time -f "faults-$1 %R" chroot $2 /usr/bin/gio version 2>&1 > /dev/null; }',
+    '  for i in 1 2 3; do faults prefix /; faults image /run/bench-image; done',
     "'",
   ].join('\n');
   const out = await s.sim(['exec', s.name, '--', 'sh', '-c', script]);
   // The first round warms what the chroot itself reads: left out, both of each.
-  return { prefix: msOf(out, 'same-prefix').slice(2), image: msOf(out, 'same-image').slice(2) };
+  return {
+    prefix: msOf(out, 'same-prefix').slice(2),
+    image: msOf(out, 'same-image').slice(2),
+    faults: { prefix: numbersOf(out, 'faults-prefix'), image: numbersOf(out, 'faults-image') },
+  };
 }
 
 export const BIG_MIB = 64;
@@ -160,6 +172,8 @@ export async function ninePSection(ws: Workspace, results: Results, runs: number
       results.add(SECTION, afterBootRow('later', 'image'), 'ms', later.get(image)!);
       results.add(SECTION, sameGuestRow('prefix'), 'ms', same.prefix, { vs: sameGuestRow('image') });
       results.add(SECTION, sameGuestRow('image'), 'ms', same.image);
+      results.add(SECTION, sameGuestFaultsRow('prefix'), 'count', same.faults.prefix, { vs: sameGuestFaultsRow('image') });
+      results.add(SECTION, sameGuestFaultsRow('image'), 'count', same.faults.image);
     } finally {
       for (const b of booted) await b.sim(['stop', b.name]).catch((e: unknown) => results.note(`9p: could not stop ${b.name}: ${String(e)}`));
     }

@@ -3,7 +3,8 @@ import * as assert from 'uvu/assert';
 import { Results } from '../../../bench/lib/results.js';
 import { formatMs, formatRatio, formatValue, median, positiveInt, renderMarkdown, renderTable, speedup, speedupInterval, spread } from '../../../bench/lib/stats.js';
 import { evaluateTargets } from '../../../bench/lib/targets.js';
-import { afterBootRow, parseGuestResults } from '../../../bench/sections/ninep.js';
+import { afterBootRow, parseGuestResults, sameGuestFaultsRow } from '../../../bench/sections/ninep.js';
+import { appStarts, gtkSameGuestWorkRow } from '../../../bench/sections/gtk.js';
 
 test('median: odd, even, unsorted, non-finite samples dropped, empty', () => {
   assert.is(median([3, 1, 2]), 2);
@@ -104,6 +105,29 @@ test('targets: a ratio near 1.0x says when it is within noise', () => {
   const check = evaluateTargets(r).find((c) => c.target.includes('later starts in a detached simulator'))!;
   assert.is(check.met, false);
   assert.match(check.value, /^0\.99x \(95%: 0\.\d\dx–1\.\d\dx, within noise of 1\.0x\)$/);
+});
+
+test("targets: a prefix's start does no more work than the image's (page faults, within 1%)", () => {
+  const r = new Results();
+  r.add('9p overlay (in the guest)', sameGuestFaultsRow('prefix'), 'count', [1204, 1206, 1205]);
+  r.add('9p overlay (in the guest)', sameGuestFaultsRow('image'), 'count', [1203, 1205, 1204]);
+  const gtk = 'a GTK app in the GNOME session (to its first frame)';
+  r.add(gtk, gtkSameGuestWorkRow('faults', 'prefix'), 'count', [21500, 21400]);
+  r.add(gtk, gtkSameGuestWorkRow('faults', 'image'), 'count', [20900, 20950]);
+  const checks = evaluateTargets(r);
+  const gio = checks.find((c) => c.target.startsWith('9p: ') && c.target.includes('page faults'))!;
+  assert.is(gio.met, true);
+  assert.is(gio.value, "1.001x the image's");
+  const app = checks.find((c) => c.target.startsWith('gtk: ') && c.target.includes('page faults'))!;
+  assert.is(app.met, false, '2.5% more faults is more work');
+});
+
+test("the GTK app's lines parse: time, CPU time and page faults, after a tag", () => {
+  const out = 'noise\nsame-prefix first-frame-us=3561500 cpu-us=3537200 minflt=20966 majflt=0\nsame-image first-frame-us=3626800 cpu-us=3682000 minflt=20982 majflt=1\n';
+  assert.equal(appStarts(out, 'same-prefix '), [{ ms: 3561.5, cpuMs: 3537.2, faults: 20966 }]);
+  assert.equal(appStarts(out, 'same-image ').length, 1);
+  assert.equal(appStarts('first-frame-us=5000000 cpu-us=4000000 minflt=1 majflt=0\n', ''), [{ ms: 5000, cpuMs: 4000, faults: 1 }]);
+  assert.equal(appStarts(out, ''), [], 'a tag is not skipped');
 });
 
 test('the 9p guest script output parses', () => {
