@@ -220,7 +220,7 @@ export async function boot(ctx: SimContext, options: BootOptions): Promise<BootR
     prepared = await saveThenResume(ctx, prepared, { events: options.events, timeoutMs, signal: options.signal });
     const { plan, image, elapsed, quick } = prepared;
     // sim build tells a console boot what it replaced; of a boot that runs a command it can only say so (serving.ts).
-    if (options.overlay && sessionDir && (plan.guest.serve || plan.guest.cacheMode === 'loose')) await recordServing(sessionDir, options.overlay, { told: Boolean(plan.guest.serve) });
+    if (options.overlay && sessionDir && (plan.guest.serve || plan.guest.cacheMode === 'loose')) await recordServing(sessionDir, options.overlay, { told: Boolean(plan.guest.serve), accel: plan.accel, image: image.names[0] ?? image.id });
     const result = await launch(plan, {
       events: options.events,
       timeoutMs,

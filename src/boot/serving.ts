@@ -15,14 +15,21 @@ import { isAlive } from '../core/pids.js';
 
 const RECORD = 'serving.json';
 
-/** Records that the boot of `sessionDir` serves `prefix`; `told`: it takes refreshes on its api.sock. */
-export async function recordServing(sessionDir: string, prefix: string, options: { told: boolean }): Promise<void> {
-  await writeJsonAtomic(path.join(sessionDir, RECORD), { prefix: path.resolve(prefix), told: options.told });
+/** What a boot records of itself, beside the prefix: whether it is told of builds, and what runs (for rebuild-and-boot's result). */
+export interface ServingDetails {
+  /** It takes refreshes (and commands) on its api.sock. */
+  told: boolean;
+  accel?: string;
+  image?: string;
 }
 
-interface ServingRecord {
+/** Records that the boot of `sessionDir` serves `prefix`. */
+export async function recordServing(sessionDir: string, prefix: string, details: ServingDetails): Promise<void> {
+  await writeJsonAtomic(path.join(sessionDir, RECORD), { prefix: path.resolve(prefix), ...details });
+}
+
+interface ServingRecord extends ServingDetails {
   prefix: string;
-  told: boolean;
 }
 
 /** What a record says; undefined for none, or one that does not read as a record. */
@@ -31,17 +38,18 @@ async function readRecord(file: string): Promise<ServingRecord | undefined> {
   try {
     const record: unknown = text === undefined ? undefined : JSON.parse(text);
     if (typeof record !== 'object' || !record || !('prefix' in record) || typeof record.prefix !== 'string') return undefined;
-    return { prefix: record.prefix, told: 'told' in record && record.told === true };
+    const fields = record as Record<string, unknown>;
+    const named = (key: 'accel' | 'image') => (typeof fields[key] === 'string' ? { [key]: fields[key] } : {});
+    return { prefix: record.prefix, told: fields.told === true, ...named('accel'), ...named('image') };
   } catch {
     return undefined;
   }
 }
 
-/** A running foreground boot that serves a prefix: its launcher's pid, its session directory, whether it is told of builds. */
-export interface ForegroundBoot {
+/** A running foreground boot that serves a prefix: its launcher's pid, its session directory, and what it recorded. */
+export interface ForegroundBoot extends ServingDetails {
   pid: number;
   dir: string;
-  told: boolean;
 }
 
 /** The running foreground boots that serve `prefix`, by pid. */
@@ -53,7 +61,9 @@ export async function foregroundBootsServing(ctx: SimContext, prefix: string): P
     if (!pid || !isAlive(pid)) continue;
     const dir = path.join(ctx.dirs.sessions, entry);
     const record = await readRecord(path.join(dir, RECORD));
-    if (record?.prefix === want) boots.push({ pid, dir, told: record.told });
+    if (record?.prefix !== want) continue;
+    const { prefix: _prefix, ...details } = record;
+    boots.push({ pid, dir, ...details });
   }
   return boots.sort((a, b) => a.pid - b.pid || a.dir.localeCompare(b.dir));
 }

@@ -178,12 +178,12 @@ export async function reloadSimulator(
 }
 
 /**
- * Tell a foreground boot at its console what a build replaced in its prefix: the same refresh,
- * through its launcher (it cannot be rebooted in place: what still runs the previous build is
- * named). A boot that ended meanwhile, or whose launcher does not listen yet (its guest has not
+ * Tell a foreground boot at its console what a build replaced in its prefix: the same refresh
+ * (with `refresh`, the triggers the changed files feed: rebuild-and-boot's), through its launcher
+ * (it cannot be rebooted in place: what still runs the previous build is named). A boot that ended meanwhile, or whose launcher does not listen yet (its guest has not
  * mounted the prefix), needs nothing.
  */
-export async function refreshForegroundBoot(boot: ForegroundBoot, prefix: string, changed: readonly string[], events: EventSink | undefined): Promise<void> {
+export async function refreshForegroundBoot(boot: ForegroundBoot, prefix: string, changed: readonly string[], events: EventSink | undefined, refresh: readonly string[] = []): Promise<void> {
   const name = foregroundBootName(boot);
   const target: RefreshTarget = {
     name,
@@ -192,7 +192,7 @@ export async function refreshForegroundBoot(boot: ForegroundBoot, prefix: string
   };
   emit(events, { type: 'progress', task: 'reload', message: `telling ${name} what the build replaced` });
   try {
-    const { inUse } = await refreshGuest(target, REFRESH_ONLY, { events, changed }, () => undefined);
+    const { inUse } = await refreshGuest(target, REFRESH_ONLY, { events, changed, refresh }, () => undefined);
     warnInUse(events, inUse, 'end it, or boot again');
     emit(events, { type: 'progress', task: 'reload', message: `${name} updated in place`, done: true });
   } catch (error) {

@@ -3,7 +3,7 @@
  * libdir, then boot with that prefix. A failed build never boots.
  */
 import { boot, type BootOptions, type BootResult } from '../boot/boot.js';
-import { foregroundBootsServing, staleForegroundWarning } from '../boot/serving.js';
+import { foregroundBootName, foregroundBootsServing, staleForegroundWarning, type ForegroundBoot } from '../boot/serving.js';
 import { sweepStaleSessions } from '../boot/session.js';
 import { buildModules, type BuildModulesResult } from '../builders/index.js';
 import type { ImageMeta } from '../images/meta.js';
@@ -13,7 +13,8 @@ import { refreshSteps } from './refresh.js';
 import { planReload, refreshForegroundBoot, REFRESH_ONLY, reloadSimulator, type RebootPolicy } from './hot-reload.js';
 import { listSimulators } from '../simulators/registry.js';
 import { execInSimulator, startSimulator } from '../simulators/start.js';
-import { SimError } from '../core/errors.js';
+import { isSimError, SimError } from '../core/errors.js';
+import { execAt } from '../simulators/guest-run.js';
 import { DEFAULT_IMAGE, resolveOrBuildImage } from '../images/default.js';
 import { loadProject, type Project } from '../config/project.js';
 
@@ -51,13 +52,14 @@ export async function build(ctx: SimContext, modules: string[], options: Project
 
 /**
  * Foreground boots serving the prefix: one at its console is told what the build replaced, as a
- * detached simulator is; of one that runs a command it can only be said that it is not.
+ * detached simulator is (with the refresh `steps` the changed files call for: rebuild-and-boot's),
+ * of one that runs a command it can only be said that it is not.
  */
-async function tellForegroundBoots(ctx: SimContext, built: BuildModulesResult, events: EventSink | undefined): Promise<void> {
+async function tellForegroundBoots(ctx: SimContext, built: BuildModulesResult, events: EventSink | undefined, steps: readonly string[] = []): Promise<void> {
   const boots = await foregroundBootsServing(ctx, built.prefix);
   const untold = boots.filter((b) => !b.told).map((b) => b.pid);
   if (untold.length) emit(events, { type: 'log', level: 'warn', message: staleForegroundWarning(untold) });
-  for (const boot of boots.filter((b) => b.told)) await refreshForegroundBoot(boot, built.prefix, changedFiles(built), events);
+  for (const boot of boots.filter((b) => b.told)) await refreshForegroundBoot(boot, built.prefix, changedFiles(built), events, steps);
 }
 
 /** Every file a build wrote or removed in the prefix, prefix-relative. */
@@ -89,13 +91,37 @@ export interface RebuildAndBootResult extends BootResult {
   build: BuildModulesResult;
   /** Set when a running simulator was updated instead of booting a new guest. */
   reloaded?: string;
+  /** Set (its launcher's pid) when a foreground boot at its console was: the command ran there. */
+  reloadedAtConsole?: number;
   /** Set when a detached simulator was started (`detach`). */
   started?: string;
 }
 
 /**
+ * A foreground boot at its console that serves the prefix, told of the build as a detached
+ * simulator is: the command runs there, and no second guest boots beside it. Undefined when
+ * there is none, or it ended meanwhile (then a boot follows).
+ */
+async function runAtConsole(boot: ForegroundBoot, built: BuildModulesResult & { image: ImageMeta }, options: RebuildAndBootOptions, elapsed: () => number): Promise<RebuildAndBootResult | undefined> {
+  const name = foregroundBootName(boot);
+  const command = options.command ?? [];
+  emit(options.events, { type: 'log', level: 'info', message: `${name} serves this prefix at its console${command.length ? ': the command runs there' : ''}; no other guest boots` });
+  let exitCode = 0;
+  if (command.length) {
+    try {
+      exitCode = await execAt(boot.dir, name, command, { hint: 'It ended while the command ran.', onOutput: (stream, data) => emit(options.events, { type: 'output', stream, data }) });
+    } catch (error) {
+      if (isSimError(error) && error.code === 'SIMULATOR_NOT_FOUND') return undefined;
+      throw error;
+    }
+  }
+  return { exitCode, accel: boot.accel ?? 'unknown', image: boot.image ?? built.image.names[0] ?? built.image.id, totalMs: elapsed(), build: built, reloadedAtConsole: boot.pid };
+}
+
+/**
  * Build, then boot with the prefix — or, when a detached simulator already serves this prefix,
- * update it in place (restart apps, reboot for libraries) and run the command there.
+ * update it in place (restart apps, reboot for libraries) and run the command there; or when a
+ * foreground boot at its console does, run the command there (it was told of the build).
  */
 export async function rebuildAndBoot(ctx: SimContext, options: RebuildAndBootOptions): Promise<RebuildAndBootResult> {
   const elapsed = stopwatch();
@@ -103,7 +129,7 @@ export async function rebuildAndBoot(ctx: SimContext, options: RebuildAndBootOpt
   await sweepStaleSessions(ctx);
   const { project, image } = await projectAndImage(ctx, options);
   const built = { ...(await buildModules(options.modules, { project, libdir: image.libdir, events: options.events })), image };
-  if (changedFiles(built).length) await tellForegroundBoots(ctx, built, options.events);
+  if (changedFiles(built).length) await tellForegroundBoots(ctx, built, options.events, refreshSteps(changedFiles(built)));
   const running = (await listSimulators(ctx)).find((s) => s.status === 'running' && s.overlay === built.prefix);
   if (running) {
     const changed = changedFiles(built);
@@ -111,6 +137,11 @@ export async function rebuildAndBoot(ctx: SimContext, options: RebuildAndBootOpt
     const ran = await reloadSimulator(ctx, running, planReload(project, built, options.reboot ?? 'auto'), { ...options, refresh: refreshSteps(changed), changed });
     const exitCode = ran ?? (options.command?.length ? await execInSimulator(ctx, running.name, options.command, options) : 0);
     return { exitCode, accel: running.accel, image: running.image, totalMs: elapsed(), build: built, reloaded: running.name };
+  }
+  if (!options.detach) {
+    const atConsole = (await foregroundBootsServing(ctx, built.prefix)).find((b) => b.told);
+    const ran = atConsole && (await runAtConsole(atConsole, built, options, elapsed));
+    if (ran) return ran;
   }
   const bootOptions = { ...options, image: built.image.id, overlay: built.prefix, overlayMode: options.overlayMode ?? project.overlayMode, overlayCache: options.overlayCache ?? project.overlayCache, initrd: options.initrd ?? project.initrd };
   if (options.detach) {

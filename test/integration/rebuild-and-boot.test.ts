@@ -88,7 +88,7 @@ test('sim build says when a foreground boot that runs a command serves the prefi
   }
 });
 
-test('a foreground boot at its console is told of builds: with the previous build run, cached and in the hot layer, the next start is the new one', async () => {
+test('a foreground boot at its console is told of builds: with the previous build run, cached and in the hot layer, the next start is the new one; rebuild-and-boot runs its command there', async () => {
   const prefix = path.join(project, '.sim/prefix');
   const version = (v: string) => writeFile(path.join(project, 'simmod/version.h'), `#define SIMMOD_VERSION "${v}"\n`);
   await version('5.0-console');
@@ -127,6 +127,15 @@ test('a foreground boot at its console is told of builds: with the previous buil
     assert.match(String(build.stderr), new RegExp(`the foreground simulator \\('sim boot', pid ${foreground.pid}\\) updated in place`));
     assert.not.match(String(build.stderr), /not told of builds/);
     assert.is(await typed(3, 'simmod-hello'), 'simmod version 5.1-console', 'the next start is the new build');
+    // rebuild-and-boot runs its command there, told of the build, and boots no second guest.
+    await version('5.2-console');
+    const rebuilt = await sim(['rebuild-and-boot', '--json', 'simmod', '--', 'simmod-hello'], env, { cwd: project });
+    assert.is(rebuilt.exitCode, 0, String(rebuilt.stdout).slice(-2000));
+    const events = parseEvents(String(rebuilt.stdout));
+    assert.is(events.filter((e) => e.type === 'output').map((e) => (e as { data: string }).data).join(''), 'simmod version 5.2-console\n');
+    assert.ok(events.some((e) => e.type === 'log' && e.message.includes(`pid ${foreground.pid}) serves this prefix at its console: the command runs there`)), 'it says where the command ran');
+    assert.not.ok(events.some((e) => e.type === 'phase'), 'no guest booted');
+    assert.is(await typed(4, 'simmod-hello'), 'simmod version 5.2-console', 'the console has the rebuild too');
   } finally {
     foreground.kill('SIGTERM');
     await foreground.catch(() => undefined);

@@ -44,7 +44,7 @@ export const buildCommand: CommandModule<GlobalArgs, ProjectArgs> = {
 
 type RebuildArgs = ProjectArgs & BootArgs & { reboot: 'auto' | 'always' | 'never'; detach?: boolean; name?: string; follow?: boolean };
 
-const rebuildDescription = 'Build modules into the overlay prefix, then boot with it (every boot option applies)';
+const rebuildDescription = 'Build modules into the overlay prefix, then boot with it (every boot option applies), or hot-reload a simulator already serving it (detached, or a sim boot at its console)';
 
 export const rebuildAndBootCommand: CommandModule<GlobalArgs, RebuildArgs> = {
   command: 'rebuild-and-boot [modules..]',

@@ -21,7 +21,7 @@ test('a live boot that recorded the prefix serves it, by any spelling of its pat
     };
     const gone = spawnSync('true').pid;
     const console = await session(process.pid, 'aaaa');
-    await recordServing(console, path.join(root, 'prefix'), { told: true });
+    await recordServing(console, path.join(root, 'prefix'), { told: true, accel: 'tcg', image: 'debian' });
     const command = await session(process.pid, 'ffff');
     await recordServing(command, path.join(root, 'prefix'), { told: false });
     await recordServing(await session(gone, 'bbbb'), path.join(root, 'prefix'), { told: true });
@@ -32,7 +32,7 @@ test('a live boot that recorded the prefix serves it, by any spelling of its pat
     const old = await session(process.pid, 'gggg');
     await writeFile(path.join(old, 'serving.json'), JSON.stringify({ prefix: path.join(root, 'prefix') }));
     assert.equal(await foregroundBootsServing(ctx, path.join(root, 'x', '..', 'prefix')), [
-      { pid: process.pid, dir: console, told: true },
+      { pid: process.pid, dir: console, told: true, accel: 'tcg', image: 'debian' },
       { pid: process.pid, dir: command, told: false },
       { pid: process.pid, dir: old, told: false },
     ]);
