@@ -180,8 +180,9 @@ export async function reloadSimulator(
 /**
  * Tell a foreground boot at its console what a build replaced in its prefix: the same refresh
  * (with `refresh`, the triggers the changed files feed: rebuild-and-boot's), through its launcher
- * (it cannot be rebooted in place: what still runs the previous build is named). A boot that ended meanwhile, or whose launcher does not listen yet (its guest has not
- * mounted the prefix), needs nothing.
+ * (it cannot be rebooted in place: what still runs the previous build is named). A boot that
+ * ended meanwhile, or whose launcher does not listen yet (its guest has not mounted the prefix),
+ * needs nothing.
  */
 export async function refreshForegroundBoot(boot: ForegroundBoot, prefix: string, changed: readonly string[], events: EventSink | undefined, refresh: readonly string[] = []): Promise<void> {
   const name = foregroundBootName(boot);
