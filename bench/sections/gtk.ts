@@ -33,13 +33,27 @@ export const gtkSameGuestRow = (from: 'prefix' | 'image') => `later starts in on
 export const gtkSameGuestWorkRow = (what: 'cpu' | 'faults', from: 'prefix' | 'image') =>
   `the same starts, ${what === 'cpu' ? "the app's CPU time (all threads)" : "the app's page faults"}: ${sameGuestFrom(from)}`;
 
-/** The app's starts, in ms: the first, then five more. */
+/**
+ * Waits (up to 3 minutes) until the guest's CPUs are busy less than a quarter of 5 s; prints
+ * "settled-after-s N". A resumed GNOME session works for a minute or more after the shell is on
+ * screen (gnome-shell, the settings daemons, D-Bus; the prefix's attach and copies add their
+ * part), and a start in that minute waits for it: up to 3x its own CPU time.
+ */
+const SETTLE = [
+  'idle() { read -r _ u n s i w x y z _ < /proc/stat; echo $((u + n + s + i + w + x + y + z)) $i; }',
+  'waited=0; while [ $waited -lt 180 ]; do set -- $(idle); sleep 5; waited=$((waited + 5)); set -- $1 $2 $(idle); [ $(( 100 * ($4 - $2) / ($3 - $1) )) -ge 75 ] && break; done',
+  'echo "settled-after-s $waited"',
+].join('\n');
+
+/** The app's starts, in ms: the first once ready, then five more once the session has settled. */
 const SCRIPT = [
   'for i in $(seq 600); do [ -e /run/sim/prefetched ] && break; sleep 0.1; done',
   'uid=$(id -u sim)',
   // The date is taken in the user's shell just before the exec, so runuser's own start is not counted.
   `start() { runuser -u sim -- env ${LAUNCH_ENV} sh -c 'exec /usr/bin/sim-gtk-start "$(date +%s%N)"'; }`,
-  'for i in 1 2 3 4 5 6; do start || exit 1; done',
+  'start || exit 1',
+  SETTLE,
+  'for i in 1 2 3 4 5; do start || exit 1; done',
 ].join('\n');
 
 /**
@@ -79,7 +93,7 @@ const SAME_GUEST_SCRIPT = [
   `for i in $(seq ${SAME_GUEST_ROUNDS}); do start prefix / /usr/bin/sim-gtk-start; start image /run/bench-image $app; start image /run/bench-image $app; start prefix / /usr/bin/sim-gtk-start; done`,
 ].join('\n');
 
-async function starts(name: string, env: Record<string, string>, image: string, prefix: string, shots: string, sameGuest: boolean): Promise<{ ms: number[]; same?: { prefix: AppStart[]; image: AppStart[] } }> {
+async function starts(name: string, env: Record<string, string>, image: string, prefix: string, shots: string, sameGuest: boolean): Promise<{ ms: number[]; settledS: number; same?: { prefix: AppStart[]; image: AppStart[] } }> {
   const boot = await sim(['boot', '--detach', '--image', image, '--name', name, '--overlay', prefix, '--display', 'none', '--memory', '2G', '--timeout', '900'], env);
   if (boot.exitCode !== 0) throw new Error(`the GNOME image did not boot: ${String(boot.stderr).slice(-2000)}`);
   try {
@@ -89,13 +103,14 @@ async function starts(name: string, env: Record<string, string>, image: string, 
     const run = await sim(['exec', name, '--', 'sh', '-c', SCRIPT], env, { timeout: 10 * 60_000 });
     const ms = appStarts(String(run.stdout), '').map((start) => start.ms);
     if (run.exitCode !== 0 || ms.length !== 6) throw new Error(`the GTK app did not start six times (exit ${run.exitCode}): ${String(run.stdout).slice(-1000)}${String(run.stderr).slice(-1000)}`);
-    if (!sameGuest) return { ms };
+    const settledS = Number(/^settled-after-s (\d+)$/m.exec(String(run.stdout))?.[1]);
+    if (!sameGuest) return { ms, settledS };
     const same = await sim(['exec', name, '--', 'unshare', '-m', '--propagation', 'private', 'sh', '-c', SAME_GUEST_SCRIPT], env, { timeout: 10 * 60_000 });
     // The first round left out, both of each (which goes first alternates within a round).
     const of = (from: string) => appStarts(String(same.stdout), `same-${from} `).slice(2);
     const want = 2 * (SAME_GUEST_ROUNDS - 1);
     if (same.exitCode !== 0 || of('prefix').length !== want || of('image').length !== want) throw new Error(`the same-guest starts failed (exit ${same.exitCode}): ${String(same.stdout).slice(-1000)}${String(same.stderr).slice(-1000)}`);
-    return { ms, same: { prefix: of('prefix'), image: of('image') } };
+    return { ms, settledS, same: { prefix: of('prefix'), image: of('image') } };
   } finally {
     await sim(['stop', name, '--timeout', '20'], env);
   }
@@ -129,6 +144,7 @@ export async function gtkSection(ws: Workspace, results: Results, runs: number, 
     for (const from of order) {
       const run = await starts(`bench-gtk-${from}-${i}`, env, image.id, from === 'image' ? appOnly : withGtk, shots, from === 'prefix');
       got.set(from, run.ms);
+      results.note(`gtk: run ${i + 1}, GTK from the ${from}: the session settled ${run.settledS} s after the first start`);
       same ??= run.same;
     }
     const [fromImage, fromPrefix] = [got.get('image')!, got.get('prefix')!];
