@@ -55,11 +55,10 @@ export async function build(ctx: SimContext, modules: string[], options: Project
  * detached simulator is (with the refresh `steps` the changed files call for: rebuild-and-boot's),
  * of one that runs a command it can only be said that it is not.
  */
-async function tellForegroundBoots(ctx: SimContext, built: BuildModulesResult, events: EventSink | undefined, steps: readonly string[] = []): Promise<void> {
-  const boots = await foregroundBootsServing(ctx, built.prefix);
+async function tellForegroundBoots(boots: readonly ForegroundBoot[], prefix: string, changed: readonly string[], events: EventSink | undefined, steps: readonly string[] = []): Promise<void> {
   const untold = boots.filter((b) => !b.told).map((b) => b.pid);
   if (untold.length) emit(events, { type: 'log', level: 'warn', message: staleForegroundWarning(untold) });
-  for (const boot of boots.filter((b) => b.told)) await refreshForegroundBoot(boot, built.prefix, changedFiles(built), events, steps);
+  for (const boot of boots.filter((b) => b.told)) await refreshForegroundBoot(boot, prefix, changed, events, steps);
 }
 
 /** Every file a build wrote or removed in the prefix, prefix-relative. */
@@ -68,7 +67,7 @@ const changedFiles = (built: BuildModulesResult) => built.results.flatMap((r) =>
 async function tellRunningSimulators(ctx: SimContext, built: BuildModulesResult, events: EventSink | undefined): Promise<void> {
   const changed = changedFiles(built);
   if (!changed.length) return;
-  await tellForegroundBoots(ctx, built, events);
+  await tellForegroundBoots(await foregroundBootsServing(ctx, built.prefix), built.prefix, changed, events);
   for (const running of (await listSimulators(ctx)).filter((s) => s.status === 'running' && s.overlay === built.prefix)) {
     await reloadSimulator(ctx, running, REFRESH_ONLY, { events, refresh: [], changed, inUseHint: '`sim rebuild-and-boot` restarts or reboots what the rebuild needs' });
   }
@@ -129,17 +128,19 @@ export async function rebuildAndBoot(ctx: SimContext, options: RebuildAndBootOpt
   await sweepStaleSessions(ctx);
   const { project, image } = await projectAndImage(ctx, options);
   const built = { ...(await buildModules(options.modules, { project, libdir: image.libdir, events: options.events })), image };
-  if (changedFiles(built).length) await tellForegroundBoots(ctx, built, options.events, refreshSteps(changedFiles(built)));
+  const changed = changedFiles(built);
+  // Listed once: told of the build, and (without --detach) where the command may run.
+  const foreground = changed.length || !options.detach ? await foregroundBootsServing(ctx, built.prefix) : [];
+  if (changed.length) await tellForegroundBoots(foreground, built.prefix, changed, options.events, refreshSteps(changed));
   const running = (await listSimulators(ctx)).find((s) => s.status === 'running' && s.overlay === built.prefix);
   if (running) {
-    const changed = changedFiles(built);
     // The command runs in the refresh's round trip to the guest unless a reboot comes first.
     const ran = await reloadSimulator(ctx, running, planReload(project, built, options.reboot ?? 'auto'), { ...options, refresh: refreshSteps(changed), changed });
     const exitCode = ran ?? (options.command?.length ? await execInSimulator(ctx, running.name, options.command, options) : 0);
     return { exitCode, accel: running.accel, image: running.image, totalMs: elapsed(), build: built, reloaded: running.name };
   }
   if (!options.detach) {
-    const atConsole = (await foregroundBootsServing(ctx, built.prefix)).find((b) => b.told);
+    const atConsole = foreground.find((b) => b.told);
     const ran = atConsole && (await runAtConsole(atConsole, built, options, elapsed));
     if (ran) return ran;
   }
