@@ -26,6 +26,7 @@ import { probeAccelerator } from '../qemu/accel.js';
 import { accelDetails, accelLine } from '../qemu/accel-summary.js';
 import { findQboot } from '../qemu/firmware.js';
 import { launch } from '../qemu/launch.js';
+import { icountFromEnv } from '../qemu/icount.js';
 import { chooseQuickBoot, quickPlans, type QuickBoot, type QuickBootInputs } from '../snapshots/quick-boot.js';
 import { quickBootFallback, quickBootLine, resumeOptions, saveThenResume } from '../snapshots/boot-steps.js';
 import { snapshotRequest } from '../snapshots/plan.js';
@@ -149,6 +150,7 @@ export async function prepareBoot(ctx: SimContext, options: BootOptions & { deta
   emit(events, { type: 'log', level: 'info', message: accelLine(accel) });
   emit(events, { type: 'log', level: 'debug', message: accelDetails(accel) });
 
+  const icount = icountFromEnv(ctx.env);
   const request: BootRequest = {
     overlay,
     overlayMode: options.overlayMode,
@@ -159,7 +161,8 @@ export async function prepareBoot(ctx: SimContext, options: BootOptions & { deta
     mode: options.noInit ? 'direct' : 'init',
     init: options.init,
     memoryMiB: options.memoryMiB ?? 1024,
-    cpus: options.cpus ?? 2,
+    // Instruction-counted time runs one CPU (src/qemu/icount.ts).
+    cpus: options.cpus ?? (icount === undefined ? 2 : 1),
     kernelArgs: options.kernelArgs ?? [],
     interactive,
     fastKernel: !options.compressedKernel,
@@ -167,6 +170,7 @@ export async function prepareBoot(ctx: SimContext, options: BootOptions & { deta
     display,
     // The plan uses it unless a contribution needs another firmware.
     bios: await findQboot(),
+    ...(icount === undefined ? {} : { icount }),
   };
   if (usesHotLayer(request)) request.hotDirs = await prefixHotDirs(request.overlay!);
 

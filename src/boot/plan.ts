@@ -15,6 +15,7 @@ import type { z } from 'zod';
 import { SimError } from '../core/errors.js';
 import { accepted, cpuCount, guestProgram, initrdChoice, kernelArg, memoryMiB, overlayCache, overlayMode, timeoutSeconds, type OverlayCache } from '../config/option-values.js';
 import { overlayBindirs, overlayLibdirs, type GuestConfig } from '../initramfs/guest-config.js';
+import { icountRefusal } from '../qemu/icount.js';
 
 export type Accel = 'kvm' | 'tcg';
 
@@ -48,6 +49,8 @@ export interface BootRequest {
   bios?: string;
   /** The prefix's directories of programs and libraries (src/boot/hot-dirs.ts); used by a merge-mode boot with a caching share that serves the host (servesHost). */
   hotDirs?: readonly string[];
+  /** The guest's time counted in instructions, 2^icount ns each (SIM_ICOUNT, src/qemu/icount.ts); TCG and one CPU only. */
+  icount?: number;
 }
 
 /**
@@ -101,6 +104,8 @@ export interface BootPlan {
   display?: DisplayPlan;
   /** -bios file; absent: QEMU's default (SeaBIOS). */
   bios?: string;
+  /** Instruction-counted time (src/qemu/icount.ts): the shift; absent: real time. */
+  icount?: number;
   /** Which initrd boots: sim's own initramfs, or the image's own with sim's hook appended. */
   initrd: InitrdChoice;
   /**
@@ -186,6 +191,8 @@ export function planBoot(input: {
   if (request.mode === 'direct' && !request.command?.length && !request.detached) {
     throw new SimError('USAGE', 'Direct mode (--no-init) needs a command to run.', 'Add the command after --, e.g. sim boot --no-init -- uname -a');
   }
+  const refused = request.icount === undefined ? undefined : icountRefusal(input.accel, request.cpus);
+  if (refused) throw refused;
   const kernel = path.join(imageDir, request.fastKernel && image.kernel.vmlinux ? image.kernel.vmlinux : image.kernel.file);
   // A usr-only image's root is a tmpfs (its /usr partition is mounted on it): no device.
   const rootDevice = image.root.fstype === 'tmpfs' ? 'tmpfs' : image.root.partition ? `/dev/vda${image.root.partition}` : '/dev/vda';
@@ -214,6 +221,7 @@ export function planBoot(input: {
     accel: input.accel,
     memoryMiB: request.memoryMiB,
     cpus: request.cpus,
+    ...(request.icount === undefined ? {} : { icount: request.icount }),
     kernel,
     append,
     baseDisk: path.join(imageDir, image.disk.file),

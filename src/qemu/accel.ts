@@ -11,13 +11,15 @@ import { writeJsonAtomic } from '../core/atomic.js';
 import { emit, type EventSink } from '../core/events.js';
 import type { SimContext } from '../core/context.js';
 import { run, spawn } from '../core/process.js';
+import { ICOUNT_ENV, icountFromEnv } from './icount.js';
 
 /**
- * Why this accelerator, as a stable code: `forced` (SIM_ACCEL), `works` (the KVM test boot
+ * Why this accelerator, as a stable code: `forced` (SIM_ACCEL), `icount` (SIM_ICOUNT: TCG
+ * counts instructions, ./icount.ts), `works` (the KVM test boot
  * passed), `no-device` (no /dev/kvm), `no-access` (it exists but this user may not open it),
  * `not-probed` (no kernel to test with yet), `probe-failed` (KVM here does not boot kernels).
  */
-export type AccelReasonCode = 'forced' | 'works' | 'no-device' | 'no-access' | 'not-probed' | 'probe-failed';
+export type AccelReasonCode = 'forced' | 'icount' | 'works' | 'no-device' | 'no-access' | 'not-probed' | 'probe-failed';
 
 export interface AccelVerdict {
   accel: 'kvm' | 'tcg';
@@ -85,12 +87,14 @@ function userName(): string {
 }
 
 /**
- * `SIM_ACCEL=kvm|tcg` overrides. Otherwise KVM when /dev/kvm is usable and a test boot of
- * `kernel` under it works.
+ * `SIM_ACCEL=kvm|tcg` overrides, and SIM_ICOUNT asks for TCG. Otherwise KVM when /dev/kvm is
+ * usable and a test boot of `kernel` under it works.
  */
 export async function probeAccelerator(ctx: SimContext, options: { kernel?: string; qemu?: string; events?: EventSink } = {}): Promise<AccelVerdict> {
   const qemu = options.qemu ?? 'qemu-system-x86_64';
   const forced = ctx.env.SIM_ACCEL;
+  // (A SIM_ACCEL=kvm beside it is refused by the plan, with a hint.)
+  if (icountFromEnv(ctx.env) !== undefined && forced !== 'kvm') return { accel: 'tcg', code: 'icount', reason: `${ICOUNT_ENV} counts emulated instructions, which only TCG does`, cached: false };
   if (forced === 'kvm' || forced === 'tcg') return { accel: forced, code: 'forced', reason: 'set by SIM_ACCEL', cached: false };
   const denied = await kvmAccess();
   if (denied) {

@@ -1,6 +1,7 @@
 /** The QEMU argument list for a plan. Pure, and unit-tested to the byte. */
 import type { BootPlan } from '../boot/plan.js';
 import { optValue, SERIAL_BUS } from './argv-parts.js';
+import { icountArgs } from './icount.js';
 import { GUEST_PORTS } from './protocol.js';
 
 export { optValue };
@@ -38,6 +39,7 @@ export function qemuArgs(plan: BootPlan): string[] {
     '-name', 'sim',
     '-machine', 'q35',
     '-accel', plan.accel,
+    ...(plan.icount === undefined ? [] : icountArgs(plan.icount)),
     '-cpu', plan.accel === 'kvm' ? 'host' : TCG_CPU,
     '-smp', String(plan.cpus),
     '-m', `${plan.memoryMiB}M`,

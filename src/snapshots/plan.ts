@@ -118,7 +118,7 @@ export function snapshotKey(inputs: SnapshotKeyInputs): string {
 /** A short description of the machine configuration, for `sim snapshot ls`. */
 export function snapshotLabel(plan: BootPlan): string {
   const kind = plan.detached ? 'detached' : plan.interactive ? 'console' : 'command';
-  return `${plan.memoryMiB} MiB, ${plan.cpus} CPU${plan.cpus === 1 ? '' : 's'}, ${plan.accel}, ${plan.display ? `${plan.display.backend} ${plan.display.resolution.width}x${plan.display.resolution.height}` : 'headless'}, ${kind}`;
+  return `${plan.memoryMiB} MiB, ${plan.cpus} CPU${plan.cpus === 1 ? '' : 's'}, ${plan.accel}${plan.icount === undefined ? '' : ` (instruction-counted, shift ${plan.icount})`}, ${plan.display ? `${plan.display.backend} ${plan.display.resolution.width}x${plan.display.resolution.height}` : 'headless'}, ${kind}`;
 }
 
 /** A string for `printf '%b'` in one shell word on one line: backslashes doubled, newlines as \n. */

@@ -179,6 +179,26 @@ test('a guest that never gets ready fails after --timeout with the console lines
   assert.match(String(run.stderr), /did not become ready within 1 s/);
 });
 
+test("SIM_ICOUNT: the guest's time counts instructions, its idle time skipped, with one CPU", async () => {
+  // A 30 s sleep in the guest: skipped when idle time is, 30 s of the host's otherwise.
+  const script = 'grep -c ^processor /proc/cpuinfo; t0=$(date +%s); sleep 30; t1=$(date +%s); echo slept $((t1 - t0))';
+  const started = Date.now();
+  const run = await sim(['boot', '--image', 'demo', '--no-init', '--', 'sh', '-c', script], { ...env, SIM_ICOUNT: '3' });
+  const hostS = (Date.now() - started) / 1000;
+  assert.is(run.exitCode, 0, String(run.stderr));
+  assert.match(String(run.stdout), /^1\nslept (3\d)$/);
+  assert.ok(hostS < 25, `the host waited ${hostS} s for the guest's sleep`);
+  assert.match(String(run.stderr), "accelerator: tcg, the guest's time counted in instructions (SIM_ICOUNT)");
+
+  const twoCpus = await sim(['boot', '--image', 'demo', '--no-init', '--cpus', '2', '--', 'true'], { ...env, SIM_ICOUNT: '3' });
+  assert.is(twoCpus.exitCode, 64);
+  assert.match(String(twoCpus.stderr), /SIM_ICOUNT needs a guest with one CPU[\s\S]*--cpus 1/);
+  const badShift = await sim(['boot', '--image', 'demo', '--no-init', '--', 'true'], { ...env, SIM_ICOUNT: 'fast' });
+  assert.is(badShift.exitCode, 64);
+  assert.match(String(badShift.stderr), /SIM_ICOUNT takes a shift from 0 to 10/);
+  assert.equal(await sessionsLeft(env), []);
+});
+
 test('bad input: each error says what is wrong, with a stable exit code', async () => {
   const missingImage = await sim(['image', 'add', '/nonexistent.qcow2'], env);
   assert.is(missingImage.exitCode, 65);

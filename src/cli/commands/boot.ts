@@ -18,7 +18,7 @@ export interface BootArgs extends GlobalArgs {
   'no-init'?: boolean;
   init?: string;
   memory: number;
-  cpus: number;
+  cpus?: number;
   'kernel-arg'?: string[];
   timeout: number;
   'compressed-kernel'?: boolean;
@@ -48,7 +48,7 @@ export function bootOptions<T>(yargs: Argv<T>, defaults: { image?: string } = { 
     .option('no-init', { type: 'boolean', describe: "Run the command right after switch_root, without booting the image's init (fast; for tests)" })
     .option('init', { type: 'string', describe: 'Init program in the image to hand over to (default /sbin/init)', coerce: checked('--init', guestProgram) })
     .option('memory', { alias: 'm', type: 'string', default: '1024', describe: 'Guest memory: MiB (e.g. 2048) or with a unit (512M, 2G)', coerce: checked('--memory', memoryMiB) })
-    .option('cpus', { type: 'string', default: '2', describe: 'Guest CPUs (1 to 255)', coerce: checked('--cpus', cpuCount) })
+    .option('cpus', { type: 'string', describe: 'Guest CPUs (1 to 255; default 2, or 1 with SIM_ICOUNT)', coerce: checked('--cpus', cpuCount) })
     .option('kernel-arg', { type: 'string', array: true, nargs: 1, describe: 'Extra kernel command-line word, key=value (repeat the option for more)', coerce: checkedEach('--kernel-arg', kernelArg) })
     .option('timeout', { type: 'string', default: String(DEFAULT_TIMEOUT_MS / 1000), describe: 'Seconds the guest may take to become ready', coerce: checked('--timeout', timeoutSeconds) })
     .option('compressed-kernel', { type: 'boolean', describe: 'Boot the compressed bzImage instead of the extracted vmlinux' })
