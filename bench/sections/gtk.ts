@@ -6,8 +6,9 @@
  * holds only the app), and with GTK from the prefix (a copy of the host's libgtk-4, Debian 12's
  * like the image's). In each, once the shell is on screen and the prefix was read into the
  * cache, the first start and five more; then, in the one with GTK from the prefix, later starts
- * through sim's layers and from the root's own files, interleaved. Opt-in (BENCH_ONLY=gtk): the
- * GNOME image is large.
+ * through sim's layers and from the root's own files, interleaved. Last, those later starts once
+ * more in a simulator whose time counts instructions. Opt-in (BENCH_ONLY=gtk): the GNOME image
+ * is large.
  */
 import { cp, mkdir, mkdtemp, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -29,6 +30,9 @@ const LAUNCH_ENV = 'XDG_RUNTIME_DIR=/run/user/$uid WAYLAND_DISPLAY=wayland-0 DBU
 const sameGuestFrom = (from: 'prefix' | 'image') =>
   `GTK from ${from === 'prefix' ? "the prefix (through sim's layers, from the hot layer)" : "the image (its root's own files, no layer)"}`;
 export const gtkSameGuestRow = (from: 'prefix' | 'image') => `later starts in one guest, interleaved: ${sameGuestFrom(from)}`;
+/** The same-guest starts in a guest whose time counts instructions (SIM_ICOUNT=3, one CPU): to the first frame, and the app's CPU time. */
+export const gtkCountedRow = (what: 'time' | 'cpu', from: 'prefix' | 'image') =>
+  `later starts in one guest whose time counts instructions (SIM_ICOUNT=3, one CPU), ${what === 'time' ? 'to the first frame' : "the app's CPU time"}: ${sameGuestFrom(from)}`;
 /** What those starts took beside their time, as the app counts it (fixtures/gtk-start). */
 export const gtkSameGuestWorkRow = (what: 'cpu' | 'faults', from: 'prefix' | 'image') =>
   `the same starts, ${what === 'cpu' ? "the app's CPU time (all threads)" : "the app's page faults"}: ${sameGuestFrom(from)}`;
@@ -45,9 +49,11 @@ const SETTLE = [
   'echo "settled-after-s $waited"',
 ].join('\n');
 
+const PREFETCHED = 'for i in $(seq 600); do [ -e /run/sim/prefetched ] && break; sleep 0.1; done';
+
 /** The app's starts, in ms: the first once ready, then five more once the session has settled. */
 const SCRIPT = [
-  'for i in $(seq 600); do [ -e /run/sim/prefetched ] && break; sleep 0.1; done',
+  PREFETCHED,
   'uid=$(id -u sim)',
   // The date is taken in the user's shell just before the exec, so runuser's own start is not counted.
   `start() { runuser -u sim -- env ${LAUNCH_ENV} sh -c 'exec /usr/bin/sim-gtk-start "$(date +%s%N)"'; }`,
@@ -61,6 +67,9 @@ const SCRIPT = [
  * CPU's speed (its CPU time with it, its page faults by 0.1%), so more pairs than for gio.
  */
 const SAME_GUEST_ROUNDS = 8;
+/** In a guest whose time counts instructions a start varies by about 1%, and takes 15 s (one CPU). */
+const COUNTED_ROUNDS = 6;
+const ICOUNT_SHIFT = '3';
 
 type AppStart = { ms: number; cpuMs: number; faults: number };
 
@@ -82,7 +91,7 @@ export function appStarts(out: string, tag: string): AppStart[] {
  * namespace of its own: the guest's root is a shared mount); prints the app's line after
  * "same-prefix " or "same-image ".
  */
-const SAME_GUEST_SCRIPT = [
+const sameGuestScript = (rounds: number) => [
   'set -e',
   'mkdir -p /run/bench-image && mount --bind / /run/bench-image',
   'for m in proc sys dev run tmp; do mount --rbind /$m /run/bench-image/$m; done',
@@ -90,8 +99,17 @@ const SAME_GUEST_SCRIPT = [
   'app=/run/sim/hot/usr/bin/sim-gtk-start',
   '[ -x "$app" ] || { echo "the app is not in the hot layer" >&2; exit 1; }',
   `start() { out=$(chroot "$2" runuser -u sim -- env ${LAUNCH_ENV} sh -c "exec $3 \\"\\$(date +%s%N)\\""); echo "same-$1 $out"; }`,
-  `for i in $(seq ${SAME_GUEST_ROUNDS}); do start prefix / /usr/bin/sim-gtk-start; start image /run/bench-image $app; start image /run/bench-image $app; start prefix / /usr/bin/sim-gtk-start; done`,
+  `for i in $(seq ${rounds}); do start prefix / /usr/bin/sim-gtk-start; start image /run/bench-image $app; start image /run/bench-image $app; start prefix / /usr/bin/sim-gtk-start; done`,
 ].join('\n');
+
+/** The same-guest starts (sameGuestScript), the first round left out, both of each (which goes first alternates within a round). */
+async function sameGuestStarts(name: string, env: Record<string, string>, rounds: number): Promise<{ prefix: AppStart[]; image: AppStart[] }> {
+  const same = await sim(['exec', name, '--', 'unshare', '-m', '--propagation', 'private', 'sh', '-c', sameGuestScript(rounds)], env, { timeout: 20 * 60_000 });
+  const of = (from: string) => appStarts(String(same.stdout), `same-${from} `).slice(2);
+  const want = 2 * (rounds - 1);
+  if (same.exitCode !== 0 || of('prefix').length !== want || of('image').length !== want) throw new Error(`the same-guest starts failed (exit ${same.exitCode}): ${String(same.stdout).slice(-1000)}${String(same.stderr).slice(-1000)}`);
+  return { prefix: of('prefix'), image: of('image') };
+}
 
 async function starts(name: string, env: Record<string, string>, image: string, prefix: string, shots: string, sameGuest: boolean): Promise<{ ms: number[]; settledS: number; same?: { prefix: AppStart[]; image: AppStart[] } }> {
   const boot = await sim(['boot', '--detach', '--image', image, '--name', name, '--overlay', prefix, '--display', 'none', '--memory', '2G', '--timeout', '900'], env);
@@ -105,12 +123,28 @@ async function starts(name: string, env: Record<string, string>, image: string, 
     if (run.exitCode !== 0 || ms.length !== 6) throw new Error(`the GTK app did not start six times (exit ${run.exitCode}): ${String(run.stdout).slice(-1000)}${String(run.stderr).slice(-1000)}`);
     const settledS = Number(/^settled-after-s (\d+)$/m.exec(String(run.stdout))?.[1]);
     if (!sameGuest) return { ms, settledS };
-    const same = await sim(['exec', name, '--', 'unshare', '-m', '--propagation', 'private', 'sh', '-c', SAME_GUEST_SCRIPT], env, { timeout: 10 * 60_000 });
-    // The first round left out, both of each (which goes first alternates within a round).
-    const of = (from: string) => appStarts(String(same.stdout), `same-${from} `).slice(2);
-    const want = 2 * (SAME_GUEST_ROUNDS - 1);
-    if (same.exitCode !== 0 || of('prefix').length !== want || of('image').length !== want) throw new Error(`the same-guest starts failed (exit ${same.exitCode}): ${String(same.stdout).slice(-1000)}${String(same.stderr).slice(-1000)}`);
-    return { ms, settledS, same: { prefix: of('prefix'), image: of('image') } };
+    return { ms, settledS, same: await sameGuestStarts(name, env, SAME_GUEST_ROUNDS) };
+  } finally {
+    await sim(['stop', name, '--timeout', '20'], env);
+  }
+}
+
+/**
+ * The same-guest starts once more, in a simulator whose time counts instructions (SIM_ICOUNT, one
+ * CPU; its own snapshot, saved on its first boot): a start's time there is the work done by the
+ * app and by the session for its frame, whatever the host's speed.
+ */
+async function countedStarts(env: Record<string, string>, image: string, prefix: string, shots: string): Promise<{ prefix: AppStart[]; image: AppStart[] }> {
+  const name = 'bench-gtk-counted';
+  const boot = await sim(['boot', '--detach', '--image', image, '--name', name, '--overlay', prefix, '--display', 'none', '--memory', '2G', '--timeout', '1500'], { ...env, SIM_ICOUNT: ICOUNT_SHIFT });
+  if (boot.exitCode !== 0) throw new Error(`the GNOME image did not boot counting instructions: ${String(boot.stderr).slice(-2000)}`);
+  try {
+    const screen = new Screen(name, env, shots);
+    if (!(await screen.waitForShell(15 * 60_000, 2_000)).on) throw new Error('no shell on screen after 15 minutes (counting instructions)');
+    await screen.settled();
+    const ready = await sim(['exec', name, '--', 'sh', '-c', `${PREFETCHED}\n${SETTLE}`], env, { timeout: 10 * 60_000 });
+    if (ready.exitCode !== 0) throw new Error(`the counted session did not settle: ${String(ready.stderr).slice(-1000)}`);
+    return await sameGuestStarts(name, env, COUNTED_ROUNDS);
   } finally {
     await sim(['stop', name, '--timeout', '20'], env);
   }
@@ -159,4 +193,10 @@ export async function gtkSection(ws: Workspace, results: Results, runs: number, 
     results.add(SECTION, gtkSameGuestWorkRow('faults', 'prefix'), 'count', same!.prefix.map((s) => s.faults), { vs: gtkSameGuestWorkRow('faults', 'image') });
     results.add(SECTION, gtkSameGuestWorkRow('faults', 'image'), 'count', same!.image.map((s) => s.faults));
   }
+  log('GTK app starts in one guest whose time counts instructions (SIM_ICOUNT, one CPU)');
+  const counted = await countedStarts(env, image.id, withGtk, shots);
+  results.add(SECTION, gtkCountedRow('time', 'prefix'), 'ms', counted.prefix.map((s) => s.ms), { vs: gtkCountedRow('time', 'image') });
+  results.add(SECTION, gtkCountedRow('time', 'image'), 'ms', counted.image.map((s) => s.ms));
+  results.add(SECTION, gtkCountedRow('cpu', 'prefix'), 'ms', counted.prefix.map((s) => s.cpuMs), { vs: gtkCountedRow('cpu', 'image') });
+  results.add(SECTION, gtkCountedRow('cpu', 'image'), 'ms', counted.image.map((s) => s.cpuMs));
 }

@@ -25,6 +25,22 @@ export const sameGuestRow = (from: 'prefix' | 'image') => `${SAME_GUEST}: ${glib
 /** The work of such a start, which the machine's speed does not move: its page faults. */
 export const sameGuestFaultsRow = (from: 'prefix' | 'image') => `${SAME_GUEST}, page faults of a start: ${glibFrom(from)}`;
 
+/**
+ * The one-guest comparison once more, in a guest whose time counts instructions (SIM_ICOUNT, one
+ * CPU): under TCG a start's wall time swings by several percent with the host, its instruction
+ * count by a fraction of one. A third root tells what overlayfs itself costs: the image's own
+ * files under an overlay of an empty layer over its /usr.
+ */
+export const COUNTED = 'gio version, later starts, in one guest whose time counts instructions (SIM_ICOUNT=3, one CPU)';
+export type CountedRoot = 'prefix' | 'image' | 'overlay';
+const countedRoot: Record<CountedRoot, string> = {
+  prefix: glibFrom('prefix'),
+  image: glibFrom('image'),
+  overlay: "GLib from the image, its /usr under overlayfs (an empty layer over it: overlayfs' own cost)",
+};
+export const countedRow = (root: CountedRoot) => `${COUNTED}: ${countedRoot[root]}`;
+const ICOUNT_SHIFT = '3';
+
 type Sim = { name: string; prefix: boolean; sim: (args: string[]) => Promise<string> };
 
 /** `gio version` started n times in a row, each timed in the guest (µs lines "<tag> N"). */
@@ -112,6 +128,41 @@ async function sameGuest(s: Sim): Promise<{ prefix: number[]; image: number[]; f
   };
 }
 
+/** The roots of `sameGuest`, and the overlay-only one (COUNTED), interleaved; µs lines "counted-<root> N". */
+async function countedStarts(s: Sim, rounds: number): Promise<Record<CountedRoot, number[]>> {
+  const script = [
+    "unshare -m --propagation private sh -c '",
+    '  ns() { date +%s%N; }',
+    '  root() { mkdir -p $1 && mount --bind / $1; for m in proc sys dev run tmp; do mount --rbind /$m $1/$m; done; }',
+    '  root /run/bench-image; root /run/bench-overlay',
+    // overlayfs wants two lower layers when it has no upper one.
+    '  mkdir -p /run/bench-empty && mount -t overlay -o lowerdir=/run/bench-empty:/run/bench-image/usr bench-usr /run/bench-overlay/usr',
+    '  start() { t0=$(ns); chroot $2 /usr/bin/gio version > /dev/null; t1=$(ns); echo "counted-$1 $(( (t1 - t0) / 1000 ))"; }',
+    `  for i in $(seq ${rounds}); do start prefix /; start image /run/bench-image; start overlay /run/bench-overlay; start overlay /run/bench-overlay; start image /run/bench-image; start prefix /; done`,
+    "'",
+  ].join('\n');
+  const out = await s.sim(['exec', s.name, '--', 'sh', '-c', script]);
+  // The first round warms what the chroot itself reads: left out, both of each.
+  const of = (root: CountedRoot) => msOf(out, `counted-${root}`).slice(2);
+  return { prefix: of('prefix'), image: of('image'), overlay: of('overlay') };
+}
+
+/** A detached simulator with the prefix whose time counts instructions: booted, measured, stopped. */
+async function countedSection(ws: Workspace, results: Results, prefix: string, rounds: number): Promise<void> {
+  const env = { ...ws.env, SIM_ACCEL: 'tcg', SIM_ICOUNT: ICOUNT_SHIFT };
+  const sim: Sim = { name: 'bench-9p-counted', prefix: true, sim: async (args) => (await simOk(args, env)).stdout };
+  await sim.sim(['boot', '--detach', '--name', sim.name, '--image', ws.debian.ref, '--overlay', prefix]);
+  try {
+    await firstStart(sim);
+    const counted = await countedStarts(sim, rounds);
+    results.add(SECTION, countedRow('prefix'), 'ms', counted.prefix, { vs: countedRow('image') });
+    results.add(SECTION, countedRow('overlay'), 'ms', counted.overlay, { vs: countedRow('image') });
+    results.add(SECTION, countedRow('image'), 'ms', counted.image);
+  } finally {
+    await sim.sim(['stop', sim.name]).catch((e: unknown) => results.note(`9p: could not stop ${sim.name}: ${String(e)}`));
+  }
+}
+
 export const BIG_MIB = 64;
 
 export const CONFIGS: { cache: string; msize: number }[] = [
@@ -178,6 +229,7 @@ export async function ninePSection(ws: Workspace, results: Results, runs: number
       for (const b of booted) await b.sim(['stop', b.name]).catch((e: unknown) => results.note(`9p: could not stop ${b.name}: ${String(e)}`));
     }
   }
+  await countedSection(ws, results, prefix, 4 * runs + 2);
   const run = await simBoot(ws, { image: ws.debian, accel: 'tcg', noInit: true, overlay: prefix, command: ['/bin/sh', '-c', guestScript(runs)], extra: ['--timeout', '900', '--overlay-mode', 'path', '--cold'] });
   const rows = parseGuestResults(run.stdout);
   if (!rows.some((r) => r.what === 'overlay-libs-used')) results.note('9p: the loader did not pick the overlay GLib; the program-start figures compare nothing');

@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { Results } from '../../../bench/lib/results.js';
 import { formatMs, formatRatio, formatValue, median, positiveInt, renderMarkdown, renderTable, speedup, speedupInterval, spread } from '../../../bench/lib/stats.js';
 import { evaluateTargets } from '../../../bench/lib/targets.js';
-import { afterBootRow, parseGuestResults, sameGuestFaultsRow } from '../../../bench/sections/ninep.js';
+import { afterBootRow, countedRow, parseGuestResults, sameGuestFaultsRow } from '../../../bench/sections/ninep.js';
 import { appStarts, gtkSameGuestWorkRow } from '../../../bench/sections/gtk.js';
 
 test('median: odd, even, unsorted, non-finite samples dropped, empty', () => {
@@ -120,6 +120,16 @@ test("targets: a prefix's start does no more work than the image's (page faults,
   assert.is(gio.value, "1.001x the image's");
   const app = checks.find((c) => c.target.startsWith('gtk: ') && c.target.includes('page faults'))!;
   assert.is(app.met, false, '2.5% more faults is more work');
+});
+
+test('targets: the instruction-counted starts, to three decimals', () => {
+  const r = new Results();
+  const image = [105.5, 105.4, 105.6, 105.5, 105.3, 105.7];
+  r.add('9p overlay (in the guest)', countedRow('prefix'), 'ms', image.map((x) => x + 0.5));
+  r.add('9p overlay (in the guest)', countedRow('image'), 'ms', image);
+  const check = evaluateTargets(r).find((c) => c.target.includes('time counted in instructions'))!;
+  assert.is(check.met, false, '0.5% slower is slower, however precise');
+  assert.match(check.value, /^0\.995x \(95%: 0\.99\dx–0\.99\dx\)$/);
 });
 
 test("the GTK app's lines parse: time, CPU time and page faults, after a tag", () => {
