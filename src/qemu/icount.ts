@@ -2,7 +2,7 @@
  * Instruction-counted time (QEMU's -icount), for measurements. The guest's clock advances 2^shift
  * ns per instruction and skips the time it idles (sleep=off), so a timing taken in the guest
  * counts the work done, not how fast this host ran TCG at that moment: under TCG the same start
- * of a program varies by ±15% from one run to the next, instruction-counted by about 1%.
+ * of a program varies by 10% and more from one run to the next, instruction-counted by under 1%.
  * TCG only, and one CPU: under QEMU 7.2 a guest with two hangs at SMP bring-up. Set by SIM_ICOUNT.
  */
 import { SimError } from '../core/errors.js';
