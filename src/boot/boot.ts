@@ -26,7 +26,7 @@ import { probeAccelerator } from '../qemu/accel.js';
 import { accelDetails, accelLine } from '../qemu/accel-summary.js';
 import { findQboot } from '../qemu/firmware.js';
 import { launch } from '../qemu/launch.js';
-import { icountFromEnv } from '../qemu/icount.js';
+import { icountFromEnv, icountRefusal } from '../qemu/icount.js';
 import { chooseQuickBoot, quickPlans, type QuickBoot, type QuickBootInputs } from '../snapshots/quick-boot.js';
 import { quickBootFallback, quickBootLine, resumeOptions, saveThenResume } from '../snapshots/boot-steps.js';
 import { snapshotRequest } from '../snapshots/plan.js';
@@ -134,6 +134,10 @@ export async function prepareBoot(ctx: SimContext, options: BootOptions & { deta
   const elapsed = stopwatch();
   checkBootValues(options);
   checkHostMemory(options.memoryMiB);
+  // Before any work (an image build, a probe): the plan checks it again against the accelerator.
+  const icount = icountFromEnv(ctx.env);
+  const icountRefused = icount === undefined ? undefined : icountRefusal(ctx.env.SIM_ACCEL === 'kvm' ? 'kvm' : 'tcg', options.cpus ?? 1);
+  if (icountRefused) throw icountRefused;
   const overlay = options.overlay ? await checkOverlay(options.overlay) : undefined;
   const interactive = options.interactive ?? !options.command?.length;
   const display = await resolveDisplay(
@@ -150,7 +154,6 @@ export async function prepareBoot(ctx: SimContext, options: BootOptions & { deta
   emit(events, { type: 'log', level: 'info', message: accelLine(accel) });
   emit(events, { type: 'log', level: 'debug', message: accelDetails(accel) });
 
-  const icount = icountFromEnv(ctx.env);
   const request: BootRequest = {
     overlay,
     overlayMode: options.overlayMode,

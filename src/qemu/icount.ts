@@ -23,7 +23,7 @@ export function icountFromEnv(env: NodeJS.ProcessEnv): number | undefined {
 /** Why a boot cannot count instructions, or undefined when it can. Pure. */
 export function icountRefusal(accel: 'kvm' | 'tcg', cpus: number): SimError | undefined {
   if (accel !== 'tcg') return new SimError('USAGE', `${ICOUNT_ENV} counts emulated instructions, which only TCG does; this boot runs under ${accel}.`, `Unset SIM_ACCEL=${accel}, or unset ${ICOUNT_ENV}.`);
-  if (cpus !== 1) return new SimError('USAGE', `${ICOUNT_ENV} needs a guest with one CPU (with ${cpus}, QEMU hangs it at start-up); this boot asks for ${cpus}.`, `Boot with --cpus 1, or unset ${ICOUNT_ENV}.`);
+  if (cpus !== 1) return new SimError('USAGE', `${ICOUNT_ENV} needs a guest with one CPU (with more, QEMU hangs it at start-up); this boot asks for ${cpus}.`, `Boot with --cpus 1, or unset ${ICOUNT_ENV}.`);
   return undefined;
 }
 

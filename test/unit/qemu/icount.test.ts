@@ -1,7 +1,10 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { planBoot, type BootRequest } from '../../../src/boot/plan.js';
-import { probeAccelerator } from '../../../src/index.js';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { boot, probeAccelerator } from '../../../src/index.js';
 import { accelLine } from '../../../src/qemu/accel-summary.js';
 import { qemuArgs } from '../../../src/qemu/args.js';
 import { icountFromEnv } from '../../../src/qemu/icount.js';
@@ -48,6 +51,27 @@ test('SIM_ICOUNT asks for TCG, says so on the accelerator line, and names the sn
   assert.is((await probeAccelerator({ env: { SIM_ICOUNT: '3', SIM_ACCEL: 'kvm' } })).accel, 'kvm');
   const plan = planBoot({ request, image, imageDir: '/i', accel: 'tcg', sessionDir: '/s' });
   assert.match(snapshotLabel(plan), '1 CPU, tcg (instruction-counted, shift 3)');
+});
+
+test('SIM_ICOUNT is checked before any work: a bad value, KVM or more CPUs, before the image is looked up', async () => {
+  const cache = await mkdtemp(path.join(os.tmpdir(), 'sim-icount-'));
+  try {
+    const cases: [Record<string, string>, number | undefined, RegExp][] = [
+      [{ SIM_ICOUNT: 'x' }, undefined, /takes a shift/],
+      [{ SIM_ICOUNT: '3', SIM_ACCEL: 'kvm' }, undefined, /only TCG/],
+      [{ SIM_ICOUNT: '3' }, 2, /one CPU/],
+    ];
+    for (const [env, cpus, message] of cases) {
+      const error = await boot({ env: { ...env, SIM_CACHE_DIR: cache, PATH: process.env.PATH ?? '' }, image: 'no-such-image', command: ['true'], cpus }).then(
+        () => undefined,
+        (e: unknown) => e as Error & { code?: string },
+      );
+      assert.is(error?.code, 'USAGE', `${JSON.stringify(env)}: ${String(error)}`);
+      assert.match(error!.message, message);
+    }
+  } finally {
+    await rm(cache, { recursive: true, force: true });
+  }
 });
 
 test.run();
