@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { buildImage } from '../../src/index.js';
 import { Screen } from '../../test/helpers/gnome-session.js';
 import { sim } from '../../test/helpers/sim.js';
+import { ICOUNT_SHIFT, ROOT_FUNCTION } from '../lib/guest-roots.js';
 import type { Results } from '../lib/results.js';
 import type { Workspace } from '../lib/workspace.js';
 
@@ -32,7 +33,7 @@ const sameGuestFrom = (from: 'prefix' | 'image') =>
 export const gtkSameGuestRow = (from: 'prefix' | 'image') => `later starts in one guest, interleaved: ${sameGuestFrom(from)}`;
 /** The same-guest starts in a guest whose time counts instructions (SIM_ICOUNT=3, one CPU): to the first frame, and the app's CPU time. */
 export const gtkCountedRow = (what: 'time' | 'cpu', from: 'prefix' | 'image') =>
-  `later starts in one guest whose time counts instructions (SIM_ICOUNT=3, one CPU), ${what === 'time' ? 'to the first frame' : "the app's CPU time"}: ${sameGuestFrom(from)}`;
+  `later starts in one guest whose time counts instructions (SIM_ICOUNT=${ICOUNT_SHIFT}, one CPU), ${what === 'time' ? 'to the first frame' : "the app's CPU time"}: ${sameGuestFrom(from)}`;
 /** What those starts took beside their time, as the app counts it (fixtures/gtk-start). */
 export const gtkSameGuestWorkRow = (what: 'cpu' | 'faults', from: 'prefix' | 'image') =>
   `the same starts, ${what === 'cpu' ? "the app's CPU time (all threads)" : "the app's page faults"}: ${sameGuestFrom(from)}`;
@@ -69,7 +70,6 @@ const SCRIPT = [
 const SAME_GUEST_ROUNDS = 8;
 /** In a guest whose time counts instructions a start varies by about 1%, and takes 15 s (one CPU). */
 const COUNTED_ROUNDS = 6;
-const ICOUNT_SHIFT = '3';
 
 type AppStart = { ms: number; cpuMs: number; faults: number };
 
@@ -93,8 +93,8 @@ export function appStarts(out: string, tag: string): AppStart[] {
  */
 const sameGuestScript = (rounds: number) => [
   'set -e',
-  'mkdir -p /run/bench-image && mount --bind / /run/bench-image',
-  'for m in proc sys dev run tmp; do mount --rbind /$m /run/bench-image/$m; done',
+  ROOT_FUNCTION,
+  'root /run/bench-image',
   'uid=$(id -u sim)',
   'app=/run/sim/hot/usr/bin/sim-gtk-start',
   '[ -x "$app" ] || { echo "the app is not in the hot layer" >&2; exit 1; }',

@@ -9,6 +9,7 @@
 import { OVERLAY_TAG } from '../../src/boot/plan.js';
 import { simOk } from '../lib/proc.js';
 import type { Results } from '../lib/results.js';
+import { ICOUNT_SHIFT, ROOT_FUNCTION } from '../lib/guest-roots.js';
 import { ninePPrefix, type Workspace } from '../lib/workspace.js';
 import { simBoot } from './boot.js';
 
@@ -31,7 +32,7 @@ export const sameGuestFaultsRow = (from: 'prefix' | 'image') => `${SAME_GUEST}, 
  * count by a fraction of one. A third root tells what overlayfs itself costs: the image's own
  * files under an overlay of an empty layer over its /usr.
  */
-export const COUNTED = 'gio version, later starts, in one guest whose time counts instructions (SIM_ICOUNT=3, one CPU)';
+export const COUNTED = `gio version, later starts, in one guest whose time counts instructions (SIM_ICOUNT=${ICOUNT_SHIFT}, one CPU)`;
 export type CountedRoot = 'prefix' | 'image' | 'overlay';
 const countedRoot: Record<CountedRoot, string> = {
   prefix: glibFrom('prefix'),
@@ -39,7 +40,6 @@ const countedRoot: Record<CountedRoot, string> = {
   overlay: "GLib from the image, its /usr under overlayfs (an empty layer over it: overlayfs' own cost)",
 };
 export const countedRow = (root: CountedRoot) => `${COUNTED}: ${countedRoot[root]}`;
-const ICOUNT_SHIFT = '3';
 
 type Sim = { name: string; prefix: boolean; sim: (args: string[]) => Promise<string> };
 
@@ -53,11 +53,11 @@ export const msOf = (out: string, tag: string) => numbersOf(out, tag).map((us) =
 /**
  * A detached simulator, with sim's defaults (merge mode, cache=loose, the prefix copied into the
  * hot layer once ready) or without the prefix. Both stay up, so that the later starts can be
- * taken side by side.
+ * taken side by side. `counted`: the guest's time counts instructions (COUNTED).
  */
-async function bootSim(ws: Workspace, prefix: string | undefined): Promise<Sim> {
-  const env = { ...ws.env, SIM_ACCEL: 'tcg' };
-  const sim: Sim = { name: `bench-9p-${prefix ? 'prefix' : 'image'}`, prefix: !!prefix, sim: async (args) => (await simOk(args, env)).stdout };
+async function bootSim(ws: Workspace, prefix: string | undefined, counted = false): Promise<Sim> {
+  const env = { ...ws.env, SIM_ACCEL: 'tcg', ...(counted ? { SIM_ICOUNT: ICOUNT_SHIFT } : {}) };
+  const sim: Sim = { name: `bench-9p-${counted ? 'counted' : prefix ? 'prefix' : 'image'}`, prefix: !!prefix, sim: async (args) => (await simOk(args, env)).stdout };
   await sim.sim(['boot', '--detach', '--name', sim.name, '--image', ws.debian.ref, ...(prefix ? ['--overlay', prefix] : [])]);
   return sim;
 }
@@ -108,8 +108,8 @@ async function sameGuest(s: Sim): Promise<{ prefix: number[]; image: number[]; f
   const script = [
     "unshare -m --propagation private sh -c '",
     '  ns() { date +%s%N; }',
-    '  mkdir -p /run/bench-image && mount --bind / /run/bench-image',
-    '  for m in proc sys dev run tmp; do mount --rbind /$m /run/bench-image/$m; done',
+    `  ${ROOT_FUNCTION}`,
+    '  root /run/bench-image',
     '  start() { t0=$(ns); chroot $2 /usr/bin/gio version > /dev/null; t1=$(ns); echo "same-$1 $(( (t1 - t0) / 1000 ))"; }',
     // Which goes first alternates: the second of two starts in a row is quicker (1-2%, measured
     // with the same root twice), whatever its files.
@@ -133,7 +133,7 @@ async function countedStarts(s: Sim, rounds: number): Promise<Record<CountedRoot
   const script = [
     "unshare -m --propagation private sh -c '",
     '  ns() { date +%s%N; }',
-    '  root() { mkdir -p $1 && mount --bind / $1; for m in proc sys dev run tmp; do mount --rbind /$m $1/$m; done; }',
+    `  ${ROOT_FUNCTION}`,
     '  root /run/bench-image; root /run/bench-overlay',
     // overlayfs wants two lower layers when it has no upper one.
     '  mkdir -p /run/bench-empty && mount -t overlay -o lowerdir=/run/bench-empty:/run/bench-image/usr bench-usr /run/bench-overlay/usr',
@@ -149,9 +149,7 @@ async function countedStarts(s: Sim, rounds: number): Promise<Record<CountedRoot
 
 /** A detached simulator with the prefix whose time counts instructions: booted, measured, stopped. */
 async function countedSection(ws: Workspace, results: Results, prefix: string, rounds: number): Promise<void> {
-  const env = { ...ws.env, SIM_ACCEL: 'tcg', SIM_ICOUNT: ICOUNT_SHIFT };
-  const sim: Sim = { name: 'bench-9p-counted', prefix: true, sim: async (args) => (await simOk(args, env)).stdout };
-  await sim.sim(['boot', '--detach', '--name', sim.name, '--image', ws.debian.ref, '--overlay', prefix]);
+  const sim = await bootSim(ws, prefix, true);
   try {
     await firstStart(sim);
     const counted = await countedStarts(sim, rounds);
