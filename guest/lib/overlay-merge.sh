@@ -4,12 +4,15 @@
 # layer: copies in memory of what it maps, in a guest told of builds), the image's own
 # directory below it, and an upper layer on the tmpfs /run so that the guest can still write
 # there (those writes end with the boot; the share and the image's disk stay untouched). A file
-# of the prefix then is the file at that path for every process.
-# Needs SYSROOT, OVERLAY, SIM_LIBDIRS (overlay-path.sh's helpers for the linker cache and PATH).
+# of the prefix then is the file at that path for every process. The prefix's usr/ is settled
+# instead where it can be (settle.sh): its programs and libraries copied into the image's own
+# directories on the session's disk, the rest of it layered subtree by subtree.
+# Needs SYSROOT, OVERLAY, SIM_LIBDIRS (overlay-path.sh's helpers for the linker cache and PATH),
+# HOT (prefetch.sh), settle (settle.sh).
 
 MERGE_STATE=/run/sim/merge
-# Copies of the prefix's programs and libraries in memory, layered above the share (prefetch.sh).
-HOT=/run/sim/hot
+# (HOT, the copies in memory of the prefix's programs and libraries layered above the share, is
+# prefetch.sh's.)
 # No redirects, index, xino or metacopy: those record lower-layer identities (file handles,
 # inode numbers) that a 9p lower replaced by rename on the host does not keep, and overlayfs
 # then refuses or serves the old file. Without them a lookup is by name, each time it is made.
@@ -45,7 +48,14 @@ hide_hwcaps() {
 		for h in "$SYSROOT/$d"/glibc-hwcaps/*/; do
 			[ -d "$h" ] || continue
 			for lib in "$SYSROOT$OVERLAY/$d"/*.so*; do
-				[ -e "$h${lib##*/}" ] && rm -f "$h${lib##*/}"
+				[ -e "$h${lib##*/}" ] || continue
+				# In a settled usr/ the image's own copy: kept aside (settle.sh) before it goes.
+				if [ -s "$SYSROOT$SETTLED" ]; then
+					h_rel=${h#"$SYSROOT"/}
+					keep_aside "${h_rel%/}" "${lib##*/}"
+					echo "${h_rel%/}/${lib##*/}" >> "$SYSROOT$SETTLED_FILES"
+				fi
+				rm -f "$h${lib##*/}"
 			done
 		done
 	done
@@ -65,17 +75,28 @@ has_overlayfs() {
 merge_mode() {
 	has_overlayfs || { log "warning: the kernel has no overlayfs"; return 1; }
 	share=$SYSROOT$OVERLAY
-	# The hot layer's directories (guest/lib/prefetch.sh fills them in a guest told of builds): the
-	# host's list of the prefix's directories that hold programs and libraries. They must exist
-	# now: the overlay decides which layers a directory has when it first looks it up.
-	for d in ${SIM_HOT_DIRS:-}; do
-		mkdir -p "$SYSROOT$HOT/$d"
-	done
+	# usr settled where it can be (settle.sh): its programs and libraries copied into the image's
+	# own directories, on the session's disk. Not with an uncached share (--overlay-cache none):
+	# it shows a file replaced behind sim's back at once, and a copy would not.
+	if [ -d "$share/usr" ] && [ ! -L "$share/usr" ] && [ "$SIM_9P_CACHE" != none ] && settle usr; then
+		MERGED_TOPS=usr
+		MERGED="$MERGED /usr"
+	fi
+	# The hot layer's directories (guest/lib/prefetch.sh fills them in a guest told of builds, with
+	# a caching share): the host's list of the prefix's directories that hold programs and
+	# libraries, those of a settled usr/ aside. They must exist now: the overlay decides which
+	# layers a directory has when it first looks it up.
+	if [ "$SIM_SERVE" = 1 ] && [ "$SIM_9P_CACHE" = loose ]; then
+		for d in ${SIM_HOT_DIRS:-}; do
+			case " ${MERGED_TOPS:-} " in *" ${d%%/*} "*) continue ;; esac
+			mkdir -p "$SYSROOT$HOT/$d"
+		done
+	fi
 	# usr first: /lib, /bin... of a merged-/usr image link into it and stack on top.
 	for top in "$share/usr" "$share"/*; do
 		[ -d "$top" ] && [ ! -L "$top" ] || continue
 		name=${top##*/}
-		case " $MERGED_TOPS " in *" $name "*) continue ;; esac
+		case " ${MERGED_TOPS:-} " in *" $name "*) continue ;; esac
 		MERGED_TOPS="${MERGED_TOPS:-} $name"
 		case $name in
 		run | proc | sys | dev | tmp | boot | lost+found)

@@ -57,6 +57,7 @@ path_mode() {
 
 # No share: boot the image unchanged, dropping what an earlier overlay boot may have left.
 no_overlay() {
+	unsettle
 	if [ -e "$SYSROOT$LDCONF" ]; then
 		rm -f "$SYSROOT$LDCONF"
 		ldconfig_in_root

@@ -4,7 +4,8 @@
 # serve the host only (guest/agent, serve mode: detached simulators and console boots, which
 # are told of builds): once ready, and again after each hot-reload refresh.
 #
-# In merge mode with a caching share, each such file is copied into the hot layer (/run/sim/hot,
+# In merge mode with a caching share, each such file outside a settled usr/ (settle.sh: those are
+# on the session's disk already) is copied into the hot layer (/run/sim/hot,
 # a tmpfs the merge put above the share: guest/lib/overlay-merge.sh), so that opening it costs
 # what opening an image file costs — a 9p open and close are round trips to the host (an open,
 # read and close: about 0.9 ms under emulation, against 0.16 ms on tmpfs or ext4). Never stale: a copy is
@@ -69,6 +70,10 @@ prefetch_walk() {
 	read -r mode < /run/sim/overlay-mode
 	if [ "$mode" = merge ] && [ -d "$HOT" ]; then
 		prefetch_list | hot_copy
+	elif [ "$mode" = merge ] && [ -s /run/sim/settled ]; then
+		# A settled usr/ (settle.sh): its programs and libraries are on the session's disk, just
+		# written, so in the cache; reading the share's copies too would only cost.
+		:
 	else
 		prefetch_list | /run/sim/busybox xargs -r /run/sim/busybox cat > /dev/null
 	fi

@@ -16,7 +16,7 @@ import { bootArchives } from '../initramfs/image-hook.js';
 import type { InitrdChoice } from './initrd-choice.js';
 import { chooseInitrd } from './image-initrd.js';
 import { imageDir, imageFile, resolveImage, verifyImage } from '../images/store.js';
-import { bootContributions, checkBootValues, planBoot, usesHotLayer, type BootPlan, type BootRequest } from './plan.js';
+import { bootContributions, checkBootValues, planBoot, settlesPrefix, type BootPlan, type BootRequest } from './plan.js';
 import { prefixHotDirs } from './hot-dirs.js';
 import { recordServing } from './serving.js';
 import { combine, lostModuleWarnings } from './contribution.js';
@@ -175,7 +175,7 @@ export async function prepareBoot(ctx: SimContext, options: BootOptions & { deta
     bios: await findQboot(),
     ...(icount === undefined ? {} : { icount }),
   };
-  if (usesHotLayer(request)) request.hotDirs = await prefixHotDirs(request.overlay!);
+  if (settlesPrefix(request)) request.hotDirs = await prefixHotDirs(request.overlay!);
 
   // The contributions' modules go into the cached base archive; their sockets wait for the session directory.
   // (Combining also refuses, before any work, an --initrd image the image cannot give.)

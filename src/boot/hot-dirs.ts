@@ -1,10 +1,13 @@
 /**
- * The hot layer's directories: the prefix's directories that hold files processes map. A guest
- * told of builds (usesHotLayer, plan.ts) copies those files into memory (guest/lib/prefetch.sh)
- * in a layer above the share, so that opening one costs no round trip to the host; the overlay
- * decides which layers a directory has when it first looks it up, so the guest makes these
- * directories before it layers the prefix, from this list. Worked out on the host, where walking
- * the prefix costs milliseconds.
+ * The prefix's directories that hold files processes map. In merge mode the guest settles them
+ * (settlesPrefix, plan.ts; guest/lib/settle.sh): they and their parents stay the image's own
+ * directories, with the prefix's files copied in. Those of a prefix's top that is layered whole
+ * instead (/opt/NAME; usr/ on a read-only /usr) are the hot layer's in a guest told of builds
+ * (usesHotLayer): it copies their files into memory (guest/lib/prefetch.sh) in a layer above
+ * the share, so that opening one costs no round trip to the host; the overlay decides which
+ * layers a directory has when it first looks it up, so the guest makes these directories
+ * before it layers the prefix, from this list. Worked out on the host, where walking the
+ * prefix costs milliseconds.
  */
 import path from 'node:path';
 import { MAPPED } from './mapped-paths.js';

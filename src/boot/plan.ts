@@ -47,7 +47,7 @@ export interface BootRequest {
   display?: DisplayChoice;
   /** Fast firmware for -bios (qboot.rom, see src/qemu/firmware.ts); used unless a contribution needs another. */
   bios?: string;
-  /** The prefix's directories of programs and libraries (src/boot/hot-dirs.ts); used by a merge-mode boot with a caching share that serves the host (servesHost). */
+  /** The prefix's directories of programs and libraries (src/boot/hot-dirs.ts); used by a merge-mode boot that settles them (settlesPrefix) and keeps hot copies (usesHotLayer). */
   hotDirs?: readonly string[];
   /** The guest's time counted in instructions, 2^icount ns each (SIM_ICOUNT, src/qemu/icount.ts); TCG and one CPU only. */
   icount?: number;
@@ -68,6 +68,17 @@ export function servesHost(request: Partial<Pick<BootRequest, 'detached' | 'inte
  * guest/lib/prefetch.sh): in merge mode with a caching share, when builds are announced to the
  * guest (servesHost), whose refresh removes the copies a build replaces. Pure.
  */
+/**
+ * Whether the guest settles the prefix's usr/ (guest/lib/settle.sh): copies its programs and
+ * libraries into the image's own directories on the session's disk, so that no program start
+ * passes through overlayfs. In merge mode, unless the share is uncached (--overlay-cache none
+ * promises that a file replaced behind sim's back shows at once; a copy would not). Both this
+ * and the hot layer need the prefix's directories of programs and libraries (hotDirs). Pure.
+ */
+export function settlesPrefix(request: Partial<Pick<BootRequest, 'overlay' | 'overlayMode' | 'overlayCache'>>): boolean {
+  return Boolean(request.overlay && (request.overlayMode ?? 'merge') === 'merge' && (request.overlayCache ?? 'loose') !== 'none');
+}
+
 export function usesHotLayer(request: Partial<Pick<BootRequest, 'overlay' | 'overlayMode' | 'overlayCache' | 'detached' | 'interactive' | 'command'>>): boolean {
   return Boolean(request.overlay && servesHost(request) && (request.overlayMode ?? 'merge') === 'merge' && (request.overlayCache ?? 'loose') === 'loose');
 }
@@ -243,7 +254,7 @@ export function planBoot(input: {
       libdirs: overlayLibdirs(image.libdir),
       bindirs: overlayBindirs(),
       cacheMode: request.overlayCache ?? 'loose',
-      ...(usesHotLayer(request) && request.hotDirs?.length ? { hotDirs: request.hotDirs } : {}),
+      ...(settlesPrefix(request) && request.hotDirs?.length ? { hotDirs: request.hotDirs } : {}),
       mode: request.mode,
       init: request.init,
       autologin: true,

@@ -15,7 +15,7 @@ export interface GuestConfig {
   /** Candidate libdirs and bindirs inside the prefix, most important first. */
   libdirs: string[];
   bindirs: string[];
-  /** The prefix's directories of programs and libraries, for the hot layer (src/boot/hot-dirs.ts): usesHotLayer in src/boot/plan.ts. */
+  /** The prefix's directories of programs and libraries (src/boot/hot-dirs.ts): settled, and in a guest told of builds the hot layer's (settlesPrefix, usesHotLayer in src/boot/plan.ts). */
   hotDirs?: readonly string[];
   /** 9p cache mode: "none" so that a rebuilt file is never served stale. */
   cacheMode: 'none' | 'loose' | 'fscache' | 'mmap';

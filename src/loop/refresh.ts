@@ -2,12 +2,12 @@
  * The guest's hot-reload refresh (guest/refresh) for a rebuild: which steps it calls for (the
  * triggers whose inputs changed, the daemons whose configuration did), what it stops and starts
  * around dropping the kernel's cached lookups of the share (always done: it is cheap), and which
- * replaced files it looks for in running processes' mappings. Pure, but for expectedBytes.
+ * replaced files it looks for in running processes' mappings and copies again. Pure, but for
+ * expectedBytes.
  */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { MAPPED } from '../boot/mapped-paths.js';
 
 /** Prefix-relative path patterns -> the refresh step they need (names as in guest/lib/triggers.sh). */
 const STEPS: [RegExp, string][] = [
@@ -30,22 +30,26 @@ export function refreshSteps(files: readonly string[]): string[] {
 }
 
 
-/** More replaced files than this are not all looked for (the command would grow too long). */
+/** More replaced files than this are not all named (the command would grow too long). */
 export const MAX_CHANGED = 2000;
 
-export function mappedFiles(files: readonly string[]): string[] {
-  return files.filter((file) => MAPPED.test(file)).slice(0, MAX_CHANGED);
+/**
+ * The replaced files the guest is told of: every one (a settled usr/, guest/lib/settle.sh, holds
+ * copies of data files beside the programs and libraries too), up to MAX_CHANGED.
+ */
+export function changedFiles(files: readonly string[]): string[] {
+  return files.slice(0, MAX_CHANGED);
 }
 
-/** Whether mappedFiles names every replaced file of the list (the guest's hot layer then keeps the copies of the others). */
-export function mappedFilesComplete(files: readonly string[]): boolean {
-  return files.filter((file) => MAPPED.test(file)).length <= MAX_CHANGED;
+/** Whether changedFiles names every replaced file (the guest then updates only those). */
+export function changedFilesComplete(files: readonly string[]): boolean {
+  return files.length <= MAX_CHANGED;
 }
 
-/** The MD5 of each replaced program and library now in the prefix (a removed one has none). */
+/** The MD5 of each replaced file now in the prefix (a removed one has none). */
 export async function expectedBytes(prefix: string, files: readonly string[]): Promise<{ file: string; md5: string }[]> {
   const out: { file: string; md5: string }[] = [];
-  for (const file of mappedFiles(files)) {
+  for (const file of changedFiles(files)) {
     const bytes = await readFile(path.join(prefix, file)).catch(() => undefined);
     if (bytes) out.push({ file, md5: createHash('md5').update(bytes).digest('hex') });
   }
@@ -59,9 +63,9 @@ export interface RefreshRequest {
   stop?: readonly string[];
   /** Processes (by name) ended before the lookups are dropped. */
   kill?: readonly string[];
-  /** Prefix-relative files the rebuild replaced (or removed): a process still mapping one is reported, the hot layer's copies go. */
+  /** Prefix-relative files the rebuild replaced (or removed): a process still mapping one is reported, the hot layer's copies go, settled copies are made again. */
   changed?: readonly string[];
-  /** Replaced programs and libraries with the MD5 of the bytes the sync wrote: the guest drops its caches until it reads them. */
+  /** Replaced files with the MD5 of the bytes the sync wrote: the guest drops its caches until it reads them. */
   expect?: readonly { file: string; md5: string }[];
   /** Run after the refresh, in the same round trip (refresh-output.ts tells its output apart). */
   command?: readonly string[];
@@ -76,9 +80,10 @@ export function refreshCommand(request: RefreshRequest): string[] {
     '/run/sim/busybox', 'sh', '/run/sim/refresh',
     ...option('--stop', request.stop),
     ...option('--kill', request.kill),
-    ...option('--changed', mappedFiles(request.changed ?? [])),
-    // Without it, the guest drops every copy of its hot layer (a refresh run by hand does too).
-    ...(mappedFilesComplete(request.changed ?? []) ? ['--complete'] : []),
+    ...option('--changed', changedFiles(request.changed ?? [])),
+    // Without it, the guest drops every copy of its hot layer and settles every file again (a
+    // refresh run by hand does too).
+    ...(changedFilesComplete(request.changed ?? []) ? ['--complete'] : []),
     ...(request.expect ?? []).flatMap((e) => ['--expect', e.file, e.md5]),
     ...(request.command?.length && request.rebootWhenInUse ? ['--reboot-when-in-use'] : []),
     ...(request.steps.length ? request.steps : ['none']),

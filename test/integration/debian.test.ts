@@ -182,18 +182,22 @@ it('interactive login: root is logged in on the serial console without a passwor
   }
 });
 
-it("a detached simulator copies the prefix's programs and libraries into memory once ready (the hot layer), which then serves them; not its other files", async () => {
+it("a detached simulator settles the prefix's usr/ programs on the root's disk; those of /opt/NAME it copies into memory once ready (the hot layer), which then serves them; not its other files", async () => {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'sim-prefetch-'));
   const name = `${SIMULATOR}-prefetch`;
+  // A prefix installed in /opt/NAME: layered whole, so its programs and libraries get hot copies.
+  const opt = 'opt/simprefetch';
   // 4 MiB each, more than any read-ahead of a header (ldconfig reads the library's at boot).
-  const files = { lib: `${LIBDIR}/libsimprefetch.so.1`, data: 'usr/share/simprefetch/data' };
+  const files = { lib: `${opt}/lib/libsimprefetch.so.1`, data: `${opt}/share/simprefetch/data` };
   for (const rel of Object.values(files)) {
     await mkdir(path.dirname(path.join(dir, rel)), { recursive: true });
     await writeFile(path.join(dir, rel), randomBytes(4 << 20));
   }
-  // A program of the prefix (the host's cat: Debian 12 like the image) that shows its own mappings.
-  await mkdir(path.join(dir, 'usr/bin'), { recursive: true });
-  await copyFile('/bin/cat', path.join(dir, 'usr/bin/simcat'));
+  // Programs of the prefix (the host's cat: Debian 12 like the image) that show their own mappings.
+  for (const bin of ['usr/bin', `${opt}/bin`]) {
+    await mkdir(path.join(dir, bin), { recursive: true });
+    await copyFile('/bin/cat', path.join(dir, bin, bin === 'usr/bin' ? 'simcat' : 'simcat-opt'));
+  }
   const start = await sim(['boot', '--detach', '--name', name, '--overlay', dir], {});
   try {
     assert.is(start.exitCode, 0, String(start.stderr));
@@ -208,16 +212,20 @@ it("a detached simulator copies the prefix's programs and libraries into memory 
       done = await guest('[ -e /run/sim/prefetched ] && echo prefetched || echo waiting');
     }
     assert.match(done, /prefetched/, 'the prefetch ended within a minute');
-    assert.match(await guest(`grep ' /usr ' /proc/mounts`), /lowerdir=\/run\/sim\/hot\/usr:\/run\/sim\/overlay\/usr:\/usr,/, 'the hot layer above the share');
+    assert.match(await guest(`grep ' /opt ' /proc/mounts`), /lowerdir=\/run\/sim\/hot\/opt:\/run\/sim\/overlay\/opt:\/opt,/, 'the hot layer above the share');
+    assert.is(await guest(`grep -c ' /usr ' /proc/mounts`), '0', 'usr/ is settled, not layered');
     assert.is(await guest(`cmp /run/sim/hot/${files.lib} ${OVERLAY}/${files.lib} && echo same`), 'same', 'the library is in the hot layer, whole');
-    assert.is(await guest(`[ -e /run/sim/hot/${files.data} ] || [ -e /run/sim/hot/usr/share/simprefetch ] || echo absent`), 'absent', 'the data file is not');
+    assert.is(await guest(`[ -e /run/sim/hot/${files.data} ] || [ -e /run/sim/hot/${opt}/share ] || echo absent`), 'absent', 'the data file is not');
     const resident = await guest(`fincore --bytes --noheadings --output RES ${OVERLAY}/${files.data}`);
     assert.ok(Number(resident.trim()) < 1 << 20, `the data file was not read either\n${resident}`);
-    // The program runs from its copy in memory: its mapping's device is /run's (maps give the real file's).
-    const run = await guest(`grep ' /run ' /proc/self/mountinfo | cut -d' ' -f3; simcat /proc/self/maps | grep simcat | head -n1`);
-    const [runDev, mapping] = run.trim().split('\n');
-    const [major, minor] = runDev!.split(':').map(Number);
-    assert.is(mapping?.split(/\s+/)[3], `${major!.toString(16).padStart(2, '0')}:${minor!.toString(16).padStart(2, '0')}`, `the prefix's program is mapped from the hot layer\n${run}`);
+    // Each program maps its file from where it lives (maps give the real file's device): /opt's
+    // from its copy in memory (/run's device), usr's from the root's own filesystem.
+    const devices = await guest(`for m in / /run; do awk -v m=$m '$5 == m { print $3; exit }' /proc/self/mountinfo; done; simcat-opt /proc/self/maps | grep simcat-opt | head -n1; simcat /proc/self/maps | grep simcat | head -n1`);
+    const [rootDev, runDev, optMapping, usrMapping] = devices.trim().split('\n');
+    const hex = (dev: string) => dev.split(':').map((n) => Number(n).toString(16).padStart(2, '0')).join(':');
+    assert.is(optMapping?.split(/\s+/)[3], hex(runDev!), `the /opt program is mapped from the hot layer\n${devices}`);
+    assert.is(usrMapping?.split(/\s+/)[3], hex(rootDev!), `the usr/ program is mapped from the root's filesystem\n${devices}`);
+    assert.match(usrMapping ?? '', / \/usr\/bin\/simcat$/, devices);
   } finally {
     const stop = await sim(['stop', name], {});
     assert.is(stop.exitCode, 0, String(stop.stderr));

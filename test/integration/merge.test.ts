@@ -72,15 +72,17 @@ const CHECKS = [
   'sim-gnome-app --module 2>&1 | sed "s/^/module-/"',
   'echo "motd=$(head -n 1 /etc/motd)"',
   'echo "gio-cache=$(grep -c simfixture /usr/lib/x86_64-linux-gnu/gio/modules/giomodule.cache 2>/dev/null)"',
-  'echo "schemas-cache-upper=$(ls /run/sim/merge/usr/upper/share/glib-2.0/schemas/gschemas.compiled 2>/dev/null)"',
+  'echo "schemas-cache-upper=$(ls /run/sim/merge/usr_share/upper/glib-2.0/schemas/gschemas.compiled 2>/dev/null)"',
   'echo "usr-fstype=$(stat -f -c %T /usr)"',
+  'echo "app-fstype=$(stat -f -c %T /usr/bin/sim-gnome-app 2>/dev/null)"',
+  'echo "share-fstype=$(stat -f -c %T /usr/share)"',
   'echo "udev=$(udevadm info -q property /sys/class/net/lo | sed -n s/^SIM_FIXTURE=//p)"',
 ].join('\n');
 
 /** The caches of the triggers an image with a desktop has the tools for, as key=value lines. */
 const DESKTOP_CHECKS = [
   'echo "mime=$(grep -c application/x-sim-fixture /usr/share/mime/globs2)"',
-  'echo "mime-upper=$(ls /run/sim/merge/usr/upper/share/mime/globs2)"',
+  'echo "mime-upper=$(ls /run/sim/merge/usr_share/upper/mime/globs2)"',
   'echo "desktop-db=$(grep -c org.sim.GnomeApp.desktop /usr/share/applications/mimeinfo.cache)"',
   'echo "icon-cache=$(grep -ac org.sim.GnomeApp /usr/share/icons/hicolor/icon-theme.cache)"',
   'echo "font=$(fc-list : family | grep -c SimFixture)"',
@@ -130,8 +132,11 @@ it('merge (the default): every part of the module wins under systemd; caches lan
   assert.is(v['module-module'], 'sim-fixture-module-2.0', context);
   assert.is(v.motd, 'motd from the prefix', context);
   assert.is(v['gio-cache'], '1', `gio-querymodules wrote the cache\n${context}`);
-  assert.is(v['schemas-cache-upper'], '/run/sim/merge/usr/upper/share/glib-2.0/schemas/gschemas.compiled', context);
-  assert.is(v['usr-fstype'], 'overlayfs', context);
+  assert.is(v['schemas-cache-upper'], '/run/sim/merge/usr_share/upper/glib-2.0/schemas/gschemas.compiled', context);
+  // usr/ settled: the program on the root's own filesystem, /usr/share (no program or library of the prefix) layered whole.
+  assert.is(v['usr-fstype'], 'ext2/ext3', context);
+  assert.is(v['app-fstype'], 'ext2/ext3', context);
+  assert.is(v['share-fstype'], 'overlayfs', context);
   assert.is(v.udev, 'rule-from-the-prefix', `udev applied the prefix's rule at coldplug\n${context}`);
 
   const triggers = events.filter((e): e is Extract<SimEvent, { type: 'trigger' }> => e.type === 'trigger');
@@ -158,6 +163,7 @@ it("without the prefix the image's own files are back", async () => {
   assert.not.ok(v['desktop-desktop'], context);
   assert.match(v.motd ?? '', /^This is a sim image/, context);
   assert.is(v['usr-fstype'], 'ext2/ext3', context);
+  assert.is(v['share-fstype'], 'ext2/ext3', context);
   assert.is(v.udev, '', context);
 });
 
@@ -175,7 +181,7 @@ it('an image with a desktop (the gnome image): the desktop, MIME, icon and font 
     assert.type(trigger?.ms, 'number');
   }
   assert.is(v.mime, '1', `update-mime-database registered the prefix's type\n${context}`);
-  assert.is(v['mime-upper'], '/run/sim/merge/usr/upper/share/mime/globs2', `the MIME cache is written in the upper layer\n${context}`);
+  assert.is(v['mime-upper'], '/run/sim/merge/usr_share/upper/mime/globs2', `the MIME cache is written in the upper layer\n${context}`);
   assert.is(v['desktop-db'], '1', `update-desktop-database listed the prefix's .desktop for its type\n${context}`);
   assert.ok(Number(v['icon-cache']) >= 1, `gtk-update-icon-cache indexed the prefix's icon\n${context}`);
   assert.ok(Number(v.font) >= 1, `fontconfig finds the prefix's font\n${context}`);
