@@ -6,9 +6,9 @@
  * holds only the app), and with GTK from the prefix (a copy of the host's libgtk-4, Debian 12's
  * like the image's). In each, once the shell is on screen and the prefix was read into the
  * cache, the first start and five more; then, in the one with GTK from the prefix, later starts
- * through sim's layers and from the root's own files, interleaved. Last, those later starts once
- * more in a simulator whose time counts instructions. Opt-in (BENCH_ONLY=gtk): the GNOME image
- * is large.
+ * with the prefix's GTK, which sim settled on the root's disk, and with the image's own, which
+ * it kept aside, interleaved. Last, those later starts once more in a simulator whose time
+ * counts instructions. Opt-in (BENCH_ONLY=gtk): the GNOME image is large.
  */
 import { cp, mkdir, mkdtemp, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { buildImage } from '../../src/index.js';
 import { Screen } from '../../test/helpers/gnome-session.js';
 import { sim } from '../../test/helpers/sim.js';
-import { ICOUNT_SHIFT, ROOT_FUNCTION } from '../lib/guest-roots.js';
+import { ICOUNT_SHIFT, ROOT_FUNCTION, ROOTS_FUNCTION } from '../lib/guest-roots.js';
 import type { Results } from '../lib/results.js';
 import type { Workspace } from '../lib/workspace.js';
 
@@ -29,7 +29,7 @@ export const gtkRow = (which: 'first' | 'later', from: 'prefix' | 'image') =>
 const LAUNCH_ENV = 'XDG_RUNTIME_DIR=/run/user/$uid WAYLAND_DISPLAY=wayland-0 DBUS_SESSION_BUS_ADDRESS=unix:path=/run/user/$uid/bus GDK_BACKEND=wayland';
 
 const sameGuestFrom = (from: 'prefix' | 'image') =>
-  `GTK from ${from === 'prefix' ? "the prefix (through sim's layers, from the hot layer)" : "the image (its root's own files, no layer)"}`;
+  `GTK from ${from === 'prefix' ? "the prefix (settled by sim on the root's disk)" : "the image (its own files, which sim kept aside)"}`;
 export const gtkSameGuestRow = (from: 'prefix' | 'image') => `later starts in one guest, interleaved: ${sameGuestFrom(from)}`;
 /** The same-guest starts in a guest whose time counts instructions (SIM_ICOUNT=3, one CPU): to the first frame, and the app's CPU time. */
 export const gtkCountedRow = (what: 'time' | 'cpu', from: 'prefix' | 'image') =>
@@ -84,22 +84,22 @@ export function appStarts(out: string, tag: string): AppStart[] {
 
 /**
  * The same later starts in one guest (the GTK-from-the-prefix simulator's), as for gio in the 9p
- * section: through sim's layers (GTK from the hot layer) and from a bind mount of the root fs
- * (the image's GTK, no layer; the running /proc, /sys, /dev, /run and /tmp in it, so the same
- * session and the same caches), interleaved, which goes first alternating. The app itself comes
- * from the hot layer's copy there (the image has none). Run with `unshare -m` (a mount
- * namespace of its own: the guest's root is a shared mount); prints the app's line after
- * "same-prefix " or "same-image ".
+ * section: with the prefix's GTK that sim settled and with the image's own, which it kept aside
+ * (ROOTS_FUNCTION: two binds of the root fs, no layer; the running /proc, /sys, /dev, /run and
+ * /tmp in them, so the same session and the same caches), interleaved, which goes first
+ * alternating. The app is the prefix's, settled at its path in both (the image has none). Run
+ * with `unshare -m` (a mount namespace of its own: the guest's root is a shared mount); prints
+ * the app's line after "same-prefix " or "same-image ".
  */
 const sameGuestScript = (rounds: number) => [
   'set -e',
   ROOT_FUNCTION,
-  'root /run/bench-image',
+  ROOTS_FUNCTION,
+  'kept=$(roots /run/bench-prefix /run/bench-image)',
+  '[ "$kept" != no-kept ] || { echo "sim kept none of the image files aside: nothing to compare" >&2; exit 1; }',
   'uid=$(id -u sim)',
-  'app=/run/sim/hot/usr/bin/sim-gtk-start',
-  '[ -x "$app" ] || { echo "the app is not in the hot layer" >&2; exit 1; }',
-  `start() { out=$(chroot "$2" runuser -u sim -- env ${LAUNCH_ENV} sh -c "exec $3 \\"\\$(date +%s%N)\\""); echo "same-$1 $out"; }`,
-  `for i in $(seq ${rounds}); do start prefix / /usr/bin/sim-gtk-start; start image /run/bench-image $app; start image /run/bench-image $app; start prefix / /usr/bin/sim-gtk-start; done`,
+  `start() { out=$(chroot "$2" runuser -u sim -- env ${LAUNCH_ENV} sh -c "exec /usr/bin/sim-gtk-start \\"\\$(date +%s%N)\\""); echo "same-$1 $out"; }`,
+  `for i in $(seq ${rounds}); do start prefix /run/bench-prefix; start image /run/bench-image; start image /run/bench-image; start prefix /run/bench-prefix; done`,
 ].join('\n');
 
 /** The same-guest starts (sameGuestScript), the first round left out, both of each (which goes first alternates within a round). */

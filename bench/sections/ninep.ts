@@ -9,7 +9,7 @@
 import { OVERLAY_TAG } from '../../src/boot/plan.js';
 import { simOk } from '../lib/proc.js';
 import type { Results } from '../lib/results.js';
-import { ICOUNT_SHIFT, ROOT_FUNCTION } from '../lib/guest-roots.js';
+import { ICOUNT_SHIFT, ROOT_FUNCTION, ROOTS_FUNCTION } from '../lib/guest-roots.js';
 import { ninePPrefix, type Workspace } from '../lib/workspace.js';
 import { simBoot } from './boot.js';
 
@@ -21,7 +21,7 @@ export const afterBootRow = (which: 'first' | 'later', from: 'prefix' | 'image')
 /** The same comparison inside the prefix's simulator, the two interleaved start by start (see afterBoot). */
 export const SAME_GUEST = 'gio version, later starts, in one guest';
 const glibFrom = (from: 'prefix' | 'image') =>
-  `GLib from ${from === 'prefix' ? "the prefix (through sim's layers, from the hot layer)" : "the image (its root's own files, no layer)"}`;
+  `GLib from ${from === 'prefix' ? "the prefix (settled by sim on the root's disk)" : "the image (its own files, which sim kept aside)"}`;
 export const sameGuestRow = (from: 'prefix' | 'image') => `${SAME_GUEST}: ${glibFrom(from)}`;
 /** The work of such a start, which the machine's speed does not move: its page faults. */
 export const sameGuestFaultsRow = (from: 'prefix' | 'image') => `${SAME_GUEST}, page faults of a start: ${glibFrom(from)}`;
@@ -37,7 +37,7 @@ export type CountedRoot = 'prefix' | 'image' | 'overlay';
 const countedRoot: Record<CountedRoot, string> = {
   prefix: glibFrom('prefix'),
   image: glibFrom('image'),
-  overlay: "GLib from the image, its /usr under overlayfs (an empty layer over it: overlayfs' own cost)",
+  overlay: "GLib from the root's disk, its /usr under overlayfs (an empty layer over it: what merge mode's overlay over /usr cost before usr/ was settled)",
 };
 export const countedRow = (root: CountedRoot) => `${COUNTED}: ${countedRoot[root]}`;
 
@@ -51,8 +51,8 @@ const numbersOf = (out: string, tag: string) => [...out.matchAll(new RegExp(`^${
 export const msOf = (out: string, tag: string) => numbersOf(out, tag).map((us) => us / 1000);
 
 /**
- * A detached simulator, with sim's defaults (merge mode, cache=loose, the prefix copied into the
- * hot layer once ready) or without the prefix. Both stay up, so that the later starts can be
+ * A detached simulator, with sim's defaults (merge mode, cache=loose, the prefix's usr/ settled
+ * on the session's disk) or without the prefix. Both stay up, so that the later starts can be
  * taken side by side. `counted`: the guest's time counts instructions (COUNTED).
  */
 async function bootSim(ws: Workspace, prefix: string | undefined, counted = false): Promise<Sim> {
@@ -70,12 +70,12 @@ async function firstStart(sim: Sim): Promise<number> {
     'for i in $(seq 300); do [ -e /run/sim/prefetched ] || [ ! -e /run/sim/overlay-mode ] && break; sleep 0.1; done',
     timedStarts('first', 1),
     prefix ? "grep -q ' /run/sim/overlay ' /proc/self/mountinfo || echo no-overlay" : '',
-    // The prefix's GLib copied into the hot layer, which is layered (else the rows compare the share).
-    prefix ? "grep -q 'lowerdir=/run/sim/hot/usr:' /proc/mounts && ls /run/sim/hot/usr/lib/x86_64-linux-gnu/libglib-2.0.so.0.* > /dev/null || echo no-hot" : '',
+    // The prefix's GLib settled, the image's kept aside (else the rows compare something else).
+    prefix ? "grep -qx usr/lib/x86_64-linux-gnu /run/sim/settled && ls /usr/.sim/kept/usr/lib/x86_64-linux-gnu/libglib-2.0.so.0.* > /dev/null || echo not-settled" : '',
   ].join('\n');
   const out = await sim.sim(['exec', sim.name, '--', 'sh', '-c', script]);
   if (out.includes('no-overlay')) throw new Error('the simulator has no prefix mounted');
-  if (out.includes('no-hot')) throw new Error("the prefix's GLib is not in the hot layer");
+  if (out.includes('not-settled')) throw new Error("the prefix's GLib is not settled");
   return msOf(out, 'first')[0]!;
 }
 
@@ -99,27 +99,30 @@ async function laterStarts(sims: [Sim, Sim], rounds: number, perTurn: number): P
 }
 
 /**
- * In the prefix's simulator, the same start through sim's layers and from the root's own files
- * (a bind mount of the root fs, which carries no layer, with the running system's /proc, /sys,
- * /dev, /run and /tmp as the merged root has them: a program that finds no /proc takes other
- * paths), interleaved, in a mount namespace of its own (the guest's root is a shared mount).
+ * In the prefix's simulator, the same start with the prefix's GLib that sim settled and with the
+ * image's own, which it kept aside (ROOTS_FUNCTION: two binds of the root fs, which carry no
+ * layer, with the running system's /proc, /sys, /dev, /run and /tmp in them: a program that finds
+ * no /proc takes other paths), interleaved, in a mount namespace of its own (the guest's root is
+ * a shared mount).
  */
 async function sameGuest(s: Sim): Promise<{ prefix: number[]; image: number[]; faults: { prefix: number[]; image: number[] } }> {
   const script = [
     "unshare -m --propagation private sh -c '",
     '  ns() { date +%s%N; }',
     `  ${ROOT_FUNCTION}`,
-    '  root /run/bench-image',
+    `  ${ROOTS_FUNCTION}`,
+    '  roots /run/bench-prefix /run/bench-image',
     '  start() { t0=$(ns); chroot $2 /usr/bin/gio version > /dev/null; t1=$(ns); echo "same-$1 $(( (t1 - t0) / 1000 ))"; }',
     // Which goes first alternates: the second of two starts in a row is quicker (1-2%, measured
     // with the same root twice), whatever its files.
-    '  for i in $(seq 9); do start prefix /; start image /run/bench-image; start image /run/bench-image; start prefix /; done',
+    '  for i in $(seq 9); do start prefix /run/bench-prefix; start image /run/bench-image; start image /run/bench-image; start prefix /run/bench-prefix; done',
     // Then the page faults of a start (busybox time: the minor faults of the chroot and of gio).
     '  faults() { /run/sim/busybox time -f "faults-$1 %R" chroot $2 /usr/bin/gio version 2>&1 > /dev/null; }',
-    '  for i in 1 2 3; do faults prefix /; faults image /run/bench-image; done',
+    '  for i in 1 2 3; do faults prefix /run/bench-prefix; faults image /run/bench-image; done',
     "'",
   ].join('\n');
   const out = await s.sim(['exec', s.name, '--', 'sh', '-c', script]);
+  if (out.includes('no-kept')) throw new Error('sim kept none of the image files aside: nothing to compare');
   // The first round warms what the chroot itself reads: left out, both of each.
   return {
     prefix: msOf(out, 'same-prefix').slice(2),
@@ -134,14 +137,16 @@ async function countedStarts(s: Sim, rounds: number): Promise<Record<CountedRoot
     "unshare -m --propagation private sh -c '",
     '  ns() { date +%s%N; }',
     `  ${ROOT_FUNCTION}`,
-    '  root /run/bench-image; root /run/bench-overlay',
+    `  ${ROOTS_FUNCTION}`,
+    '  roots /run/bench-prefix /run/bench-image; root /run/bench-overlay',
     // overlayfs wants two lower layers when it has no upper one.
-    '  mkdir -p /run/bench-empty && mount -t overlay -o lowerdir=/run/bench-empty:/run/bench-image/usr bench-usr /run/bench-overlay/usr',
+    '  mkdir -p /run/bench-empty && mount -t overlay -o lowerdir=/run/bench-empty:/run/bench-overlay/usr bench-usr /run/bench-overlay/usr',
     '  start() { t0=$(ns); chroot $2 /usr/bin/gio version > /dev/null; t1=$(ns); echo "counted-$1 $(( (t1 - t0) / 1000 ))"; }',
-    `  for i in $(seq ${rounds}); do start prefix /; start image /run/bench-image; start overlay /run/bench-overlay; start overlay /run/bench-overlay; start image /run/bench-image; start prefix /; done`,
+    `  for i in $(seq ${rounds}); do start prefix /run/bench-prefix; start image /run/bench-image; start overlay /run/bench-overlay; start overlay /run/bench-overlay; start image /run/bench-image; start prefix /run/bench-prefix; done`,
     "'",
   ].join('\n');
   const out = await s.sim(['exec', s.name, '--', 'sh', '-c', script]);
+  if (out.includes('no-kept')) throw new Error('sim kept none of the image files aside: nothing to compare');
   // The first round warms what the chroot itself reads: left out, both of each.
   const of = (root: CountedRoot) => msOf(out, `counted-${root}`).slice(2);
   return { prefix: of('prefix'), image: of('image'), overlay: of('overlay') };

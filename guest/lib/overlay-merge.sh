@@ -19,6 +19,19 @@ MERGE_STATE=/run/sim/merge
 MERGE_OPTS=redirect_dir=off,index=off,xino=off,metacopy=off
 MERGED=
 
+# path_key PATH: KEY, PATH with each / made _ (by the shell: a process costs tens of ms under
+# emulation).
+path_key() {
+	KEY=
+	p_rest=$1
+	while :; do
+		case $p_rest in
+		*/*) KEY="$KEY${p_rest%%/*}_"; p_rest=${p_rest#*/} ;;
+		*) KEY="$KEY$p_rest"; return 0 ;;
+		esac
+	done
+}
+
 # merge_dir REL: layer $OVERLAY/REL over /REL (or over what /REL links to: /lib -> usr/lib).
 merge_dir() {
 	rel=$1
@@ -31,7 +44,8 @@ merge_dir() {
 		target=$(in_root /run/sim/busybox readlink -f "$target")
 		[ -d "$SYSROOT$target" ] || { log "warning: the prefix's $rel is not layered: /$rel in the image points nowhere"; return 0; }
 	fi
-	key=$(echo "${target#/}" | tr / _)
+	path_key "${target#/}"
+	key=$KEY
 	state=$SYSROOT$MERGE_STATE/$key
 	mkdir -p "$state/upper" "$state/work" "$SYSROOT$target" || return 1
 	lower=$SYSROOT$OVERLAY/$rel:$SYSROOT$target

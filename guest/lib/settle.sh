@@ -38,7 +38,7 @@ settled_dirs() {
 can_settle() {
 	[ -d "$SYSROOT/$1" ] && ! [ -L "$SYSROOT/$1" ] || return 1
 	probe=$SYSROOT/$1/.sim-probe
-	(: > "$probe") 2> /dev/null || return 1
+	{ true > "$probe"; } 2> /dev/null || return 1
 	rm -f "$probe"
 	while read -r d; do
 		if [ -L "$SYSROOT/$d" ] || { [ -e "$SYSROOT/$d" ] && ! [ -d "$SYSROOT/$d" ]; }; then
@@ -68,7 +68,7 @@ settle_entry() {
 		fi
 		keep_aside "$1" "$2"
 		e_tmp=$SYSROOT/$1/.sim-new-$2
-		cp -a "$e_src" "$e_tmp" && mv -fT "$e_tmp" "$e_dst" || { rm -f "$e_tmp"; return 1; }
+		settle_cp -a "$e_src" "$e_tmp" && mv -fT "$e_tmp" "$e_dst" || { rm -f "$e_tmp"; return 1; }
 		mkdir -p "$SYSROOT${SETTLED_FILES%/*}"
 		grep -qxF "$1/$2" "$SYSROOT$SETTLED_FILES" 2> /dev/null || echo "$1/$2" >> "$SYSROOT$SETTLED_FILES"
 	elif [ -e "$e_kept" ] || [ -L "$e_kept" ]; then
@@ -101,24 +101,35 @@ keep_aside() {
 		set -- "$@" "$SYSROOT/$k_dir/$k_name"
 	done
 	[ $# -gt 0 ] || return 0
-	mkdir -p "$SYSROOT$DISPLACED/$k_dir"
-	# A second name on the same filesystem; a copy when /usr spans filesystems.
-	cp -al "$@" "$SYSROOT$DISPLACED/$k_dir/" 2> /dev/null || cp -a "$@" "$SYSROOT$DISPLACED/$k_dir/"
+	[ -d "$SYSROOT$DISPLACED/$k_dir" ] || mkdir -p "$SYSROOT$DISPLACED/$k_dir"
+	# In the initramfs nothing runs yet: moved. In a running system, a second name on the same
+	# filesystem (a copy when /usr spans filesystems), so that the file stays where it is until
+	# a rename replaces it.
+	if [ -n "$SYSROOT" ]; then
+		mv -f "$@" "$SYSROOT$DISPLACED/$k_dir/"
+	else
+		cp -al "$@" "$SYSROOT$DISPLACED/$k_dir/" 2> /dev/null || settle_cp -a "$@" "$SYSROOT$DISPLACED/$k_dir/"
+	fi
 }
 
 # settle_dir DIR LIST: the prefix's files in DIR copied into the root's DIR; its directories
-# that are not settled themselves (in LIST, settled_dirs's lines) layered.
+# that are not settled themselves (not lines of LIST, settled_dirs's list as one string with a
+# newline before and after each line) layered. Every process a guest starts costs tens of ms
+# under emulation: a directory's files go in a few commands, whatever their number.
 settle_dir() {
 	s_dir=$1
 	s_list=$2
 	s_from=$SYSROOT$OVERLAY/$s_dir
-	mkdir -p "$SYSROOT/$s_dir" || return 1
+	[ -d "$SYSROOT/$s_dir" ] || mkdir -p "$SYSROOT/$s_dir" || return 1
 	set --
 	for s_e in "$s_from"/* "$s_from"/.[!.]* "$s_from"/..?*; do
 		[ -e "$s_e" ] || [ -L "$s_e" ] || continue
 		s_name=${s_e##*/}
 		if [ -d "$s_e" ] && ! [ -L "$s_e" ]; then
-			grep -qx "$s_dir/$s_name" "$s_list" || mounted "/$s_dir/$s_name" || merge_dir "$s_dir/$s_name" || log "warning: could not layer the prefix's $s_dir/$s_name"
+			case $s_list in *"
+$s_dir/$s_name
+"*) continue ;; esac
+			mounted "/$s_dir/$s_name" || merge_dir "$s_dir/$s_name" || log "warning: could not layer the prefix's $s_dir/$s_name"
 			continue
 		fi
 		case $s_name in .sim-new*) continue ;; esac
@@ -129,28 +140,42 @@ settle_dir() {
 		set -- "$@" "$s_name"
 	done
 	[ $# -gt 0 ] || return 0
-	mkdir -p "$SYSROOT${SETTLED_FILES%/*}"
+	# The names, for the record below (before "$@" becomes the source paths).
+	s_names=$*
 	keep_aside "$s_dir" "$@" || return 1
-	# Copied beside the directory's files, then renamed over them: one rename each.
-	s_stage=$SYSROOT/$s_dir/.sim-new
-	rm -rf "$s_stage"
-	mkdir "$s_stage" || return 1
 	s_n=$#
 	while [ "$s_n" -gt 0 ]; do
 		set -- "$@" "$s_from/$1"
 		shift
 		s_n=$((s_n - 1))
 	done
-	cp -a "$@" "$s_stage/" || { rm -rf "$s_stage"; return 1; }
-	set --
-	for s_e in "$s_stage"/* "$s_stage"/.[!.]* "$s_stage"/..?*; do
-		[ -e "$s_e" ] || [ -L "$s_e" ] && set -- "$@" "$s_e"
-	done
-	mv -f "$@" "$SYSROOT/$s_dir/" || { rm -rf "$s_stage"; return 1; }
-	rmdir "$s_stage"
-	for s_e in "$@"; do
-		echo "$s_dir/${s_e##*/}"
+	if [ -n "$SYSROOT" ]; then
+		# In the initramfs nothing runs yet, and keep_aside moved the image's files away: the
+		# copies go straight into place.
+		settle_cp -a "$@" "$SYSROOT/$s_dir/" || return 1
+	else
+		# Copied beside the directory's files, then renamed over them: one rename each.
+		s_stage=$SYSROOT/$s_dir/.sim-new
+		{ ! [ -e "$s_stage" ] || rm -rf "$s_stage"; } && mkdir "$s_stage" || return 1
+		settle_cp -a "$@" "$s_stage/" || { rm -rf "$s_stage"; return 1; }
+		set --
+		for s_e in "$s_stage"/* "$s_stage"/.[!.]* "$s_stage"/..?*; do
+			[ -e "$s_e" ] || [ -L "$s_e" ] && set -- "$@" "$s_e"
+		done
+		mv -f "$@" "$SYSROOT/$s_dir/" || { rm -rf "$s_stage"; return 1; }
+		rmdir "$s_stage"
+	fi
+	# shellcheck disable=SC2086 # the names, as words: a name with a space is a word list's two
+	# words here (and later given back as two missing files, which is harmless)
+	for s_e in $s_names; do
+		echo "$s_dir/$s_e"
 	done >> "$SYSROOT$SETTLED_FILES"
+}
+
+# settle_cp ARG...: cp, busybox's in a running system (it copies with sendfile: a third quicker
+# than the image's under emulation).
+settle_cp() {
+	if [ -x /run/sim/busybox ]; then /run/sim/busybox cp "$@"; else cp "$@"; fi
 }
 
 # settle TOP: the prefix's TOP settled into the root (0), or nothing done (1: the caller
@@ -165,11 +190,26 @@ settle() {
 	fi
 	# What an earlier boot on this disk settled that the prefix no longer has goes first.
 	unsettle
+	[ -d "$SYSROOT${SETTLED_FILES%/*}" ] || mkdir -p "$SYSROOT${SETTLED_FILES%/*}"
+	settled_list
 	while read -r d; do
 		[ -d "$SYSROOT$OVERLAY/$d" ] || continue
-		settle_dir "$d" "$SYSROOT$SETTLED.new" || log "warning: could not settle the prefix's $d"
+		settle_dir "$d" "$SETTLED_LIST" || log "warning: could not settle the prefix's $d"
 	done < "$SYSROOT$SETTLED.new"
 	mv -f "$SYSROOT$SETTLED.new" "$SYSROOT$SETTLED"
+}
+
+# settled_list: SETTLED_LIST, the lines of $SETTLED.new (or $SETTLED) as one string, each with a
+# newline before and after it (for `case`, which costs no process).
+settled_list() {
+	SETTLED_LIST='
+'
+	l_file=$SYSROOT$SETTLED.new
+	[ -e "$l_file" ] || l_file=$SYSROOT$SETTLED
+	while read -r l_line; do
+		SETTLED_LIST="$SETTLED_LIST$l_line
+"
+	done < "$l_file"
 }
 
 # settle_changed REL: after a build, the prefix's REL (replaced, new or removed) as it is now,
@@ -206,8 +246,9 @@ unsettle() {
 # resettle: every settled directory made what the prefix has now (a refresh without the host's
 # whole list of changed files).
 resettle() {
+	settled_list
 	while read -r r_dir; do
-		[ -d "$SYSROOT$OVERLAY/$r_dir" ] && { settle_dir "$r_dir" "$SYSROOT$SETTLED" || log "warning: could not settle the prefix's $r_dir"; }
+		[ -d "$SYSROOT$OVERLAY/$r_dir" ] && { settle_dir "$r_dir" "$SETTLED_LIST" || log "warning: could not settle the prefix's $r_dir"; }
 	done < "$SYSROOT$SETTLED"
 	# What the prefix no longer has: the image's own file back, or nothing.
 	unsettle
@@ -217,7 +258,8 @@ resettle() {
 layered() {
 	l_dir=${1%/*}
 	while [ "$l_dir" != "$1" ] && [ -n "$l_dir" ]; do
-		[ -d "$SYSROOT$MERGE_STATE/$(echo "$l_dir" | tr / _)" ] && return 0
+		path_key "$l_dir"
+		[ -d "$SYSROOT$MERGE_STATE/$KEY" ] && return 0
 		case $l_dir in */*) l_dir=${l_dir%/*} ;; *) return 1 ;; esac
 	done
 	return 1

@@ -213,7 +213,7 @@ it("a detached simulator settles the prefix's usr/ programs on the root's disk; 
     }
     assert.match(done, /prefetched/, 'the prefetch ended within a minute');
     assert.match(await guest(`grep ' /opt ' /proc/mounts`), /lowerdir=\/run\/sim\/hot\/opt:\/run\/sim\/overlay\/opt:\/opt,/, 'the hot layer above the share');
-    assert.is(await guest(`grep -c ' /usr ' /proc/mounts`), '0', 'usr/ is settled, not layered');
+    assert.is(await guest(`grep -c ' /usr ' /proc/mounts || true`), '0', 'usr/ is settled, not layered');
     assert.is(await guest(`cmp /run/sim/hot/${files.lib} ${OVERLAY}/${files.lib} && echo same`), 'same', 'the library is in the hot layer, whole');
     assert.is(await guest(`[ -e /run/sim/hot/${files.data} ] || [ -e /run/sim/hot/${opt}/share ] || echo absent`), 'absent', 'the data file is not');
     const resident = await guest(`fincore --bytes --noheadings --output RES ${OVERLAY}/${files.data}`);
@@ -253,20 +253,19 @@ it('quick boot: every resume draws its own random bytes; a service whose program
   try {
     await mkdir(path.join(getty, 'usr/sbin'), { recursive: true });
     await copyFile('/sbin/agetty', path.join(getty, 'usr/sbin/agetty'));
-    // Which filesystem tty1's agetty runs from: the root's (the image's program) or not.
+    // Which file tty1's agetty runs: the prefix's, settled at /usr/sbin/agetty, or the image's,
+    // which sim kept aside (the two may hold the same bytes: they are told apart by inode).
     // getty is Type=idle: its restart's job ends at the fork, before the child has exec'd agetty
     // (its exe is systemd's until then), so wait for the exec as a cold boot's test never has to.
-    const script = 'for i in $(seq 50); do pid=$(systemctl show -p MainPID --value getty@tty1); [ "$(cat /proc/$pid/comm)" = agetty ] && break; sleep 0.1; done; echo "exe=$(stat -L -c %d /proc/$pid/exe) usr=$(stat -c %d /usr/sbin) root=$(stat -c %d /)"';
+    const script = 'for i in $(seq 50); do pid=$(systemctl show -p MainPID --value getty@tty1); [ "$(cat /proc/$pid/comm)" = agetty ] && break; sleep 0.1; done; echo "exe=$(stat -L -c %i /proc/$pid/exe) settled=$(stat -c %i /usr/sbin/agetty) kept=$(stat -c %i /usr/.sim/kept/usr/sbin/agetty)"';
     for (const args of [[], ['--cold']]) {
       const run = await sim(['boot', '--json', ...args, '--overlay', getty, '--', 'sh', '-c', script], {});
       const events = parseEvents(String(run.stdout));
       const logs = events.flatMap((e) => (e.type === 'log' ? [e.message] : [])).join('\n');
       assert.is(run.exitCode, 0, `${String(run.stderr)}\n${logs}`);
       const values = guestValues(events);
-      // The image's agetty is on the root's ext4; the prefix's comes through the overlay over /usr
-      // (a file from its 9p layer has that layer's own device number, neither /usr's nor the root's).
-      const [, exe, usr, root] = /^(\d+) usr=(\d+) root=(\d+)$/.exec(values.exe ?? '') ?? [];
-      assert.ok(exe && usr !== root && exe !== root, `agetty runs the prefix's program (${args.join(' ') || 'quick'}): ${values.exe}\n${logs}`);
+      const [, exe, settled, kept] = /^(\d+) settled=(\d+) kept=(\d+)$/.exec(values.exe ?? '') ?? [];
+      assert.ok(exe && exe === settled && exe !== kept, `agetty runs the prefix's program (${args.join(' ') || 'quick'}): ${values.exe}\n${logs}`);
       if (!args.length) {
         assert.ok(phase(events, 'snapshot-resumed'), logs);
         assert.match(logs, /quick boot: restarted getty@tty1\.service, which maps a file the prefix replaces/);

@@ -5,7 +5,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { MAPPED } from '../../../src/boot/mapped-paths.js';
 import { prefixHotDirs } from '../../../src/boot/hot-dirs.js';
-import { servesHost, usesHotLayer } from '../../../src/boot/plan.js';
+import { planBoot, servesHost, settlesPrefix, usesHotLayer, type BootRequest } from '../../../src/boot/plan.js';
+import { fakeImage } from '../../helpers/image-meta.js';
 import { renderGuestConfig } from '../../../src/initramfs/guest-config.js';
 
 test("the guest copies into its hot layer exactly the files the host's refresh names when they change", async () => {
@@ -23,6 +24,23 @@ test('the hot layer: a guest told of builds (detached, or at the console), merge
   assert.not.ok(usesHotLayer({ overlay: '/p', detached: true, overlayMode: 'path' }));
   assert.not.ok(usesHotLayer({ overlay: '/p', detached: true, overlayCache: 'none' }), 'every read goes to the host');
   assert.not.ok(usesHotLayer({ detached: true }));
+});
+
+test("usr/ settled: every merge-mode boot with a prefix, but for an uncached share (a copy would not show a file replaced behind sim's back)", () => {
+  assert.ok(settlesPrefix({ overlay: '/p' }));
+  assert.ok(settlesPrefix({ overlay: '/p', overlayMode: 'merge', overlayCache: 'loose' }));
+  assert.not.ok(settlesPrefix({ overlay: '/p', overlayCache: 'none' }));
+  assert.not.ok(settlesPrefix({ overlay: '/p', overlayMode: 'path' }));
+  assert.not.ok(settlesPrefix({}));
+});
+
+test("a command boot's plan hands the guest the prefix's directories of programs and libraries, to settle; not with an uncached share", () => {
+  const image = fakeImage({ names: ['deb'], source: { kind: 'file', path: '/src/deb.qcow2', format: 'qcow2' }, root: { partition: 1, offset: 1048576, fstype: 'ext4' } });
+  const request: BootRequest = { overlay: '/p', command: ['true'], mode: 'init', memoryMiB: 1024, cpus: 2, kernelArgs: [], interactive: false, fastKernel: true, hotDirs: ['usr/bin'] };
+  const plan = (extra: Partial<BootRequest>) => planBoot({ request: { ...request, ...extra }, image, imageDir: '/i', accel: 'tcg', sessionDir: '/s' });
+  assert.equal(plan({}).guest.hotDirs, ['usr/bin']);
+  assert.is(plan({ overlayCache: 'none' }).guest.hotDirs, undefined);
+  assert.is(plan({ overlayMode: 'path' }).guest.hotDirs, undefined);
 });
 
 test('the guest serves the host when detached or at the console, not while it runs a command', () => {
