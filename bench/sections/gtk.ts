@@ -24,7 +24,7 @@ const SECTION = 'a GTK app in the GNOME session (to its first frame)';
 const FIXTURE = fileURLToPath(new URL('../../fixtures/gtk-start/', import.meta.url));
 const HOST_LIBDIR = '/usr/lib/x86_64-linux-gnu';
 export const gtkRow = (which: 'first' | 'later', from: 'prefix' | 'image') =>
-  `${which === 'first' ? 'first start' : 'later starts'}, GTK from ${from === 'prefix' ? 'the prefix (sim: merge, cache=loose, prefetched)' : 'the image'}`;
+  `${which === 'first' ? 'first start' : 'later starts'}, GTK from ${from === 'prefix' ? 'the prefix (sim: merge, usr/ settled, cache=loose)' : 'the image'}`;
 
 const LAUNCH_ENV = 'XDG_RUNTIME_DIR=/run/user/$uid WAYLAND_DISPLAY=wayland-0 DBUS_SESSION_BUS_ADDRESS=unix:path=/run/user/$uid/bus GDK_BACKEND=wayland';
 

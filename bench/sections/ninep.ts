@@ -16,7 +16,7 @@ import { simBoot } from './boot.js';
 const SECTION = '9p overlay (in the guest)';
 export const AFTER_BOOT = 'gio version in a detached simulator once ready';
 export const afterBootRow = (which: 'first' | 'later', from: 'prefix' | 'image') =>
-  `${AFTER_BOOT}, ${which === 'first' ? 'first start' : 'later starts'}, GLib from ${from === 'prefix' ? 'the prefix (sim: merge, cache=loose, prefetched)' : 'the image'}`;
+  `${AFTER_BOOT}, ${which === 'first' ? 'first start' : 'later starts'}, GLib from ${from === 'prefix' ? 'the prefix (sim: merge, usr/ settled, cache=loose)' : 'the image'}`;
 
 /** The same comparison inside the prefix's simulator, the two interleaved start by start (see afterBoot). */
 export const SAME_GUEST = 'gio version, later starts, in one guest';

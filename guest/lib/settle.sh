@@ -10,9 +10,10 @@
 # The image's files the copies replace are kept, as second names (hard links), under
 # $DISPLACED: the refresh (guest/refresh) puts one back when the prefix no longer has it, and so
 # does the next boot on the same disk (a reboot in place), before it settles the prefix as it is
-# then ($SETTLED_FILES, on the disk too, lists what was copied). Each file is replaced by a
-# rename, so that a process starting meanwhile finds the old file or the new one, never none, and a running process keeps what it maps (a quick boot's attach settles
-# in the running system).
+# then ($SETTLED_FILES, on the disk too, lists what was copied). In a running system (a quick
+# boot's attach, the refresh) each file is replaced by a rename, so that a process starting
+# meanwhile finds the old file or the new one, never none, and a running process keeps what it
+# maps.
 # Needs SYSROOT, OVERLAY, log, merge_dir.
 
 DISPLACED=/usr/.sim/kept
