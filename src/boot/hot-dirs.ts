@@ -3,11 +3,11 @@
  * (settlesPrefix, plan.ts; guest/lib/settle.sh): they and their parents stay the image's own
  * directories, with the prefix's files copied in. Those of a prefix's top that is layered whole
  * instead (/opt/NAME; usr/ on a read-only /usr) are the hot layer's in a guest told of builds
- * (usesHotLayer): it copies their files into memory (guest/lib/prefetch.sh) in a layer above
- * the share, so that opening one costs no round trip to the host; the overlay decides which
- * layers a directory has when it first looks it up, so the guest makes these directories
- * before it layers the prefix, from this list. Worked out on the host, where walking the
- * prefix costs milliseconds.
+ * with a caching share (guest/lib/overlay-merge.sh): it copies their files into memory
+ * (guest/lib/prefetch.sh) in a layer above the share, so that opening one costs no round trip
+ * to the host; the overlay decides which layers a directory has when it first looks it up, so
+ * the guest makes these directories before it layers the prefix, from this list. Worked out on
+ * the host, where walking the prefix costs milliseconds.
  */
 import path from 'node:path';
 import { MAPPED } from './mapped-paths.js';

@@ -47,7 +47,7 @@ export interface BootRequest {
   display?: DisplayChoice;
   /** Fast firmware for -bios (qboot.rom, see src/qemu/firmware.ts); used unless a contribution needs another. */
   bios?: string;
-  /** The prefix's directories of programs and libraries (src/boot/hot-dirs.ts); used by a merge-mode boot that settles them (settlesPrefix) and keeps hot copies (usesHotLayer). */
+  /** The prefix's directories of programs and libraries (src/boot/hot-dirs.ts); used by a merge-mode boot that settles them (settlesPrefix) and, serving the host with a caching share, keeps hot copies of those it cannot settle. */
   hotDirs?: readonly string[];
   /** The guest's time counted in instructions, 2^icount ns each (SIM_ICOUNT, src/qemu/icount.ts); TCG and one CPU only. */
   icount?: number;
@@ -64,11 +64,6 @@ export function servesHost(request: Partial<Pick<BootRequest, 'detached' | 'inte
 }
 
 /**
- * Whether a boot keeps copies of the prefix's programs and libraries in memory (the hot layer,
- * guest/lib/prefetch.sh): in merge mode with a caching share, when builds are announced to the
- * guest (servesHost), whose refresh removes the copies a build replaces. Pure.
- */
-/**
  * Whether the guest settles the prefix's usr/ (guest/lib/settle.sh): copies its programs and
  * libraries into the image's own directories on the session's disk, so that no program start
  * passes through overlayfs. In merge mode, unless the share is uncached (--overlay-cache none
@@ -77,10 +72,6 @@ export function servesHost(request: Partial<Pick<BootRequest, 'detached' | 'inte
  */
 export function settlesPrefix(request: Partial<Pick<BootRequest, 'overlay' | 'overlayMode' | 'overlayCache'>>): boolean {
   return Boolean(request.overlay && (request.overlayMode ?? 'merge') === 'merge' && (request.overlayCache ?? 'loose') !== 'none');
-}
-
-export function usesHotLayer(request: Partial<Pick<BootRequest, 'overlay' | 'overlayMode' | 'overlayCache' | 'detached' | 'interactive' | 'command'>>): boolean {
-  return Boolean(request.overlay && servesHost(request) && (request.overlayMode ?? 'merge') === 'merge' && (request.overlayCache ?? 'loose') === 'loose');
 }
 
 export interface SessionFiles {

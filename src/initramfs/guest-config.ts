@@ -15,7 +15,7 @@ export interface GuestConfig {
   /** Candidate libdirs and bindirs inside the prefix, most important first. */
   libdirs: string[];
   bindirs: string[];
-  /** The prefix's directories of programs and libraries (src/boot/hot-dirs.ts): settled, and in a guest told of builds the hot layer's (settlesPrefix, usesHotLayer in src/boot/plan.ts). */
+  /** The prefix's directories of programs and libraries (src/boot/hot-dirs.ts): settled (settlesPrefix in src/boot/plan.ts), and those it cannot settle the hot layer's in a guest told of builds with a caching share (guest/lib/overlay-merge.sh). */
   hotDirs?: readonly string[];
   /** 9p cache mode: "none" so that a rebuilt file is never served stale. */
   cacheMode: 'none' | 'loose' | 'fscache' | 'mmap';

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { MAPPED } from '../../../src/boot/mapped-paths.js';
 import { prefixHotDirs } from '../../../src/boot/hot-dirs.js';
-import { planBoot, servesHost, settlesPrefix, usesHotLayer, type BootRequest } from '../../../src/boot/plan.js';
+import { planBoot, servesHost, settlesPrefix, type BootRequest } from '../../../src/boot/plan.js';
 import { fakeImage } from '../../helpers/image-meta.js';
 import { renderGuestConfig } from '../../../src/initramfs/guest-config.js';
 
@@ -14,16 +14,6 @@ test("the guest copies into its hot layer exactly the files the host's refresh n
   const script = await readFile(path.join(import.meta.dirname, '../../../guest/lib/prefetch.sh'), 'utf8');
   const guest = /^PREFETCH_MAPPED='([^']*)'$/m.exec(script)?.[1];
   assert.is(guest, MAPPED.source.replaceAll('\\/', '/').replaceAll('\\d', '[0-9]'));
-});
-
-test('the hot layer: a guest told of builds (detached, or at the console), merge mode, a caching share, a prefix', () => {
-  assert.ok(usesHotLayer({ overlay: '/p', detached: true }));
-  assert.ok(usesHotLayer({ overlay: '/p', interactive: true }), "a console boot is told of builds: its launcher relays sim build's refresh");
-  assert.not.ok(usesHotLayer({ overlay: '/p', interactive: false, command: ['app'] }), 'a boot that runs a command is not told of builds');
-  assert.not.ok(usesHotLayer({ overlay: '/p', interactive: true, command: ['app'] }), "the command's output holds sim.out and sim.err");
-  assert.not.ok(usesHotLayer({ overlay: '/p', detached: true, overlayMode: 'path' }));
-  assert.not.ok(usesHotLayer({ overlay: '/p', detached: true, overlayCache: 'none' }), 'every read goes to the host');
-  assert.not.ok(usesHotLayer({ detached: true }));
 });
 
 test("usr/ settled: every merge-mode boot with a prefix, but for an uncached share (a copy would not show a file replaced behind sim's back)", () => {
