@@ -60,7 +60,7 @@ settle_entry() {
 	if [ -e "$e_src" ] || [ -L "$e_src" ]; then
 		if [ -d "$e_src" ] && ! [ -L "$e_src" ]; then
 			# A new directory: layered (a settled one exists already, as a directory).
-			grep -qx "$1/$2" "$SYSROOT$SETTLED" 2> /dev/null || mounted "/$1/$2" || merge_dir "$1/$2"
+			is_settled "$1/$2" || mounted "/$1/$2" || merge_dir "$1/$2"
 			return
 		fi
 		if [ -d "$e_dst" ] && ! [ -L "$e_dst" ]; then
@@ -70,8 +70,8 @@ settle_entry() {
 		keep_aside "$1" "$2"
 		e_tmp=$SYSROOT/$1/.sim-new-$2
 		settle_cp -a "$e_src" "$e_tmp" && mv -fT "$e_tmp" "$e_dst" || { rm -f "$e_tmp"; return 1; }
-		mkdir -p "$SYSROOT${SETTLED_FILES%/*}"
-		grep -qxF "$1/$2" "$SYSROOT$SETTLED_FILES" 2> /dev/null || echo "$1/$2" >> "$SYSROOT$SETTLED_FILES"
+		# (Listed again after each copy: the readers take each line once.)
+		echo "$1/$2" >> "$SYSROOT$SETTLED_FILES"
 	elif [ -e "$e_kept" ] || [ -L "$e_kept" ]; then
 		mv -fT "$e_kept" "$e_dst"
 	else
@@ -207,10 +207,20 @@ settled_list() {
 '
 	l_file=$SYSROOT$SETTLED.new
 	[ -e "$l_file" ] || l_file=$SYSROOT$SETTLED
+	[ -e "$l_file" ] || return 0
 	while read -r l_line; do
 		SETTLED_LIST="$SETTLED_LIST$l_line
 "
 	done < "$l_file"
+}
+
+# is_settled DIR: DIR is a settled directory (of SETTLED_LIST, read once: settled_list).
+is_settled() {
+	[ -n "${SETTLED_LIST:-}" ] || settled_list
+	case $SETTLED_LIST in *"
+$1
+"*) return 0 ;; esac
+	return 1
 }
 
 # settle_changed REL: after a build, the prefix's REL (replaced, new or removed) as it is now,
@@ -219,14 +229,14 @@ settled_list() {
 settle_changed() {
 	c_dir=${1%/*}
 	[ "$c_dir" != "$1" ] || return 0
-	if grep -qxF "$c_dir" "$SYSROOT$SETTLED"; then
+	if is_settled "$c_dir"; then
 		settle_entry "$c_dir" "${1##*/}"
 		return
 	fi
 	# The deepest settled directory above it, and the directory below that on the way to REL.
 	c_below=$c_dir
 	while c_up=${c_below%/*}; [ "$c_up" != "$c_below" ]; do
-		if grep -qxF "$c_up" "$SYSROOT$SETTLED"; then
+		if is_settled "$c_up"; then
 			[ -d "$SYSROOT$OVERLAY/$c_below" ] && ! mounted "/$c_below" && { merge_dir "$c_below" || log "warning: could not layer the prefix's $c_below"; }
 			return 0
 		fi

@@ -67,7 +67,7 @@ test('setup: the two fixture images (built once, side by side) and a prefix', as
 
 for (const { kind, image } of KINDS) {
   it(`${kind}: the image's own initrd mounts the root, sim's hook layers the prefix, the guest gets ready`, async () => {
-    const script = 'hostname; cat /usr/share/sim-fixture/which; grep -c "^sim-usr /usr overlay" /proc/mounts; cat /proc/cmdline';
+    const script = 'hostname; cat /usr/share/sim-fixture/which; grep -c "^sim-usr_share /usr/share overlay" /proc/mounts; stat -f -c %T /usr/bin/hostname; cat /proc/cmdline';
     const started = performance.now();
     const run = await sim(['boot', '--json', '--image', image, '--initrd', 'image', '--overlay', prefix, '--', 'sh', '-c', script], {});
     console.log(`  ${kind} boot: ${((performance.now() - started) / 1000).toFixed(1)} s`);
@@ -75,10 +75,12 @@ for (const { kind, image } of KINDS) {
     const stdout = events.flatMap((e) => (e.type === 'output' && e.stream === 'stdout' ? [e.data] : [])).join('');
     const context = `${String(run.stderr)}\n${stdout}`;
     assert.is(run.exitCode, 0, context);
-    const [hostname, which, usrMounts, cmdline] = stdout.split('\n');
+    const [hostname, which, shareMounts, programFs, cmdline] = stdout.split('\n');
     assert.is(hostname, 'hostname from the overlay', context);
     assert.is(which, 'from the overlay');
-    assert.is(usrMounts, '1', 'the prefix is layered over /usr (merge mode)');
+    // Merge mode: usr/ settled (the program on the root's own filesystem), usr/share layered.
+    assert.is(shareMounts, '1', `the prefix's usr/share is layered over /usr/share\n${context}`);
+    assert.is(programFs, 'ext2/ext3', `the prefix's program is settled on the root's ext4\n${context}`);
     // The image's initrd found the root by root=, which sim's initramfs does not take.
     assert.match(cmdline ?? '', /^root=\/dev\/vda\d* rw /);
     const seen = phases(events);
