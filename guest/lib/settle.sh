@@ -182,7 +182,7 @@ settle_cp() {
 # settle TOP: the prefix's TOP settled into the root (0), or nothing done (1: the caller
 # layers TOP whole).
 settle() {
-	mkdir -p "$SYSROOT${SETTLED%/*}"
+	[ -d "$SYSROOT${SETTLED%/*}" ] || mkdir -p "$SYSROOT${SETTLED%/*}"
 	settled_dirs "$1" > "$SYSROOT$SETTLED.new"
 	if ! [ -s "$SYSROOT$SETTLED.new" ] || ! can_settle "$1"; then
 		rm -f "$SYSROOT$SETTLED.new"
