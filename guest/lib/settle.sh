@@ -14,7 +14,7 @@
 # boot's attach, the refresh) each file is replaced by a rename, so that a process starting
 # meanwhile finds the old file or the new one, never none, and a running process keeps what it
 # maps.
-# Needs SYSROOT, OVERLAY, log, merge_dir.
+# Needs SYSROOT, OVERLAY, log, merge_dir, mounted (share.sh).
 
 DISPLACED=/usr/.sim/kept
 SETTLED_FILES=/usr/.sim/files
@@ -60,7 +60,7 @@ settle_entry() {
 	if [ -e "$e_src" ] || [ -L "$e_src" ]; then
 		if [ -d "$e_src" ] && ! [ -L "$e_src" ]; then
 			# A new directory: layered (a settled one exists already, as a directory).
-			is_settled "$1/$2" || mounted "/$1/$2" || merge_dir "$1/$2"
+			is_settled "$1/$2" || mounted "$SYSROOT/$1/$2" || merge_dir "$1/$2"
 			return
 		fi
 		if [ -d "$e_dst" ] && ! [ -L "$e_dst" ]; then
@@ -77,14 +77,6 @@ settle_entry() {
 	else
 		rm -f "$e_dst"
 	fi
-}
-
-# mounted PATH: something is mounted at PATH.
-mounted() {
-	while read -r _ at _; do
-		[ "$at" = "$1" ] && return 0
-	done < /proc/mounts
-	return 1
 }
 
 # keep_aside DIR NAME...: the image's DIR/NAMEs kept under $DISPLACED, unless they are kept
@@ -130,7 +122,7 @@ settle_dir() {
 			case $s_list in *"
 $s_dir/$s_name
 "*) continue ;; esac
-			mounted "/$s_dir/$s_name" || merge_dir "$s_dir/$s_name" || log "warning: could not layer the prefix's $s_dir/$s_name"
+			mounted "$SYSROOT/$s_dir/$s_name" || merge_dir "$s_dir/$s_name" || log "warning: could not layer the prefix's $s_dir/$s_name"
 			continue
 		fi
 		case $s_name in .sim-new*) continue ;; esac
@@ -237,7 +229,7 @@ settle_changed() {
 	c_below=$c_dir
 	while c_up=${c_below%/*}; [ "$c_up" != "$c_below" ]; do
 		if is_settled "$c_up"; then
-			[ -d "$SYSROOT$OVERLAY/$c_below" ] && ! mounted "/$c_below" && { merge_dir "$c_below" || log "warning: could not layer the prefix's $c_below"; }
+			[ -d "$SYSROOT$OVERLAY/$c_below" ] && ! mounted "$SYSROOT/$c_below" && { merge_dir "$c_below" || log "warning: could not layer the prefix's $c_below"; }
 			return 0
 		fi
 		c_below=$c_up
