@@ -1,4 +1,4 @@
-// The web console's page (`sim web` serves dist/web/): web/src/main.ts bundled with noVNC and
+// The web console's page (`sim web` serves dist/web-page/): web/src/main.ts bundled with noVNC and
 // xterm.js into one module, and the page's HTML and styles beside it.
 import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const outdir = path.join(root, 'dist', 'web');
+const outdir = path.join(root, 'dist', 'web-page');
 
 // Nothing of an older build may linger: the server serves what is there.
 rmSync(outdir, { recursive: true, force: true });

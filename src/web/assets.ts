@@ -1,5 +1,5 @@
 /**
- * The page's files, read once from the package (dist/web, built by scripts/bundle-web.js) into
+ * The page's files, read once from the package (dist/web-page, built by scripts/bundle-web.js) into
  * memory: the server answers from this table and never opens a path a request names.
  */
 import { readdir, readFile } from 'node:fs/promises';
@@ -7,7 +7,8 @@ import path from 'node:path';
 import { SimError } from '../core/errors.js';
 import { packageRoot } from '../core/paths.js';
 
-export const WEB_ASSETS_DIR = path.join(packageRoot, 'dist', 'web');
+// Not dist/web: that is the server's own compiled code (src/web/), which the page must not replace.
+export const WEB_ASSETS_DIR = path.join(packageRoot, 'dist', 'web-page');
 
 export interface Asset {
   body: Buffer;

@@ -30,4 +30,21 @@ test('importImage + boot with events, validated against the exported schema', as
   assert.is((error).exitCode, sim.ExitCode.image);
 });
 
+test('the built package serves the web console: its page and code beside the server, not in place of it', async () => {
+  const env = { ...process.env, ...(await freshEnv()) };
+  const server = await sim.startWebConsole({ env });
+  try {
+    const page = await fetch(server.url);
+    assert.is(page.status, 200);
+    const html = await page.text();
+    const script = html.match(/src="([^"]*app\.js[^"]*)"/)?.[1];
+    assert.ok(script, `the page names no app.js:\n${html.slice(0, 500)}`);
+    const code = await fetch(new URL(script, server.url));
+    assert.is(code.status, 200);
+    assert.ok((await code.text()).length > 10_000, "the page's code is not the bundle");
+  } finally {
+    await server.close();
+  }
+});
+
 test.run();
