@@ -17,12 +17,15 @@ import * as buildImpl from './images/build.js';
 import * as defaultImpl from './images/default.js';
 import type { ImageMeta } from './images/meta.js';
 import * as storeImpl from './images/store.js';
+import * as importImpl from './images/import.js';
 import * as rebuildImpl from './loop/rebuild.js';
 import * as accelImpl from './qemu/accel.js';
 import * as registryImpl from './simulators/registry.js';
 import * as startImpl from './simulators/start.js';
+import * as controlImpl from './simulators/control.js';
 
-export { DEFAULT_TIMEOUT_MS, type BootResult } from './boot/boot.js';
+export { type BootResult } from './boot/boot.js';
+export { DEFAULT_TIMEOUT_MS } from './boot/timeout.js';
 export { OVERLAY_MODES, DEFAULT_OVERLAY_MODE, type OverlayMode } from './boot/overlay-mode.js';
 export { INITRD_CHOICES, DEFAULT_INITRD, type InitrdChoice } from './boot/initrd-choice.js';
 export { type RebuildAndBootResult } from './loop/rebuild.js';
@@ -76,16 +79,16 @@ export function startSimulator(options: StartOptions): Promise<registryImpl.Simu
 }
 
 export function execInSimulator(name: string | undefined, argv: string[], options: ContextOptions & { events?: EventSink } = {}): Promise<number> {
-  return startImpl.execInSimulator(contextFrom(options), name, argv, options);
+  return controlImpl.execInSimulator(contextFrom(options), name, argv, options);
 }
 
 /** Reboot in place; with `resume`, a simulator started from a quick-boot snapshot resumes it in a new QEMU instead (`onResumed` says it did). */
 export function rebootSimulator(name: string | undefined, options: ContextOptions & { resume?: boolean; onResumed?: () => void } = {}): Promise<number> {
-  return startImpl.rebootSimulator(contextFrom(options), name, options);
+  return controlImpl.rebootSimulator(contextFrom(options), name, options);
 }
 
 export function stopSimulator(name: string | undefined, options: ContextOptions & { timeoutMs?: number } = {}): Promise<registryImpl.SimulatorState> {
-  return startImpl.stopSimulator(contextFrom(options), name, options);
+  return controlImpl.stopSimulator(contextFrom(options), name, options);
 }
 
 export function listSimulators(env: NodeJS.ProcessEnv = process.env): Promise<registryImpl.SimulatorState[]> {
@@ -152,8 +155,8 @@ export async function recordScreen(name: string | undefined, options: import('./
 
 // --- the image store -------------------------------------------------------------------------
 
-export function importImage(file: string, options: storeImpl.ImportOptions & ContextOptions = {}): Promise<ImageMeta> {
-  return storeImpl.importImage(contextFrom(options), file, options);
+export function importImage(file: string, options: importImpl.ImportOptions & ContextOptions = {}): Promise<ImageMeta> {
+  return importImpl.importImage(contextFrom(options), file, options);
 }
 
 export function listImages(env: NodeJS.ProcessEnv = process.env): Promise<ImageMeta[]> {

@@ -2,6 +2,7 @@
  * One boot, top to bottom: resolve the image, check the overlay, pick the accelerator, make the
  * initrd and the session disk, plan, launch, clean up.
  */
+import { DEFAULT_TIMEOUT_MS } from './timeout.js';
 import { rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -83,8 +84,6 @@ export interface BootResult {
   boot?: 'quick' | 'cold';
   coldReason?: string;
 }
-
-export const DEFAULT_TIMEOUT_MS = 300_000;
 
 async function checkOverlay(overlay: string): Promise<string> {
   const absolute = path.resolve(overlay);

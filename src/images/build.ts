@@ -15,7 +15,8 @@ import { runStreamed } from './build-exec.js';
 import type { SimContext } from '../core/context.js';
 import { createWorkDir, removeWorkDir } from './build-workdir.js';
 import { loadRecipe, parseSize, type LoadedRecipe } from './recipe.js';
-import { imageFile, importImage, listImages, removeImage } from './store.js';
+import { imageFile, listImages, removeImage } from './store.js';
+import { importImage } from './import.js';
 import { rootRunner, type RootRunner } from './userns.js';
 
 export interface BuildOptions {

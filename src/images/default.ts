@@ -6,7 +6,6 @@
 import type { ImageMeta } from './meta.js';
 import type { SimContext } from '../core/context.js';
 import type { EventSink } from '../core/events.js';
-import { buildImage } from './build.js';
 import { listRecipes } from './recipe.js';
 import { findImage, resolveImage } from './store.js';
 
@@ -15,6 +14,8 @@ export const DEFAULT_IMAGE = 'debian';
 
 export async function resolveOrBuildImage(ctx: SimContext, ref: string, options: { events?: EventSink; signal?: AbortSignal } = {}): Promise<ImageMeta> {
   if (!(await findImage(ctx, ref)) && (ref === DEFAULT_IMAGE || (await listRecipes()).includes(ref))) {
+    // The image builder's code is loaded only to build one.
+    const { buildImage } = await import('./build.js');
     return buildImage(ctx, { recipe: ref, name: ref, events: options.events, signal: options.signal });
   }
   return resolveImage(ctx, ref);

@@ -10,7 +10,7 @@ import { parseControlLine } from '../qemu/channel.js';
 import { expectedBytes, refreshCommand } from './refresh.js';
 import { RefreshStream } from './refresh-output.js';
 import type { Project } from '../config/project.js';
-import { execInSimulator, rebootSimulator } from '../simulators/start.js';
+import { execInSimulator, rebootSimulator } from '../simulators/control.js';
 import type { SimulatorState } from '../simulators/registry.js';
 import { execAt } from '../simulators/guest-run.js';
 import { foregroundBootName, type ForegroundBoot } from '../boot/serving.js';

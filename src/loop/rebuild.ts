@@ -1,8 +1,10 @@
 /**
  * The developer's loop: build modules into the project's overlay prefix with the image's
- * libdir, then boot with that prefix. A failed build never boots.
+ * libdir, then boot with that prefix. A failed build never boots. The boot's code (QEMU,
+ * initramfs, snapshots) is loaded only when a run boots: a hot reload into a running simulator,
+ * the everyday case, starts sooner without it.
  */
-import { boot, type BootOptions, type BootResult } from '../boot/boot.js';
+import type { BootOptions, BootResult } from '../boot/boot.js';
 import { foregroundBootName, foregroundBootsServing, staleForegroundWarning, type ForegroundBoot } from '../boot/serving.js';
 import { sweepStaleSessions } from '../boot/session.js';
 import { buildModules, type BuildModulesResult } from '../builders/index.js';
@@ -12,7 +14,7 @@ import { emit, stopwatch, type EventSink } from '../core/events.js';
 import { refreshSteps } from './refresh.js';
 import { planReload, refreshForegroundBoot, REFRESH_ONLY, reloadSimulator, type RebootPolicy } from './hot-reload.js';
 import { listSimulators } from '../simulators/registry.js';
-import { execInSimulator, startSimulator } from '../simulators/start.js';
+import { execInSimulator } from '../simulators/control.js';
 import { isSimError, SimError } from '../core/errors.js';
 import { execAt } from '../simulators/guest-run.js';
 import { DEFAULT_IMAGE, resolveOrBuildImage } from '../images/default.js';
@@ -148,10 +150,12 @@ export async function rebuildAndBoot(ctx: SimContext, options: RebuildAndBootOpt
   if (options.detach) {
     if (options.command?.length && !options.detach.runCommand) throw new SimError('USAGE', 'A detached simulator does not take a command.', "Start it with 'sim rebuild-and-boot --detach', then run commands with 'sim exec -- CMD'.");
     const { command: _command, ...startOptions } = bootOptions; // run below, once it is up
+    const { startSimulator } = await import('../simulators/start.js');
     const state = await startSimulator(ctx, { ...startOptions, name: options.detach.name ?? built.image.names[0], project: project.configPath });
     const exitCode = options.command?.length ? await execInSimulator(ctx, state.name, options.command, options) : 0;
     return { exitCode, accel: state.accel, image: state.image, readyMs: state.readyMs, totalMs: elapsed(), build: built, started: state.name };
   }
+  const { boot } = await import('../boot/boot.js');
   const result = await boot(ctx, bootOptions);
   return { ...result, build: built };
 }

@@ -14,7 +14,7 @@ import { lineSplitter } from '../qemu/channel.js';
 import { sendInput } from '../display/send-input.js';
 import { request } from '../simulators/api.js';
 import { findSimulator, simulatorDir } from '../simulators/registry.js';
-import { rebootSimulator, stopSimulator } from '../simulators/start.js';
+import { rebootSimulator, stopSimulator } from '../simulators/control.js';
 import { simEventSchema } from '../core/event-schema.js';
 import type { SimAction } from './routes.js';
 

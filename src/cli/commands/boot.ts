@@ -1,8 +1,7 @@
 import type { Argv, CommandModule } from 'yargs';
-import { boot, DEFAULT_TIMEOUT_MS } from '../../boot/boot.js';
+import { DEFAULT_TIMEOUT_MS } from '../../boot/timeout.js';
 import { DEFAULT_IMAGE, resolveOrBuildImage } from '../../images/default.js';
 import { SimError } from '../../core/errors.js';
-import { startSimulator } from '../../simulators/start.js';
 import { cpuCount, displayBackend, guestProgram, hostPath, imageRef, initrdChoice, kernelArg, memoryMiB, overlayCache, overlayMode, resolution, simulatorName, timeoutSeconds, vncListen, type OverlayCache } from '../../config/option-values.js';
 import type { OverlayMode } from '../../boot/overlay-mode.js';
 import type { InitrdChoice } from '../../boot/initrd-choice.js';
@@ -96,6 +95,7 @@ export const bootCommand: CommandModule<GlobalArgs, BootArgs> = {
       process.exitCode = await runCommand(args, async ({ context, events, signal, json }) => {
         const { command, ...request } = bootRequestFrom(args);
         if (command) throw new SimError('USAGE', 'A detached simulator does not take a command.', "Start it with 'sim boot --detach', then run commands with 'sim exec -- CMD'.");
+        const { startSimulator } = await import('../../simulators/start.js');
         const state = await startSimulator(context, { ...request, name: args.name, events, signal, resolve: (ref) => resolveOrBuildImage(context, ref, { events, signal }) });
         if (!json) process.stdout.write(`${state.name}\n`);
         return { data: { name: state.name } };
@@ -103,6 +103,7 @@ export const bootCommand: CommandModule<GlobalArgs, BootArgs> = {
       return;
     }
     process.exitCode = await runCommand(args, async ({ context, events, signal }) => {
+      const { boot } = await import('../../boot/boot.js');
       const result = await boot(context, { ...bootRequestFrom(args), events, signal, resolve: (ref) => resolveOrBuildImage(context, ref, { events, signal }) });
       return result.exitCode;
     }, { interactive: !args['--']?.length });

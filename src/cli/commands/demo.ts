@@ -1,5 +1,5 @@
 import type { CommandModule } from 'yargs';
-import { DEFAULT_TIMEOUT_MS } from '../../boot/boot.js';
+import { DEFAULT_TIMEOUT_MS } from '../../boot/timeout.js';
 import { emit, type EventSink } from '../../core/events.js';
 import { nextSteps, runDemo } from '../../demo/demo.js';
 import { nextGnomeShellSteps, runGnomeShellDemo } from '../../demo/gnome-shell.js';

@@ -1,5 +1,6 @@
 import type { CommandModule } from 'yargs';
-import { importImage, listImages, removeImage, resolveImage, verifyImage } from '../../images/store.js';
+import { listImages, removeImage, resolveImage, verifyImage } from '../../images/store.js';
+import { importImage } from '../../images/import.js';
 import { formatBytes } from '../../doctor/doctor.js';
 import { removeImageSnapshots, snapshotUsage } from '../../snapshots/store.js';
 import { emit } from '../../core/events.js';

@@ -2,7 +2,7 @@ import type { Argv, CommandModule } from 'yargs';
 import { emit } from '../../core/events.js';
 import { openConsole } from '../../simulators/api.js';
 import { findSimulator, simulatorDir } from '../../simulators/registry.js';
-import { execInSimulator, stopSimulator } from '../../simulators/start.js';
+import { execInSimulator, stopSimulator } from '../../simulators/control.js';
 import { followConsole } from '../../simulators/follow.js';
 import { simulatorName, timeoutSeconds } from '../../config/option-values.js';
 import { runCommand, type GlobalArgs } from './context.js';

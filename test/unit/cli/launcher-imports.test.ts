@@ -82,6 +82,22 @@ test('any other argument list goes to the parser, which checks it: a misspelled 
   assert.ok(modules.some((url) => url.endsWith('/src/cli/main.ts')));
 });
 
+/** The boot's code: QEMU, the initramfs, snapshots, the image import and builder. */
+const BOOT_CODE = ['/src/boot/boot.ts', '/src/qemu/launch.ts', '/src/initramfs/', '/src/snapshots/', '/src/images/import.ts', '/src/images/build.ts', '/src/simulators/start.ts'];
+
+test('the hot reload and sim exec load none of the boot\'s code until they boot (edit -> visible: every module costs each run)', async () => {
+  for (const argv of [['rebuild-and-boot', '--help'], ['build', '--help'], ['exec', '--help']]) {
+    const { modules } = await loadedBy(argv, path.join(root, 'run-empty'));
+    const command = argv[0] === 'exec' ? '/src/cli/commands/simulators.ts' : '/src/cli/commands/build.ts';
+    assert.ok(modules.some((url) => url.endsWith(command)), `sim ${argv.join(' ')} did not load ${command} (the control)`);
+    const loaded = modules.filter((url) => BOOT_CODE.some((part) => url.includes(part)));
+    assert.equal(loaded, [], `sim ${argv.join(' ')} loads the boot's code`);
+  }
+  // The control: the hook sees such a module where a command imports it (sim image imports).
+  const { modules } = await loadedBy(['image', '--help'], path.join(root, 'run-empty'));
+  assert.ok(modules.some((url) => url.includes('/src/images/import.ts')), 'the hook did not see image --help load the import');
+});
+
 test('sim boot --help loads the boot command (the control: the hook sees command modules)', async () => {
   const { modules } = await loadedBy(['boot', '--help'], path.join(root, 'run-empty'));
   assert.ok(modules.some((url) => url.endsWith('/src/cli/commands/boot.ts')));
