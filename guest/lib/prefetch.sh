@@ -65,18 +65,28 @@ hot_copy() {
 	[ -z "$copied" ] || echo 2 > /proc/sys/vm/drop_caches
 }
 
-prefetch_walk() {
-	mode=
-	read -r mode < /run/sim/overlay-mode
-	if [ "$mode" = merge ] && [ -d "$HOT" ]; then
-		prefetch_list | hot_copy
-	elif [ "$mode" = merge ] && [ -s /run/sim/settled ]; then
-		# A settled usr/ (settle.sh): its programs and libraries are on the session's disk, just
-		# written, so in the cache; reading the share's copies too would only cost.
-		:
+# prefetch_kind: PREFETCH_KIND, what a walk does here: hot (copies into the hot layer), read
+# (into the cache), or none: a settled usr/ (settle.sh) without a hot layer, whose programs and
+# libraries are on the session's disk, just written, so in the cache (reading the share's
+# copies too would only cost). A variable: no process.
+prefetch_kind() {
+	p_mode=
+	read -r p_mode < /run/sim/overlay-mode
+	if [ "$p_mode" = merge ] && [ -d "$HOT" ]; then
+		PREFETCH_KIND='hot'
+	elif [ "$p_mode" = merge ] && [ -s /run/sim/settled ]; then
+		PREFETCH_KIND='none'
 	else
-		prefetch_list | /run/sim/busybox xargs -r /run/sim/busybox cat > /dev/null
+		PREFETCH_KIND='read'
 	fi
+}
+
+prefetch_walk() {
+	prefetch_kind
+	case $PREFETCH_KIND in
+	hot) prefetch_list | hot_copy ;;
+	read) prefetch_list | /run/sim/busybox xargs -r /run/sim/busybox cat > /dev/null ;;
+	esac
 }
 
 # prefetch_loop: walk until nobody asked for another walk. Runs in a session of its own
@@ -94,6 +104,12 @@ prefetch_loop() {
 # prefetch: start it, or when one runs, have it walk once more when done.
 prefetch() {
 	[ -f /run/sim/overlay-mode ] || return 0
+	# Nothing to walk: no process at all (this runs after every refresh).
+	prefetch_kind
+	if [ "$PREFETCH_KIND" = none ]; then
+		: > /run/sim/prefetched
+		return 0
+	fi
 	: > /run/sim/prefetch-wanted
 	pid=
 	[ -r /run/sim/prefetch.pid ] && read -r pid < /run/sim/prefetch.pid

@@ -14,7 +14,8 @@
 # boot's attach, the refresh) each file is replaced by a rename, so that a process starting
 # meanwhile finds the old file or the new one, never none, and a running process keeps what it
 # maps.
-# Needs SYSROOT, OVERLAY, log, merge_dir, mounted (share.sh).
+# Needs SYSROOT, OVERLAY, log, merge_dir, mounted (share.sh); its file tools are busybox's
+# (applets.sh).
 
 DISPLACED=/usr/.sim/kept
 SETTLED_FILES=/usr/.sim/files
@@ -69,7 +70,7 @@ settle_entry() {
 		fi
 		keep_aside "$1" "$2"
 		e_tmp=$SYSROOT/$1/.sim-new-$2
-		settle_cp -a "$e_src" "$e_tmp" && mv -fT "$e_tmp" "$e_dst" || { rm -f "$e_tmp"; return 1; }
+		cp -a "$e_src" "$e_tmp" && mv -fT "$e_tmp" "$e_dst" || { rm -f "$e_tmp"; return 1; }
 		# (Listed again after each copy: the readers take each line once.)
 		echo "$1/$2" >> "$SYSROOT$SETTLED_FILES"
 	elif [ -e "$e_kept" ] || [ -L "$e_kept" ]; then
@@ -101,7 +102,7 @@ keep_aside() {
 	if [ -n "$SYSROOT" ]; then
 		mv -f "$@" "$SYSROOT$DISPLACED/$k_dir/"
 	else
-		cp -al "$@" "$SYSROOT$DISPLACED/$k_dir/" 2> /dev/null || settle_cp -a "$@" "$SYSROOT$DISPLACED/$k_dir/"
+		cp -al "$@" "$SYSROOT$DISPLACED/$k_dir/" 2> /dev/null || cp -a "$@" "$SYSROOT$DISPLACED/$k_dir/"
 	fi
 }
 
@@ -145,12 +146,12 @@ $s_dir/$s_name
 	if [ -n "$SYSROOT" ]; then
 		# In the initramfs nothing runs yet, and keep_aside moved the image's files away: the
 		# copies go straight into place.
-		settle_cp -a "$@" "$SYSROOT/$s_dir/" || return 1
+		cp -a "$@" "$SYSROOT/$s_dir/" || return 1
 	else
 		# Copied beside the directory's files, then renamed over them: one rename each.
 		s_stage=$SYSROOT/$s_dir/.sim-new
 		{ ! [ -e "$s_stage" ] || rm -rf "$s_stage"; } && mkdir "$s_stage" || return 1
-		settle_cp -a "$@" "$s_stage/" || { rm -rf "$s_stage"; return 1; }
+		cp -a "$@" "$s_stage/" || { rm -rf "$s_stage"; return 1; }
 		set --
 		for s_e in "$s_stage"/* "$s_stage"/.[!.]* "$s_stage"/..?*; do
 			[ -e "$s_e" ] || [ -L "$s_e" ] && set -- "$@" "$s_e"
@@ -163,12 +164,6 @@ $s_dir/$s_name
 	for s_e in $s_names; do
 		echo "$s_dir/$s_e"
 	done >> "$SYSROOT$SETTLED_FILES"
-}
-
-# settle_cp ARG...: cp, busybox's in a running system (it copies with sendfile: a third quicker
-# than the image's under emulation).
-settle_cp() {
-	if [ -x /run/sim/busybox ]; then /run/sim/busybox cp "$@"; else cp "$@"; fi
 }
 
 # settle TOP: the prefix's TOP settled into the root (0), or nothing done (1: the caller
