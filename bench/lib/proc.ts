@@ -133,17 +133,19 @@ export async function runSim(args: string[], env: NodeJS.ProcessEnv, timeoutMs =
 }
 
 /** Wall time of a short command, in ms. */
-export async function timeCommand(file: string, args: string[], env?: NodeJS.ProcessEnv): Promise<{ ms: number; code: number | null; stdout: string }> {
+export async function timeCommand(file: string, args: string[], env?: NodeJS.ProcessEnv): Promise<{ ms: number; code: number | null; stdout: string; startedAt: number; endedAt: number }> {
+  // Wall-clock ends too (ms since the epoch), to set against the times of a --json run's events.
+  const startedAt = Date.now();
   const t0 = performance.now();
   const child = spawn(file, args, { env, stdio: ['ignore', 'pipe', 'inherit'] });
   let stdout = '';
   child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
   const code = await exited(child);
-  return { ms: performance.now() - t0, code, stdout };
+  return { ms: performance.now() - t0, code, stdout, startedAt, endedAt: Date.now() };
 }
 
 /** The sim CLI to its exit, which must be 0; its stdout and time. */
-export async function simOk(args: string[], env: NodeJS.ProcessEnv): Promise<{ ms: number; stdout: string }> {
+export async function simOk(args: string[], env: NodeJS.ProcessEnv): Promise<{ ms: number; stdout: string; startedAt: number; endedAt: number }> {
   const run = await timeCommand(process.execPath, [SIM_BIN, ...args], env);
   if (run.code !== 0) throw new Error(`sim ${args.join(' ')} failed (${run.code}): ${run.stdout.slice(-1000)}`);
   return run;

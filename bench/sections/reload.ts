@@ -32,12 +32,18 @@ export async function reloadSection(ws: Workspace, results: Results, runs: numbe
     await writeFile(source, original.replace('simmod version %s', `${message} %s`));
     return message;
   };
-  /** rebuild-and-boot with the new message expected in its output; the time, and ninja's part of it. */
+  /**
+   * rebuild-and-boot with the new message expected in its output; the time, and its parts: up
+   * to ninja's start (Node's start-up, sim's modules, the command line, the project), ninja, and
+   * from the prefix's sync to the exit (the sync, the guest's refresh and round trip, the
+   * program's run, Node's exit).
+   */
   const rebuildAndBoot = async () => {
     const message = await edit();
     const run = await sim(['rebuild-and-boot', '--json', '--config', project, 'app', '--', 'simmod-hello']);
     if (!run.stdout.includes(message)) throw new Error(`rebuild-and-boot did not show '${message}':\n${run.stdout.slice(-1500)}`);
-    return { ms: run.ms, ninjaMs: progressTime(run.stdout, 'installing') - progressTime(run.stdout, 'building') };
+    const building = progressTime(run.stdout, 'building');
+    return { ms: run.ms, startMs: building - run.startedAt, ninjaMs: progressTime(run.stdout, 'installing') - building, afterMs: run.endedAt - progressTime(run.stdout, 'updating ') };
   };
 
   log('edit -> visible: the first build and a simulator on its prefix (a snapshot saved on the first boot)');
@@ -48,7 +54,9 @@ export async function reloadSection(ws: Workspace, results: Results, runs: numbe
     for (let i = 0; i < runs; i++) {
       const hot = await rebuildAndBoot();
       results.add(SECTION, HOT, 'ms', [hot.ms], { vs: COLD });
+      results.add(SECTION, `${HOT}: of which up to ninja's start (Node's start-up, sim's modules, the command line, the project)`, 'ms', [hot.startMs]);
       results.add(SECTION, `${HOT}: of which ninja (the compiler)`, 'ms', [hot.ninjaMs]);
+      results.add(SECTION, `${HOT}: of which the prefix's sync to the exit (the guest's refresh and round trip, the program's run, Node's exit)`, 'ms', [hot.afterMs]);
     }
   } finally {
     await sim(['stop', 'bench-reload']);
