@@ -13,10 +13,14 @@ import { findImage, resolveImage } from './store.js';
 export const DEFAULT_IMAGE = 'debian';
 
 export async function resolveOrBuildImage(ctx: SimContext, ref: string, options: { events?: EventSink; signal?: AbortSignal } = {}): Promise<ImageMeta> {
-  if (!(await findImage(ctx, ref)) && (ref === DEFAULT_IMAGE || (await listRecipes()).includes(ref))) {
+  // Looked up once: each look reads and validates every stored image's metadata (every boot and build comes here).
+  const found = await findImage(ctx, ref);
+  if (found) return found;
+  if (ref === DEFAULT_IMAGE || (await listRecipes()).includes(ref)) {
     // The image builder's code is loaded only to build one.
     const { buildImage } = await import('./build.js');
     return buildImage(ctx, { recipe: ref, name: ref, events: options.events, signal: options.signal });
   }
+  // Not there, and no recipe builds it: the store's error, which names the images it has.
   return resolveImage(ctx, ref);
 }
