@@ -110,7 +110,8 @@ test('a foreground boot at its console is told of builds: with the previous buil
   const typed = async (n: number, command: string) => {
     for (let attempt = 0; attempt < 8; attempt++) {
       foreground.stdin.write(`printf 'r%s=%s\\n' ${n} "$(${command})"\n`);
-      const answer = await waitFor(new RegExp(`r${n}=([^\r\n]*)`), `the console's answer ${n}`, 15_000);
+      // The whole line: the console's output comes in pieces, and a piece may end mid-line.
+      const answer = await waitFor(new RegExp(`r${n}=([^\r\n]*)[\r\n]`), `the console's answer ${n}`, 15_000);
       if (answer) return answer[1];
     }
     assert.unreachable(`no answer at the console to ${command}:\n${out.slice(-2000)}`);
