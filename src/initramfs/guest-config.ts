@@ -92,6 +92,11 @@ export function execRequestLine(id: number | string, argv: readonly string[], in
   return input ? Buffer.concat([Buffer.from(line), input]) : line;
 }
 
+/** The line that ends request `id`'s command in the guest, if it still runs (guest/lib/jobs.sh). */
+export function execCancelLine(id: number | string): string {
+  return `${id} cancel\n`;
+}
+
 /** Where a DESTDIR-style prefix keeps libraries, given the image's libdir (e.g. usr/lib/x86_64-linux-gnu). */
 export function overlayLibdirs(imageLibdir: string): string[] {
   const dirs = [imageLibdir, 'usr/lib64', 'usr/lib', 'usr/local/lib', 'lib'];

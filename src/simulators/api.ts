@@ -38,15 +38,32 @@ export function apiSocket(dir: string): string {
   return path.join(dir, 'api.sock');
 }
 
-/** Send a request and hand each reply line to `onReply` until the daemon closes or `onReply` returns true. */
-export async function request(dir: string, req: ApiRequest, onReply: (reply: ApiReply) => boolean | void): Promise<void> {
+/**
+ * Send a request and hand each reply line to `onReply` until the daemon closes or `onReply`
+ * returns true. `signal` hangs up: the daemon takes that as the client gone (an exec's command
+ * is then cancelled in the guest).
+ */
+export async function request(dir: string, req: ApiRequest, onReply: (reply: ApiReply) => boolean | void, signal?: AbortSignal): Promise<void> {
+  if (signal?.aborted) return;
   const socket = net.createConnection(apiSocket(dir));
+  const hangUp = () => socket.destroy();
+  signal?.addEventListener('abort', hangUp, { once: true });
+  try {
+    await exchange(socket, dir, req, onReply);
+  } finally {
+    signal?.removeEventListener('abort', hangUp);
+  }
+}
+
+async function exchange(socket: net.Socket, dir: string, req: ApiRequest, onReply: (reply: ApiReply) => boolean | void): Promise<void> {
   await new Promise<void>((resolve, reject) => {
     socket.once('connect', resolve);
+    socket.once('close', () => resolve()); // hung up before it connected
     socket.once('error', (error) =>
       reject(new SimError('SIMULATOR_NOT_FOUND', `The simulator in ${dir} does not answer (${(error as NodeJS.ErrnoException).code}).`, 'It may have just stopped; check with `sim ls`.')),
     );
   });
+  if (socket.destroyed) return;
   socket.write(`${JSON.stringify(req)}\n`);
   let buffer = '';
   await new Promise<void>((resolve, reject) => {

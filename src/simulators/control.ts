@@ -9,11 +9,11 @@ import { request } from './api.js';
 import { findSimulator, isAlive, removeSimulatorDir, simulatorDir, type SimulatorState } from './registry.js';
 import { execInGuest } from './guest-run.js';
 
-/** Run a command in a running simulator; output goes to `events`, the exit status is returned. */
-export async function execInSimulator(ctx: SimContext, name: string | undefined, argv: string[], options: { events?: EventSink } = {}): Promise<number> {
+/** Run a command in a running simulator; output goes to `events`, the exit status is returned. `signal` ends it in the guest (INTERRUPTED). */
+export async function execInSimulator(ctx: SimContext, name: string | undefined, argv: string[], options: { events?: EventSink; signal?: AbortSignal } = {}): Promise<number> {
   const sim = await findSimulator(ctx, name);
   if (!argv.length) throw new SimError('USAGE', 'sim exec needs a command.', 'Give it after --, e.g. sim exec -- uname -a');
-  return execInGuest(ctx, sim, argv, { onOutput: (stream, data) => emit(options.events, { type: 'output', stream, data }) });
+  return execInGuest(ctx, sim, argv, { signal: options.signal, onOutput: (stream, data) => emit(options.events, { type: 'output', stream, data }) });
 }
 
 /**

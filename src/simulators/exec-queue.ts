@@ -1,11 +1,13 @@
 /**
  * The host's half of running commands in a guest that serves them (guest/agent, SIM_SERVE):
  * one request at a time on sim.cmd, its output on sim.out/sim.err up to the end markers, its
- * status on sim.ctl. Shared by a detached simulator's daemon and a foreground console boot
+ * status on sim.ctl. A request whose client goes away while it runs (`sim exec` interrupted or
+ * killed, an IDE's Stop) is cancelled in the guest: its command and what it started end there,
+ * and the next request starts after its status, as always. Shared by a detached simulator's daemon and a foreground console boot
  * (src/qemu/launch.ts), which both answer `exec` requests on their api.sock.
  */
 import type net from 'node:net';
-import { execRequestLine } from '../initramfs/guest-config.js';
+import { execCancelLine, execRequestLine } from '../initramfs/guest-config.js';
 import { sendReply, type ApiReply, type ApiRequest } from './api.js';
 import { MarkerSplitter } from './marker.js';
 
@@ -91,5 +93,8 @@ export class ExecQueue {
     if (job.client.destroyed) return this.startNext();
     this.running = job;
     this.writeCommand(execRequestLine(job.id, job.argv, job.stdin));
+    job.client.once('close', () => {
+      if (this.running === job) this.writeCommand(execCancelLine(job.id));
+    });
   }
 }

@@ -35,19 +35,27 @@ export async function execInGuest(ctx: SimContext, sim: SimulatorState, argv: re
 export interface ExecOptions {
   stdin?: Buffer;
   onOutput?: (stream: 'stdout' | 'stderr', data: string) => void;
+  /** Ends the command in the guest, with what it started (the request is hung up: ExecQueue cancels it). */
+  signal?: AbortSignal;
 }
 
 /** One `exec` request to whatever answers on `dir`'s api.sock (a simulator's daemon, a foreground boot's launcher); `what` names it in errors. */
 export async function execAt(dir: string, what: string, argv: readonly string[], options: ExecOptions & { hint: string }): Promise<number> {
   let status: number | undefined;
   let failure: SimError | undefined;
-  await request(dir, { op: 'exec', argv: [...argv], ...(options.stdin ? { stdin: options.stdin.toString('base64') } : {}) }, (reply) => {
-    if (reply.type === 'output') options.onOutput?.(reply.stream, reply.data);
-    if (reply.type === 'exit') status = reply.status;
-    if (reply.type === 'error') failure = new SimError('GUEST_CRASHED', reply.message, reply.hint);
-    return status !== undefined || failure !== undefined;
-  });
+  await request(
+    dir,
+    { op: 'exec', argv: [...argv], ...(options.stdin ? { stdin: options.stdin.toString('base64') } : {}) },
+    (reply) => {
+      if (reply.type === 'output') options.onOutput?.(reply.stream, reply.data);
+      if (reply.type === 'exit') status = reply.status;
+      if (reply.type === 'error') failure = new SimError('GUEST_CRASHED', reply.message, reply.hint);
+      return status !== undefined || failure !== undefined;
+    },
+    options.signal,
+  );
   if (failure) throw failure;
+  if (status === undefined && options.signal?.aborted) throw new SimError('INTERRUPTED', `The command in ${what} was interrupted.`, 'It was ended in the guest, with the processes it started.');
   if (status === undefined) throw new SimError('GUEST_CRASHED', `${what} stopped while the command ran.`, options.hint);
   return status;
 }

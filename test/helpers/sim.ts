@@ -48,6 +48,19 @@ export function sim<const O extends Options = Record<never, never>>(args: string
   return execa(process.execPath, [SIM_BIN, ...args], { env, reject: false, timeout: 600_000, ...options });
 }
 
+/**
+ * How many processes in simulator `name`'s guest have a command line (its words joined by
+ * spaces) that matches `pattern`, an extended regular expression anchored with ^ (the counting
+ * shell's own command line holds the pattern, after other words).
+ */
+export async function guestProcessCount(env: Record<string, string>, name: string, pattern: string): Promise<number> {
+  const script = 'for f in /proc/[0-9]*/cmdline; do /run/sim/busybox tr "\\0" " " < "$f"; echo; done 2> /dev/null | /run/sim/busybox grep -c -E "$1"';
+  const run = await sim(['exec', name, '--', '/run/sim/busybox', 'sh', '-c', script, 'sim', pattern], env);
+  const count = Number(String(run.stdout).trim());
+  if (!String(run.stdout).trim() || Number.isNaN(count)) throw new Error(`counting processes in ${name} failed (${run.exitCode}): ${String(run.stderr)}`);
+  return count;
+}
+
 /** Parse an NDJSON stream, validating every line against the exported schema. */
 export function parseEvents(stdout: string): SimEvent[] {
   return stdout

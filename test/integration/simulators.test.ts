@@ -1,6 +1,6 @@
 /**
  * Long-running simulators on the fixture image: start detached, list, exec (output and status),
- * stop without leftovers; a killed daemon leaves state that `sim ls` cleans; a reboot in place.
+ * a command whose client was killed ends in the guest; stop without leftovers; a killed daemon leaves state that `sim ls` cleans; a reboot in place.
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { buildFixtureImage, buildFixturePrefix } from '../helpers/fixture-image.js';
 import { isAlive } from '../../src/core/pids.js';
-import { freshEnv, sim, type SimEnv } from '../helpers/sim.js';
+import { freshEnv, guestProcessCount, sim, type SimEnv } from '../helpers/sim.js';
 
 let env: SimEnv;
 let prefix: string;
@@ -48,6 +48,22 @@ test('start detached, ls, exec, stop', async () => {
   const again = await sim(['exec', '--', 'sim-hello'], env);
   assert.is(again.exitCode, 0);
   assert.is(again.stdout, 'hello from the overlay');
+
+  // A command left running whose client is killed (an IDE's Stop is SIGKILL) is cancelled in the
+  // guest with every process it started, even ones that ignore SIGTERM: the next request does not
+  // wait behind it. One that a finished command left running on its own stays.
+  const daemonized = await sim(['exec', 'one', '--', 'sh', '-c', 'sleep 301 < /dev/null > /dev/null 2>&1 &'], env);
+  assert.is(daemonized.exitCode, 0);
+  const held = sim(['exec', 'one', '--', 'sh', '-c', 'trap "" TERM; sleep 300 & echo started; wait'], env, { buffer: false });
+  await new Promise<void>((resolve) => held.stdout?.on('data', (chunk: Buffer) => /started/.test(String(chunk)) && resolve()));
+  held.kill('SIGKILL');
+  await held;
+  const next = Date.now();
+  const after = await sim(['exec', 'one', '--', 'echo', 'next'], env);
+  assert.is(after.stdout, 'next');
+  assert.ok(Date.now() - next < 30_000, `the next command waited ${Date.now() - next} ms`);
+  assert.is(await guestProcessCount(env, 'one', '^(sleep 300|[^ ]*sh -c trap)'), 0, 'the command and its child are gone');
+  assert.is(await guestProcessCount(env, 'one', '^sleep 301'), 1, 'what an earlier command left on its own runs on');
 
   const taken = await sim(['boot', '--detach', '--image', 'demo', '--name', 'one'], env);
   assert.is(taken.exitCode, 64);

@@ -19,7 +19,7 @@ export const execCommand: CommandModule<GlobalArgs, NameArgs> = {
   describe: execDescription,
   builder: (y) => nameArg(y.usage(`$0 exec [name] -- command...\n\n${execDescription}`)),
   handler: async (args) => {
-    process.exitCode = await runCommand(args, async ({ context, events }) => execInSimulator(context, args.name, (args['--'] ?? []).map(String), { events }));
+    process.exitCode = await runCommand(args, async ({ context, events, signal }) => execInSimulator(context, args.name, (args['--'] ?? []).map(String), { events, signal }));
   },
 };
 

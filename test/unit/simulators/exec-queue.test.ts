@@ -3,14 +3,15 @@
 // each answered with its own output and status.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { EventEmitter } from 'node:events';
 import type net from 'node:net';
 import { ExecQueue } from '../../../src/simulators/exec-queue.js';
 import { STREAM_END } from '../../../src/qemu/protocol.js';
 import type { ApiReply } from '../../../src/simulators/api.js';
 
 /** A client socket that records what it is sent. */
-function client(): net.Socket & { replies: ApiReply[]; ended: boolean } {
-  const c = {
+function client(): net.Socket & { replies: ApiReply[]; ended: boolean; gone: () => void } {
+  const c = Object.assign(new EventEmitter(), {
     replies: [] as ApiReply[],
     ended: false,
     writable: true,
@@ -22,8 +23,14 @@ function client(): net.Socket & { replies: ApiReply[]; ended: boolean } {
     end() {
       c.ended = true;
     },
-  };
-  return c as unknown as net.Socket & { replies: ApiReply[]; ended: boolean };
+    /** The client went away: interrupted, killed. */
+    gone() {
+      c.destroyed = true;
+      c.writable = false;
+      c.emit('close');
+    },
+  });
+  return c as unknown as net.Socket & { replies: ApiReply[]; ended: boolean; gone: () => void };
 }
 
 test('requests wait for ready, go one at a time, and each gets its output and status once both streams ended', () => {
@@ -63,6 +70,30 @@ test('a guest that reboots holds the queue; one that is gone fails every request
   assert.equal(sent.length, 1);
   queue.failAll({ type: 'error', code: 'GUEST_CRASHED', message: 'gone', hint: 'boot again' });
   assert.equal([a.replies, b.replies].map((r) => r.map((x) => x.type)), [['error'], ['error']]);
+});
+
+test('a client that goes away while its command runs cancels it in the guest; the next request waits for its status', () => {
+  const sent: string[] = [];
+  const queue = new ExecQueue((line) => sent.push(String(line)));
+  queue.setReady(true);
+  const [a, b] = [client(), client()];
+  queue.submit({ op: 'exec', argv: ['sleep', '60'] }, a);
+  queue.submit({ op: 'exec', argv: ['true'] }, b);
+  a.gone();
+  assert.equal(sent, ["r1 q 'sleep' '60'\n", 'r1 cancel\n']);
+  queue.output('stdout', Buffer.from(STREAM_END));
+  queue.output('stderr', Buffer.from(STREAM_END));
+  queue.exited('r1', 143);
+  assert.equal(a.replies, [], 'nothing goes to a client that is gone');
+  assert.equal(sent.at(-1), "r2 q 'true'\n");
+  b.emit('close');
+  queue.output('stdout', Buffer.from(STREAM_END));
+  queue.output('stderr', Buffer.from(STREAM_END));
+  queue.exited('r2', 0);
+  const c = client();
+  queue.submit({ op: 'exec', argv: ['true'] }, c);
+  a.emit('close');
+  assert.equal(sent.filter((l) => l.endsWith('cancel\n')), ['r1 cancel\n', 'r2 cancel\n'], 'a close after its request was answered, or of an earlier client, cancels nothing');
 });
 
 test.run();
