@@ -9,9 +9,10 @@ import { emit, type EventSink } from '../core/events.js';
 import { parseControlLine } from '../qemu/channel.js';
 import { expectedBytes, refreshCommand } from './refresh.js';
 import { RefreshStream } from './refresh-output.js';
+import { clearPending, notePending } from './refresh-pending.js';
 import type { Project } from '../config/project.js';
 import { execInSimulator, rebootSimulator } from '../simulators/control.js';
-import type { SimulatorState } from '../simulators/registry.js';
+import { simulatorDir, type SimulatorState } from '../simulators/registry.js';
 import { execAt } from '../simulators/guest-run.js';
 import { foregroundBootName, type ForegroundBoot } from '../boot/serving.js';
 import { isSimError } from '../core/errors.js';
@@ -110,28 +111,49 @@ interface RefreshTarget {
   name: string;
   /** The prefix it serves, whose replaced files' MD5s the guest waits for. */
   overlay?: string;
-  exec: (argv: string[], sink: EventSink) => Promise<number>;
+  /** Its directory: a refresh that did not get through is noted there (refresh-pending.ts). */
+  dir: string;
+  exec: (argv: string[], sink: EventSink, signal: AbortSignal) => Promise<number>;
 }
 
 /**
  * The guest's refresh (guest/refresh): stop what restarts, drop the cached lookups of the
  * share, refresh the caches the rebuilt files feed, start it again, maybe run `command`.
+ * `signal` ends the command, never the refresh before it (a refresh cut short could leave the
+ * guest serving what it cached of a replaced file): it waits for the command's start. A refresh
+ * whose client was killed may have been cut short all the same (the daemon ends the request):
+ * its files are told again with the next refresh (refresh-pending.ts).
  */
 async function refreshGuest(
   target: RefreshTarget,
   plan: ReloadPlan,
-  options: { events?: EventSink; refresh?: readonly string[]; changed?: readonly string[]; command?: readonly string[] },
+  options: { events?: EventSink; refresh?: readonly string[]; changed?: readonly string[]; command?: readonly string[]; signal?: AbortSignal },
   onDone: (inUse: readonly InUse[]) => void,
 ): Promise<{ status: number; inUse: InUse[]; ranCommand: boolean }> {
-  const { events } = options;
+  const { events, signal } = options;
   const inUse: InUse[] = [];
-  const changed = options.changed ?? [];
-  const command = options.command?.length ? options.command : undefined;
-  const request = { steps: options.refresh ?? [], stop: plan.stopUnits, kill: plan.killProcesses, changed, expect: target.overlay ? await expectedBytes(target.overlay, changed) : [], command, rebootWhenInUse: plan.whenInUse === 'reboot' };
+  const { changed, steps } = await notePending(target.dir, { changed: [...(options.changed ?? [])], steps: [...(options.refresh ?? [])] });
+  const command = options.command?.length && !signal?.aborted ? options.command : undefined;
+  const request = { steps, stop: plan.stopUnits, kill: plan.killProcesses, changed, expect: target.overlay ? await expectedBytes(target.overlay, changed) : [], command, rebootWhenInUse: plan.whenInUse === 'reboot' };
   for (const unit of plan.stopUnits) emit(events, { type: 'progress', task: 'reload', message: `restarting ${unit}` });
   for (const name of plan.killProcesses) emit(events, { type: 'progress', task: 'reload', message: `ending ${name}` });
-  const output = refreshEvents(events, inUse, () => onDone(inUse));
-  const status = await target.exec(refreshCommand(request), output.sink);
+  const hangUp = new AbortController();
+  let refreshed = false;
+  const endCommand = () => refreshed && hangUp.abort();
+  signal?.addEventListener('abort', endCommand, { once: true });
+  const output = refreshEvents(events, inUse, () => {
+    refreshed = true;
+    void clearPending(target.dir);
+    onDone(inUse);
+    if (signal?.aborted) hangUp.abort();
+  });
+  let status: number;
+  try {
+    status = await target.exec(refreshCommand(request), output.sink, hangUp.signal);
+  } finally {
+    signal?.removeEventListener('abort', endCommand);
+  }
+  if (!refreshed) await clearPending(target.dir);
   output.flush();
   if (!output.ranCommand() && status !== 0 && !(command && inUse.length)) emit(events, { type: 'log', level: 'warn', message: `the guest's refresh after the rebuild exited with ${status} in ${target.name}` });
   return { status, inUse, ranCommand: output.ranCommand() };
@@ -146,13 +168,13 @@ const warnInUse = (events: EventSink | undefined, inUse: readonly InUse[], hint:
  * what restarts, drop the cached lookups of the share, refresh the caches the rebuilt files
  * feed, start it again) — and a reboot after all when a process still maps a replaced file.
  * A `command` runs in the refresh's round trip when no reboot comes first: its exit status is
- * returned then, undefined when it did not run (the caller runs it).
+ * returned then (`onCommand` when it starts), undefined when it did not run (the caller runs it).
  */
 export async function reloadSimulator(
   ctx: SimContext,
   sim: SimulatorState,
   plan: ReloadPlan,
-  options: { events?: EventSink; refresh?: readonly string[]; changed?: readonly string[]; inUseHint?: string; command?: readonly string[] },
+  options: { events?: EventSink; refresh?: readonly string[]; changed?: readonly string[]; inUseHint?: string; command?: readonly string[]; signal?: AbortSignal; onCommand?: () => void },
 ): Promise<number | undefined> {
   const { events } = options;
   if (plan.reboot) {
@@ -161,10 +183,11 @@ export async function reloadSimulator(
   }
   const hint = options.inUseHint ?? '--reboot never';
   const updated = () => emit(events, { type: 'progress', task: 'reload', message: `${sim.name} updated in place`, done: true });
-  const target: RefreshTarget = { name: sim.name, overlay: sim.overlay ?? undefined, exec: (argv, sink) => execInSimulator(ctx, sim.name, argv, { events: sink }) };
+  const target: RefreshTarget = { name: sim.name, overlay: sim.overlay ?? undefined, dir: simulatorDir(ctx, sim.name), exec: (argv, sink, signal) => execInSimulator(ctx, sim.name, argv, { events: sink, signal }) };
   const { status, inUse, ranCommand } = await refreshGuest(target, plan, options, (held) => {
     warnInUse(events, held, hint);
     updated();
+    options.onCommand?.();
   });
   if (ranCommand) return status;
   if (inUse.length && plan.whenInUse === 'reboot') {
@@ -189,7 +212,8 @@ export async function refreshForegroundBoot(boot: ForegroundBoot, prefix: string
   const target: RefreshTarget = {
     name,
     overlay: prefix,
-    exec: (argv, sink) => execAt(boot.dir, name, argv, { hint: 'It ended; nothing to tell.', onOutput: (stream, data) => emit(sink, { type: 'output', stream, data }) }),
+    dir: boot.dir,
+    exec: (argv, sink, signal) => execAt(boot.dir, name, argv, { hint: 'It ended; nothing to tell.', signal, onOutput: (stream, data) => emit(sink, { type: 'output', stream, data }) }),
   };
   emit(events, { type: 'progress', task: 'reload', message: `telling ${name} what the build replaced` });
   try {
