@@ -70,6 +70,12 @@ export function rebuildAndBoot(options: RebuildAndBootOptions): Promise<rebuildI
   return rebuildImpl.rebuildAndBoot(contextFrom(options), options);
 }
 
+/** `rebuild-and-boot --watch`: runs until `signal` aborts; the simulator stays, the command in it is ended. */
+export async function watchAndReload(options: RebuildAndBootOptions & { signal: AbortSignal }): Promise<number> {
+  const { watchAndReload: watch } = await import('./loop/watch.js');
+  return watch(contextFrom(options), options);
+}
+
 // --- simulators ------------------------------------------------------------------------------
 
 export type StartOptions = startImpl.StartOptions & ContextOptions;
@@ -78,7 +84,7 @@ export function startSimulator(options: StartOptions): Promise<registryImpl.Simu
   return startImpl.startSimulator(contextFrom(options), options);
 }
 
-export function execInSimulator(name: string | undefined, argv: string[], options: ContextOptions & { events?: EventSink } = {}): Promise<number> {
+export function execInSimulator(name: string | undefined, argv: string[], options: ContextOptions & { events?: EventSink; signal?: AbortSignal } = {}): Promise<number> {
   return controlImpl.execInSimulator(contextFrom(options), name, argv, options);
 }
 

@@ -86,6 +86,8 @@ export type RebuildAndBootOptions = ProjectOptions &
      * caller that stays with the simulator (`--follow`); otherwise a command is refused.
      */
     detach?: { name?: string; runCommand?: boolean };
+    /** Called when the command starts in a detached simulator (after the refresh, or a reboot or start). */
+    onCommand?: () => void;
   };
 
 export interface RebuildAndBootResult extends BootResult {
@@ -110,13 +112,33 @@ async function runAtConsole(boot: ForegroundBoot, built: BuildModulesResult & { 
   let exitCode = 0;
   if (command.length) {
     try {
-      exitCode = await execAt(boot.dir, name, command, { hint: 'It ended while the command ran.', onOutput: (stream, data) => emit(options.events, { type: 'output', stream, data }) });
+      exitCode = await execAt(boot.dir, name, command, { hint: 'It ended while the command ran.', signal: options.signal, onOutput: (stream, data) => emit(options.events, { type: 'output', stream, data }) });
     } catch (error) {
       if (isSimError(error) && error.code === 'SIMULATOR_NOT_FOUND') return undefined;
       throw error;
     }
   }
   return { exitCode, accel: boot.accel ?? 'unknown', image: boot.image ?? built.image.names[0] ?? built.image.id, totalMs: elapsed(), build: built, reloadedAtConsole: boot.pid };
+}
+
+/** A build for rebuild-and-boot: what it wrote, and the foreground boots serving its prefix (told of it). */
+export interface LoopBuild {
+  project: Project;
+  built: BuildModulesResult & { image: ImageMeta };
+  /** Every file the build wrote or removed in the prefix, prefix-relative. */
+  changed: string[];
+  foreground: ForegroundBoot[];
+}
+
+/** rebuild-and-boot's first half: build, and tell foreground boots at their console what changed. */
+export async function loopBuild(ctx: SimContext, options: RebuildAndBootOptions): Promise<LoopBuild> {
+  const { project, image } = await projectAndImage(ctx, options);
+  const built = { ...(await buildModules(options.modules, { project, libdir: image.libdir, events: options.events })), image };
+  const changed = changedFiles(built);
+  // Listed once: told of the build, and (without --detach) where the command may run.
+  const foreground = changed.length || !options.detach ? await foregroundBootsServing(ctx, built.prefix) : [];
+  if (changed.length) await tellForegroundBoots(foreground, built.prefix, changed, options.events, refreshSteps(changed));
+  return { project, built, changed, foreground };
 }
 
 /**
@@ -128,17 +150,16 @@ export async function rebuildAndBoot(ctx: SimContext, options: RebuildAndBootOpt
   const elapsed = stopwatch();
   // What a killed run left (an IDE's Stop is SIGKILL) goes now, whichever way this run boots.
   await sweepStaleSessions(ctx);
-  const { project, image } = await projectAndImage(ctx, options);
-  const built = { ...(await buildModules(options.modules, { project, libdir: image.libdir, events: options.events })), image };
-  const changed = changedFiles(built);
-  // Listed once: told of the build, and (without --detach) where the command may run.
-  const foreground = changed.length || !options.detach ? await foregroundBootsServing(ctx, built.prefix) : [];
-  if (changed.length) await tellForegroundBoots(foreground, built.prefix, changed, options.events, refreshSteps(changed));
+  return afterLoopBuild(ctx, await loopBuild(ctx, options), options, elapsed);
+}
+
+/** rebuild-and-boot's second half: the build's prefix reloaded in the simulator serving it, or booted. */
+export async function afterLoopBuild(ctx: SimContext, { project, built, changed, foreground }: LoopBuild, options: RebuildAndBootOptions, elapsed: () => number = stopwatch()): Promise<RebuildAndBootResult> {
   const running = (await listSimulators(ctx)).find((s) => s.status === 'running' && s.overlay === built.prefix);
   if (running) {
     // The command runs in the refresh's round trip to the guest unless a reboot comes first.
     const ran = await reloadSimulator(ctx, running, planReload(project, built, options.reboot ?? 'auto'), { ...options, refresh: refreshSteps(changed), changed });
-    const exitCode = ran ?? (options.command?.length ? await execInSimulator(ctx, running.name, options.command, options) : 0);
+    const exitCode = ran ?? (options.command?.length ? await execInSimulator(ctx, running.name, options.command, startingCommand(options)) : 0);
     return { exitCode, accel: running.accel, image: running.image, totalMs: elapsed(), build: built, reloaded: running.name };
   }
   if (!options.detach) {
@@ -152,10 +173,16 @@ export async function rebuildAndBoot(ctx: SimContext, options: RebuildAndBootOpt
     const { command: _command, ...startOptions } = bootOptions; // run below, once it is up
     const { startSimulator } = await import('../simulators/start.js');
     const state = await startSimulator(ctx, { ...startOptions, name: options.detach.name ?? built.image.names[0], project: project.configPath });
-    const exitCode = options.command?.length ? await execInSimulator(ctx, state.name, options.command, options) : 0;
+    const exitCode = options.command?.length ? await execInSimulator(ctx, state.name, options.command, startingCommand(options)) : 0;
     return { exitCode, accel: state.accel, image: state.image, readyMs: state.readyMs, totalMs: elapsed(), build: built, started: state.name };
   }
   const { boot } = await import('../boot/boot.js');
   const result = await boot(ctx, bootOptions);
   return { ...result, build: built };
+}
+
+/** The options of an exec that starts the command, `onCommand` told first. */
+function startingCommand<T extends Pick<RebuildAndBootOptions, 'onCommand'>>(options: T): T {
+  options.onCommand?.();
+  return options;
 }

@@ -16,6 +16,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { fixtureImageEnv } from '../helpers/fixture-project.js';
 import { parseEvents, sim, SIM_BIN, type SimEnv } from '../helpers/sim.js';
+import { until, collectEvents } from '../helpers/wait.js';
 import type { SimEvent } from '../../src/core/events.js';
 
 const NAME = 'verbs';
@@ -25,26 +26,6 @@ let watch: ResultPromise<{ env: SimEnv; buffer: false; reject: false }> | undefi
 const watched: SimEvent[] = [];
 
 /** A long-running sim command's NDJSON lines as they come, each checked against the schema. */
-function collect(child: ResultPromise, into: SimEvent[]): void {
-  let pending = '';
-  child.stdout!.on('data', (chunk: Buffer) => {
-    pending += chunk.toString('utf8');
-    const lines = pending.split('\n');
-    pending = lines.pop()!;
-    into.push(...parseEvents(lines.join('\n')));
-  });
-}
-
-async function until<T>(what: string, probe: () => T | undefined, ms = 60_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) assert.unreachable(`${what} within ${ms / 1000} s`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 async function guest(script: string): Promise<string> {
   const run = await sim(['exec', NAME, '--', 'sh', '-c', script], env);
   assert.is(run.exitCode, 0, `${script}: ${String(run.stderr)}`);
@@ -55,7 +36,7 @@ test('setup: ls --watch, then a detached simulator appears and becomes ready in 
   env = await fixtureImageEnv();
   work = await mkdtemp(path.join(os.tmpdir(), 'sim-verbs-'));
   watch = execa('node', [SIM_BIN, 'ls', '--watch', '--json'], { env, buffer: false, reject: false });
-  collect(watch, watched);
+  collectEvents(watch, watched);
   const first = await until('the first list', () => watched.find((e) => e.type === 'simulators'), 20_000);
   assert.equal(first.type === 'simulators' && first.simulators, []);
   const start = await sim(['boot', '--detach', '--image', 'demo', '--name', NAME, '--json'], env);
@@ -84,7 +65,7 @@ test("logs: the kernel's log (no journald here), -n, and -f following new entrie
 
   const followed: SimEvent[] = [];
   const follow = execa('node', [SIM_BIN, 'logs', NAME, '-f', '--json'], { env, buffer: false, reject: false });
-  collect(follow, followed);
+  collectEvents(follow, followed);
   const messages = () => followed.flatMap((e) => (e.type === 'journal' ? [e.entry.message] : []));
   await until('the last 10 entries', () => (messages().includes(`${marker} first`) ? true : undefined), 30_000);
   assert.is(messages().length, 10, 'as journalctl -f: the last 10 first');
@@ -181,9 +162,9 @@ test("console --follow: the serial console's lines as events, read-only; a follo
   const marker = `sim-console-${randomBytes(4).toString('hex')}`;
   const killed = execa('node', [SIM_BIN, 'console', NAME, '--follow', '--json'], { env, buffer: false, reject: false });
   const killedLines: SimEvent[] = [];
-  collect(killed, killedLines);
+  collectEvents(killed, killedLines);
   consoleFollower = execa('node', [SIM_BIN, 'console', NAME, '--follow', '--json'], { env, buffer: false, reject: false });
-  collect(consoleFollower, consoleLines);
+  collectEvents(consoleFollower, consoleLines);
   const lines = (events: SimEvent[]) => events.flatMap((e) => (e.type === 'console' ? [e.line] : []));
   await until('both followers attached', () => (killedLines.length > 0 && consoleLines.length > 0 ? true : undefined), 20_000);
   await guest(`echo "${marker} one" > /dev/ttyS0`);

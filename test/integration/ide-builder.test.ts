@@ -14,6 +14,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fixtureImageEnv } from '../helpers/fixture-project.js';
 import { sim, type SimEnv } from '../helpers/sim.js';
+import { until } from '../helpers/wait.js';
 
 const FIXTURE = fileURLToPath(new URL('../../fixtures/meson-module/', import.meta.url));
 // Debian's python3, where python3-gi lives (a python3 earlier on PATH may be another one).
@@ -48,16 +49,6 @@ async function qemusOfThisTest(): Promise<number[]> {
     if (cmdline.includes('qemu-system') && cmdline.includes(env.SIM_RUNTIME_DIR)) pids.push(Number(entry));
   }
   return pids;
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, ms = 120_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 /** Start the run-command as Builder does: GLib's argv, in the project, output to a pipe. */

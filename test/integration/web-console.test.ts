@@ -22,6 +22,7 @@ import { chromiumSkipReason, firefoxSkipReason, launchChromium, launchFirefox, t
 import { fixtureImageEnv, fixtureProject } from '../helpers/fixture-project.js';
 import { sim, type SimEnv } from '../helpers/sim.js';
 import { startWebConsole, type WebConsole } from '../helpers/web-console.js';
+import { until } from '../helpers/wait.js';
 
 let skip: string | undefined;
 let env: SimEnv;
@@ -41,14 +42,6 @@ async function startSimulator(name: string): Promise<void> {
 async function running(): Promise<string[]> {
   const ls = await sim(['ls', '--json'], headless());
   return String(ls.stdout).split('\n').filter(Boolean).map((l) => JSON.parse(l)).filter((e) => e.type === 'simulator').map((e) => e.name);
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined | false>, ms = 60_000): Promise<T> {
-  for (const deadline = Date.now() + ms; Date.now() < deadline; await new Promise((r) => setTimeout(r, 250))) {
-    const value = await probe();
-    if (value) return value;
-  }
-  throw new Error(`timed out waiting for ${what}`);
 }
 
 /** The screen's pixels, hashed (noVNC draws into a 2D canvas the page can read). */

@@ -42,7 +42,7 @@ export const buildCommand: CommandModule<GlobalArgs, ProjectArgs> = {
   },
 };
 
-type RebuildArgs = ProjectArgs & BootArgs & { reboot: 'auto' | 'always' | 'never'; detach?: boolean; name?: string; follow?: boolean };
+type RebuildArgs = ProjectArgs & BootArgs & { reboot: 'auto' | 'always' | 'never'; detach?: boolean; name?: string; follow?: boolean; watch?: boolean };
 
 const rebuildDescription = 'Build modules into the overlay prefix, then boot with it (every boot option applies), or hot-reload a simulator already serving it (detached, or a sim boot at its console)';
 
@@ -58,6 +58,11 @@ export const rebuildAndBootCommand: CommandModule<GlobalArgs, RebuildArgs> = {
     })
       .option('detach', { alias: 'd', type: 'boolean', describe: 'With no simulator serving the prefix: start a detached one (returns once the guest is ready; with --follow the command runs in it, then its console is shown)' })
       .option('name', { type: 'string', describe: 'Name of the detached simulator (default: the image name)', coerce: checked('--name', simulatorName) })
+      .option('watch', {
+        alias: 'w',
+        type: 'boolean',
+        describe: "Stay, and at each save in a module's source build again and reload: the command still running in the simulator is ended and started anew (a detached simulator serves the prefix, started when none does; Ctrl-C ends the watch and the command, not the simulator)",
+      })
       .option('follow', {
         type: 'boolean',
         describe: "When a detached simulator serves the prefix (started by --detach, or already running): after the build and the command, show its console until interrupted; ending sim, even by SIGKILL, leaves the simulator running (an IDE's Run and Stop)",
@@ -65,14 +70,19 @@ export const rebuildAndBootCommand: CommandModule<GlobalArgs, RebuildArgs> = {
   handler: async (args) => {
     process.exitCode = await runCommand(args, async ({ context, events, signal, json }) => {
       const request = bootRequestFrom(args);
+      if (args.watch && args.follow) throw new SimError('USAGE', '--watch shows the command\'s output, not the console.', 'Drop --follow; follow the console in another terminal with `sim console --follow`.');
+      if (args.watch) {
+        const { watchAndReload } = await import('../../loop/watch.js');
+        return watchAndReload(context, { ...request, image: args.image, modules: moduleList(args.modules), configPath: args.config, reboot: args.reboot, detach: { name: args.name }, events, signal });
+      }
       const detach = args.detach ? { name: args.name, runCommand: Boolean(args.follow) } : undefined;
-      if (!detach && args.name) throw new SimError('USAGE', '--name names a detached simulator.', 'Add --detach, or drop --name.');
+      if (!detach && args.name) throw new SimError('USAGE', '--name names a detached simulator.', 'Add --detach or --watch, or drop --name.');
       const result = await rebuildAndBoot(context, { ...request, image: args.image, modules: moduleList(args.modules), configPath: args.config, reboot: args.reboot, detach, events, signal });
       const simulator = result.started ?? result.reloaded;
       if (args.follow && simulator && !signal.aborted) await followConsole(context, simulator, { events, signal, ...(json ? {} : { write: (chunk: Buffer) => void process.stdout.write(chunk) }) });
       if (!result.started) return result.exitCode;
       if (!json && !args.follow) process.stdout.write(`${result.started}\n`);
       return result.exitCode ? result.exitCode : { data: { name: result.started } };
-    }, { interactive: !args['--']?.length && !args.detach });
+    }, { interactive: !args['--']?.length && !args.detach && !args.watch });
   },
 };
