@@ -4,7 +4,7 @@ import { formatMs, formatRatio, median, speedup, speedupInterval } from './stats
 import { LAUNCHER } from '../sections/boot.js';
 import { LAUNCHER_ROWS } from '../sections/launcher.js';
 import { EDIT_CONSTANT, NOOP } from '../sections/build.js';
-import { HOT } from '../sections/reload.js';
+import { HOT, WATCH } from '../sections/reload.js';
 import { afterBootRow, countedRow, sameGuestFaultsRow, sameGuestRow } from '../sections/ninep.js';
 import { gtkCountedRow, gtkRow, gtkSameGuestRow, gtkSameGuestWorkRow } from '../sections/gtk.js';
 import { FULL_BYTES, REMOTE, UPDATE_BYTES } from '../sections/remote.js';
@@ -79,7 +79,10 @@ export function evaluateTargets(results: Results): TargetCheck[] {
   atLeastImage("gtk: a GTK app with GTK from the prefix, later starts, in one guest beside the image's own files, time counted in instructions, >= 1.0x", gtk(gtkCountedRow('time', 'prefix')), gtk(gtkCountedRow('time', 'image')), true);
   atMost('build: a no-op sim build of GLib < 0.5 s', med(results, 'sim build (GLib)', NOOP), 499.999);
   atMost("build: a one-line edit costs ninja's time + < 0.3 s", med(results, 'sim build (GLib)', EDIT_CONSTANT), 299.999);
-  atMost('reload: edit -> visible for an app in a running simulator < 0.5 s', med(results, 'edit -> visible (an app)', HOT), 499.999);
+  // The everyday loop's way is --watch (one process: a save costs ninja, the sync and the refresh);
+  // a fresh rebuild-and-boot per edit is the HOT row beside it.
+  atMost('reload: edit -> visible for an app in a running simulator (rebuild-and-boot --watch) < 0.5 s', med(results, 'edit -> visible (an app)', WATCH), 499.999);
+  atMost('reload: edit -> visible, a fresh rebuild-and-boot per edit, < 0.5 s', med(results, 'edit -> visible (an app)', HOT), 499.999);
   const updateShare = med(results, REMOTE, UPDATE_BYTES) / med(results, REMOTE, FULL_BYTES);
   checks.push({ target: 'remote: an update where one package changed < 10% of the bytes of a full pull', value: `${(updateShare * 100).toFixed(2)}%`, met: Number.isFinite(updateShare) ? updateShare < 0.1 : undefined });
   const end = results.rows.find((r) => r.section === WEB && r.name.startsWith(RSS_END));

@@ -4,16 +4,19 @@
  * from the launch of the command to its exit with the new output; beside the same with no
  * simulator running (a boot, from the quick-boot snapshot). The app is the meson fixture module
  * (a program and its library) declared `kind: app`; each edit changes the program's message.
+ * And the same edits with `rebuild-and-boot --watch` running: from the save to the new output.
  */
+import { spawn } from 'node:child_process';
 import { cp, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { progressTime, simOk } from '../lib/proc.js';
+import { progressTime, SIM_BIN, simOk } from '../lib/proc.js';
 import type { Results } from '../lib/results.js';
 import type { Workspace } from '../lib/workspace.js';
 
 const SECTION = 'edit -> visible (an app)';
 export const HOT = 'rebuild-and-boot into the running simulator, to the new output';
+export const WATCH = 'rebuild-and-boot --watch running: a save to the new output';
 export const COLD = 'rebuild-and-boot with no simulator running (quick boot), to the new output';
 const FIXTURE = fileURLToPath(new URL('../../fixtures/meson-module/', import.meta.url));
 
@@ -58,8 +61,71 @@ export async function reloadSection(ws: Workspace, results: Results, runs: numbe
       results.add(SECTION, `${HOT}: of which ninja (the compiler)`, 'ms', [hot.ninjaMs]);
       results.add(SECTION, `${HOT}: of which the prefix's sync to the exit (the guest's refresh and round trip, the program's run, Node's exit)`, 'ms', [hot.afterMs]);
     }
+    const watch = watchRun(['rebuild-and-boot', '--watch', '--json', '--config', project, 'app', '--', 'simmod-hello'], env);
+    try {
+      await watch.next(edits === 0 ? 'simmod version' : `edit ${edits} `);
+      for (let i = 0; i < runs; i++) {
+        const saved = Date.now();
+        const message = await edit();
+        const shown = await watch.next(`${message} `);
+        const building = watch.progress('building');
+        results.add(SECTION, WATCH, 'ms', [shown - saved], { vs: HOT });
+        results.add(SECTION, `${WATCH}: of which ninja (the compiler)`, 'ms', [watch.progress('installing') - building]);
+      }
+    } finally {
+      await watch.stop();
+    }
   } finally {
     await sim(['stop', 'bench-reload']);
   }
   for (let i = 0; i < runs; i++) results.add(SECTION, COLD, 'ms', [(await rebuildAndBoot()).ms]);
+}
+
+/**
+ * A `sim ... --json` that stays (rebuild-and-boot --watch): `next(text)` resolves with the time
+ * (ms since the epoch) output holding `text` arrived; `progress(message)`, when the last progress
+ * event with that message was written (its own time).
+ */
+function watchRun(args: string[], env: NodeJS.ProcessEnv) {
+  const child = spawn(process.execPath, [SIM_BIN, ...args], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  const progress = new Map<string, number>();
+  let waiting: { text: string; resolve: (ms: number) => void } | undefined;
+  let pending = '';
+  let output = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    const now = Date.now();
+    pending += chunk;
+    const lines = pending.split('\n');
+    pending = lines.pop() ?? '';
+    for (const line of lines) {
+      const event = JSON.parse(line) as { type: string; data?: string; message?: string; time: string };
+      if (event.type === 'progress' && event.message) progress.set(event.message, Date.parse(event.time));
+      if (event.type !== 'output') continue;
+      output += event.data ?? '';
+      if (waiting && output.includes(waiting.text)) {
+        output = '';
+        waiting.resolve(now);
+        waiting = undefined;
+      }
+    }
+  });
+  const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
+  return {
+    next: (text: string) =>
+      Promise.race([
+        new Promise<number>((resolve) => {
+          if (output.includes(text)) {
+            output = '';
+            resolve(Date.now());
+          } else waiting = { text, resolve };
+        }),
+        exited.then(() => Promise.reject(new Error(`sim ${args.join(' ')} ended before '${text}'`))),
+        new Promise<number>((_, reject) => setTimeout(() => reject(new Error(`no '${text}' from sim ${args.join(' ')} in 120 s`)), 120_000).unref()),
+      ]),
+    progress: (message: string) => progress.get(message) ?? Number.NaN,
+    stop: async () => {
+      child.kill('SIGINT');
+      await exited;
+    },
+  };
 }
