@@ -6,11 +6,11 @@
 # `sim exec` interrupted or killed, an IDE's Stop, a watch cycle that starts the app again).
 # Without it a command that keeps running (a GUI app) held every later request behind it.
 
-# serve_port: read requests from stdin (sim.cmd), write one ID per line to stdout (the FIFO)
-# once the request is in /run/sim/request (shell, sourced by the loop, which sets `id` and
-# `input` and the command's positional parameters) and its stdin in /run/sim/stdin. The loop
-# sources the file rather than reading the line again: the shell's read takes a byte per system
-# call, slow under emulation, while a sourced file is read in blocks.
+# serve_port: read requests from stdin (sim.cmd), write "ID [STDIN-FILE]" per line to stdout
+# (the FIFO) once the request's words are in /run/sim/request (`set -- WORDS`, sourced by the
+# command's subshell) and its stdin in /run/sim/stdin. The loop sources the words rather than
+# reading the line again: the shell's read takes a byte per system call, slow under emulation,
+# while a sourced file is read in blocks.
 serve_port() {
 	while IFS= read -r line; do
 		id=${line%% *}
@@ -29,8 +29,8 @@ serve_port() {
 				/run/sim/busybox head -c "$size" > "$input"
 			fi
 			case $kind in b*) argv=$(echo "$argv" | /run/sim/busybox base64 -d) ;; esac
-			printf 'id=%s input=%s\nset -- %s\n' "$id" "$input" "$argv" > /run/sim/request
-			echo "$id"
+			printf 'set -- %s\n' "$argv" > /run/sim/request
+			echo "$id $input"
 			;;
 		esac
 	done

@@ -105,4 +105,9 @@ test('a simulator whose processes were killed is cleaned up by the next sim ls',
   assert.equal(await simsLeft(), []);
 });
 
+// A failed test leaves no simulator running into the next test files.
+test.after(async () => {
+  for (const name of await simsLeft()) await sim(['stop', name, '--timeout', '3'], env).catch(() => undefined);
+});
+
 test.run();
