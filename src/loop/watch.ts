@@ -3,8 +3,8 @@
  * simulator on the prefix (or hot-reloads the one serving it) and runs the command there; then,
  * at each save in a module's source, builds again and — when the build changed the prefix —
  * ends the command still running in the guest and reloads with the new one. A save costs the
- * compiler, the sync and the guest's refresh: no Node start-up, no module loading, no project
- * lookup in between (those are a fresh `sim`'s first third of a second).
+ * compiler, the sync and the guest's refresh: no Node start-up and no module loading in between
+ * (with the command line, a fresh `sim`'s first third of a second).
  *
  * One cycle at a time, in order: a build never overlaps the previous cycle's refresh (the guest
  * waits there for the bytes that build wrote), and a command is ended only once it has started,
@@ -15,7 +15,7 @@ import type { SimContext } from '../core/context.js';
 import { emit } from '../core/events.js';
 import { isSimError } from '../core/errors.js';
 import { sweepStaleSessions } from '../boot/session.js';
-import { loadProject } from '../config/project.js';
+import { getModule, loadProject } from '../config/project.js';
 import { afterLoopBuild, loopBuild, type RebuildAndBootOptions } from './rebuild.js';
 import { watchSources } from './source-watch.js';
 
@@ -36,6 +36,8 @@ export async function watchAndReload(ctx: SimContext, options: WatchOptions): Pr
   await sweepStaleSessions(ctx);
   const project = await loadProject({ cwd: options.cwd, configPath: options.configPath });
   const modules = options.modules.length ? options.modules : Object.keys(project.modules);
+  // A misspelled module, or one whose source is missing, fails now, not as a watch of nothing.
+  for (const name of modules) getModule(project, name);
   const sources = Object.fromEntries(Object.entries(project.modules).map(([name, m]) => [name, m.source]));
   const detach = { name: options.detach?.name, runCommand: true };
 

@@ -36,6 +36,16 @@ test('setup: the fixture image and a project whose module is an app', async () =
   await writeFile(path.join(project, 'sim.json'), JSON.stringify({ image: 'demo', modules: { simmod: { source: 'simmod', kind: 'app' } } }));
 });
 
+test('a module sim.json does not have, or --follow beside --watch, is refused before anything runs', async () => {
+  const missing = await sim(['rebuild-and-boot', '--watch', 'nosuch', '--', 'true'], env, { cwd: project });
+  assert.is(missing.exitCode, 64);
+  assert.match(String(missing.stderr), /no module 'nosuch'/);
+  const follow = await sim(['rebuild-and-boot', '--watch', '--follow', 'simmod'], env, { cwd: project });
+  assert.is(follow.exitCode, 64);
+  assert.match(String(follow.stderr), /--watch shows the command's output/);
+  assert.not.match(String((await sim(['ls', '--json'], env)).stdout), /"type":"simulator"/, 'no simulator was started');
+});
+
 test('--watch starts a detached simulator and runs the command in it', async () => {
   watch = execa('node', [SIM_BIN, 'rebuild-and-boot', '--watch', '--json', '--name', NAME, 'simmod', '--', 'sh', '-c', COMMAND], { env, cwd: project, buffer: false, reject: false });
   collectEvents(watch, events);
