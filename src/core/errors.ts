@@ -194,3 +194,8 @@ export function permissionError(error: unknown, ownDirs: readonly { dir: string;
     : `Check the permissions of ${file}.`;
   return new SimError('PERMISSION_DENIED', `sim cannot write ${file}: ${why}.`, hint, { cause: error });
 }
+
+/** An error that is not sim's own, as the bug it is (the CLI's last resort, and a watch cycle's). */
+export function unexpectedError(error: unknown): SimError {
+  return new SimError('TOOL_FAILED', `sim failed unexpectedly: ${(error as Error)?.message ?? String(error)}`, 'This is a bug in sim; please report it with the output of --verbose.');
+}

@@ -13,7 +13,7 @@
 import path from 'node:path';
 import type { SimContext } from '../core/context.js';
 import { emit } from '../core/events.js';
-import { isSimError } from '../core/errors.js';
+import { isSimError, unexpectedError } from '../core/errors.js';
 import { sweepStaleSessions } from '../boot/session.js';
 import { getModule, loadProject } from '../config/project.js';
 import { afterLoopBuild, loopBuild, type RebuildAndBootOptions } from './rebuild.js';
@@ -86,8 +86,8 @@ export async function watchAndReload(ctx: SimContext, options: WatchOptions): Pr
 
   // A failed cycle is shown, and the loop goes on: the next save may fix it.
   const report = (error: unknown) => {
-    if (!isSimError(error)) emit(events, { type: 'error', code: 'TOOL_FAILED', message: `sim failed unexpectedly: ${(error as Error)?.message ?? String(error)}`, hint: 'This is a bug in sim; please report it with the output of --verbose.' });
-    else emit(events, { type: 'error', code: error.code, message: error.message, hint: error.hint, details: error.detailLines.length ? error.detailLines : undefined });
+    const failure = isSimError(error) ? error : unexpectedError(error);
+    emit(events, { type: 'error', code: failure.code, message: failure.message, hint: failure.hint, details: failure.detailLines.length ? failure.detailLines : undefined });
     emit(events, { type: 'log', level: 'info', message: 'watching for changes: the next save tries again' });
   };
 

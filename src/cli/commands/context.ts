@@ -4,7 +4,7 @@
  * code, and Ctrl-C/SIGTERM into an abort signal.
  */
 import os from 'node:os';
-import { SimError, isSimError, ExitCode, noSpaceError, permissionError } from '../../core/errors.js';
+import { isSimError, ExitCode, noSpaceError, permissionError, unexpectedError } from '../../core/errors.js';
 import { emit, type EventSink, type SimEvent } from '../../core/events.js';
 import { resolveContext, type SimContext } from '../../core/context.js';
 import { setCommandLogger } from '../../core/command-log.js';
@@ -72,7 +72,7 @@ export async function runCommand(args: GlobalArgs, body: (ctx: CommandContext) =
     const simError = noSpaceError(error) ?? (isSimError(error)
       ? error
       : permissionError(error, ownDirs(context), userName()) ??
-        new SimError('TOOL_FAILED', `sim failed unexpectedly: ${(error as Error)?.message ?? String(error)}`, 'This is a bug in sim; please report it with the output of --verbose.'));
+        unexpectedError(error));
     if (!isSimError(error) && args.verbose) process.stderr.write(`${(error as Error)?.stack ?? String(error)}\n`);
     emit(events, { type: 'error', code: simError.code, message: simError.message, hint: simError.hint, details: simError.detailLines.length ? simError.detailLines : undefined });
     const code = simError.exitCode ?? ExitCode.failure;
