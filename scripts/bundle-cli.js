@@ -1,9 +1,13 @@
 // The CLI as a few files (`npm run build` runs this after tsc): Node 20 resolves and compiles
 // each of the ~60 files of yargs and sim's own modules one by one, which costs `sim --version`
-// more than bundling them. Split at the dynamic imports of src/cli/launcher.ts and main.ts, so that a command's
-// code stays a chunk of its own, loaded only when that command runs. The library API
-// (dist/index.js) and the simulator daemon (dist/simulators/daemon-main.js) stay tsc's output.
-import { rmSync } from 'node:fs';
+// more than bundling them.
+// - launcher.js (ES modules, split at its dynamic import of the ls command): what `sim --version`
+//   and `sim ls` load, without the parser.
+// - main.cjs (one CommonJS file): the parser and every command, which src/cli/compiled-parser.ts
+//   runs through a V8 code cache (Node 20 has none for ES modules). Its dynamic imports stay lazy:
+//   esbuild runs a module's top level only when the import() that names it runs.
+// The library API (dist/index.js) and the simulator daemon (dist/simulators/daemon-main.js) stay tsc's output.
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -17,15 +21,10 @@ const outdir = path.join(root, 'dist', 'cli-bundle');
 
 // Chunk names carry content hashes: a rebuild would leave the old ones behind.
 rmSync(outdir, { recursive: true, force: true });
-await build({
-  // launcher.js answers `sim ls` and `sim --version` without main.js (the parser, yargs).
-  entryPoints: [path.join(root, 'dist', 'cli', 'launcher.js'), path.join(root, 'dist', 'cli', 'main.js')],
+const common = {
   // The `// path` comment over each bundled module is relative to this (test/integration/cli-launcher.test.ts reads them).
   absWorkingDir: root,
-  outdir,
   bundle: true,
-  splitting: true,
-  format: 'esm',
   platform: 'node',
   target: 'node20',
   sourcemap: 'linked',
@@ -34,6 +33,35 @@ await build({
   // from inside node_modules: bundled, a boot printed a DeprecationWarning.
   external: ['cpio-stream'],
   plugins: [lazyStringWidth, zodEnglishOnly],
+};
+await build({
+  ...common,
+  entryPoints: [path.join(root, 'dist', 'cli', 'launcher.js')],
+  outdir,
+  splitting: true,
+  format: 'esm',
   // The CommonJS packages among the dependencies call require(); an ES module has none of its own.
   banner: { js: "import { createRequire as __simCreateRequire } from 'node:module'; const require = __simCreateRequire(import.meta.url);" },
 });
+await build({
+  ...common,
+  entryPoints: [path.join(root, 'dist', 'cli', 'main.js')],
+  outfile: path.join(outdir, 'main.cjs'),
+  format: 'cjs',
+  // import() of a builtin or of cpio-stream as require(): a vm.Script has no loader for import().
+  supported: { 'dynamic-import': false },
+  // src/core/paths.ts finds the package root from import.meta.url: here, from the file's own path.
+  define: { 'import.meta.url': '__simImportMetaUrl' },
+  banner: { js: "var __simImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
+});
+
+// All ASCII, so that Node decodes the file on its fast path and V8 keeps it as a one-byte string
+// (one non-ASCII character made decoding it 2-3x slower). esbuild escapes them in code; the
+// comments it keeps are left: each UTF-16 unit of such a character becomes '?' (so
+// the source map's columns still hold).
+const parser = path.join(outdir, 'main.cjs');
+const text = readFileSync(parser, 'utf8');
+const lines = text.split('\n');
+const outside = lines.findIndex((line) => /[\u0080-\uffff]/.test(line) && !/^\s*\/\//.test(line));
+if (outside >= 0) throw new Error(`${parser}:${outside + 1}: a non-ASCII character outside a // comment: ${lines[outside]}`);
+writeFileSync(parser, text.replace(/[\u0080-\uffff]/g, '?'));

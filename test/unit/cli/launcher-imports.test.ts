@@ -2,8 +2,8 @@
  * `sim --version`, `sim ls` and `sim ls --json` start at once (an IDE polls `sim ls`): they load
  * no command module but their own, none of the heavy packages and not the parser (yargs). Checked on what Node loads
  * (a resolve hook records every module), not on a timing: timings on a shared machine are noise.
- * Run from the sources: bin/sim.js runs a bundle of the same module graph, split at the same
- * dynamic imports (scripts/bundle-cli.js), whose chunk names would say nothing.
+ * Run from the sources: bin/sim.js runs a bundle of the same module graph, lazy at the same
+ * dynamic imports (scripts/bundle-cli.js; test/integration/cli-launcher.test.ts reads it).
  */
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
@@ -16,6 +16,8 @@ import * as assert from 'uvu/assert';
 import { standInSimulator } from '../../helpers/standin-simulator.js';
 
 const LAUNCHER = pathToFileURL(fileURLToPath(new URL('../../../src/cli/launcher.ts', import.meta.url))).href;
+/** The parser from the sources: the launcher's default is the built bundle (src/cli/compiled-parser.ts). */
+const PARSER = pathToFileURL(fileURLToPath(new URL('../../../src/cli/main.ts', import.meta.url))).href;
 
 /** Packages and source folders the launcher must not load for these commands. */
 const HEAVY = ['/node_modules/zod/', '/node_modules/execa/', '/src/boot/', '/src/qemu/', '/src/images/', '/src/builders/', '/src/loop/', '/src/display/', '/src/demo/', '/src/initramfs/'];
@@ -40,7 +42,7 @@ test.before(async () => {
 async function loadedBy(argv: string[], runtime: string): Promise<{ modules: string[]; stdout: string; code: number }> {
   const log = path.join(root, `loaded-${argv.join('_')}-${Date.now()}.log`);
   await writeFile(log, '');
-  const script = `import { run } from ${JSON.stringify(LAUNCHER)}; process.exitCode = await run(${JSON.stringify(argv)});`;
+  const script = `import { run } from ${JSON.stringify(LAUNCHER)}; process.exitCode = await run(${JSON.stringify(argv)}, () => import(${JSON.stringify(PARSER)}));`;
   const { stdout, code } = await promisify(execFile)(process.execPath, ['--import', 'tsx', '--import', REGISTER, '--input-type=module', '-e', script], {
     env: { ...process.env, SIM_LOADED_LOG: log, SIM_RUNTIME_DIR: runtime, SIM_CACHE_DIR: path.join(root, 'cache') },
   }).then((r) => ({ ...r, code: 0 }), (error: { stdout: string; code: number }) => ({ stdout: error.stdout, code: error.code }));
