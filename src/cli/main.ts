@@ -6,6 +6,13 @@ import { usageError } from './usage.js';
 import { simVersion } from './version.js';
 import { isSimError } from '../core/errors.js';
 
+// zod compiles each schema into a checker of its own (new Function) at its first use: worth it
+// in a long-lived process, 3-8 ms of a command here, which validates a few documents once. zod
+// keeps what z.config() sets in this global and reads it as it builds a schema, so it is set
+// before any command's module loads zod (test/unit/cli/zod-jitless.test.ts checks zod sees it).
+const zodConfig = ((globalThis as { __zod_globalConfig?: { jitless?: boolean } }).__zod_globalConfig ??= {});
+zodConfig.jitless = true;
+
 export const commands = [
   lazyCommand('boot', 'Boot an image with an overlay prefix; with a command, run it in the guest and exit with its status', async () => (await import('./commands/boot.js')).bootCommand),
   lazyCommand('image', 'Manage the image store (add, pull, update, publish, ls, rm, verify, build)', async () => (await import('./commands/image.js')).imageCommand),
@@ -40,9 +47,9 @@ export interface CliOptions {
   beforeHandler?: (args: Record<string, unknown>) => void;
 }
 
-/** What fail() asks of yargs about the command being parsed (not in @types/yargs). */
+/** What fail() asks of yargs about the command being parsed, and its help renderer (not in @types/yargs). */
 interface YargsInternals {
-  getInternalMethods(): { getContext(): { commands: string[] }; getCommandInstance(): { getCommands(): string[] } };
+  getInternalMethods(): { getContext(): { commands: string[] }; getCommandInstance(): { getCommands(): string[] }; getUsageInstance(): { cacheHelpMessage(): void } };
   getOptions(): { key: Record<string, unknown>; alias: Record<string, string[]> };
 }
 
@@ -81,6 +88,10 @@ export function createCli(argv: string[], options: CliOptions = {}): Argv {
     .help()
     .version(simVersion());
   if (options.beforeHandler) cli.middleware(options.beforeHandler);
+  // yargs renders the whole help of the command being run as its handler starts, kept for a
+  // handler that asks for it (showHelp) or a failure that prints it: sim's handlers never ask,
+  // and fail() above prints no help. Rendering it cost each command about 14 ms.
+  (cli as unknown as YargsInternals).getInternalMethods().getUsageInstance().cacheHelpMessage = () => {};
   return cli;
 }
 
