@@ -88,8 +88,8 @@ export function execInSimulator(name: string | undefined, argv: string[], option
   return controlImpl.execInSimulator(contextFrom(options), name, argv, options);
 }
 
-/** Reboot in place; with `resume`, a simulator started from a quick-boot snapshot resumes it in a new QEMU instead (`onResumed` says it did). */
-export function rebootSimulator(name: string | undefined, options: ContextOptions & { resume?: boolean; onResumed?: () => void } = {}): Promise<number> {
+/** Reboot in place; with `resume`, a simulator started from a quick-boot snapshot resumes it in a new QEMU instead (`onResumed` says it did; `onCold` why a guest that could not take the prefix over booted cold in place). */
+export function rebootSimulator(name: string | undefined, options: ContextOptions & { resume?: boolean; onResumed?: () => void; onCold?: (why: string) => void } = {}): Promise<number> {
   return controlImpl.rebootSimulator(contextFrom(options), name, options);
 }
 

@@ -100,8 +100,10 @@ export function describeInUse(inUse: readonly InUse[]): string {
 async function rebootInPlace(ctx: SimContext, sim: SimulatorState, events: EventSink | undefined): Promise<void> {
   emit(events, { type: 'progress', task: 'reload', message: `rebooting ${sim.name} in place (resuming its quick-boot snapshot when it has one)` });
   let resumed = false;
-  const ms = await rebootSimulator(ctx, sim.name, { resume: true, onResumed: () => (resumed = true) });
-  emit(events, { type: 'progress', task: 'reload', message: `${sim.name} is ready again${resumed ? ', resumed from its snapshot with the rebuilt prefix' : ''}`, done: true });
+  let cold: string | undefined;
+  const ms = await rebootSimulator(ctx, sim.name, { resume: true, onResumed: () => (resumed = true), onCold: (why) => (cold = why) });
+  const how = resumed ? ', resumed from its snapshot with the rebuilt prefix' : cold !== undefined ? `, booted cold in place (the snapshot could not be resumed: ${cold})` : '';
+  emit(events, { type: 'progress', task: 'reload', message: `${sim.name} is ready again${how}`, done: true });
   emit(events, { type: 'phase', phase: 'guest-ready', ms, detail: { reboot: true, resumed, pid: sim.pid } });
 }
 

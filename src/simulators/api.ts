@@ -23,8 +23,11 @@ export type ApiReply =
   | { type: 'event'; event: import('../core/events.js').SimEvent }
   | { type: 'output'; stream: 'stdout' | 'stderr'; data: string }
   | { type: 'exit'; status: number }
-  /** resumed: the simulator's quick-boot snapshot was resumed in a new QEMU instead of a reboot. */
-  | { type: 'ready'; ms: number; resumed?: boolean }
+  /**
+   * resumed: the simulator's quick-boot snapshot was resumed in a new QEMU instead of a reboot;
+   * cold: why such a resume gave way to a cold boot in place.
+   */
+  | { type: 'ready'; ms: number; resumed?: boolean; cold?: string }
   | { type: 'stopped' }
   | { type: 'console-attached' }
   | { type: 'qmp-result'; result: unknown }

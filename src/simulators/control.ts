@@ -19,15 +19,17 @@ export async function execInSimulator(ctx: SimContext, name: string | undefined,
 /**
  * Reboot the guest in place (same QEMU process); resolves when it is ready again. With `resume`,
  * a simulator that started from a quick-boot snapshot resumes it in a new QEMU instead, with the
- * prefix as it is now (seconds instead of a cold boot); one without a snapshot reboots.
+ * prefix as it is now (seconds instead of a cold boot); one without a snapshot reboots. A resumed
+ * guest that cannot take the prefix over boots cold in place (`onCold` says why).
  */
-export async function rebootSimulator(ctx: SimContext, name: string | undefined, options: { resume?: boolean; onResumed?: () => void } = {}): Promise<number> {
+export async function rebootSimulator(ctx: SimContext, name: string | undefined, options: { resume?: boolean; onResumed?: () => void; onCold?: (why: string) => void } = {}): Promise<number> {
   const sim = await findSimulator(ctx, name);
   let ms: number | undefined;
   await request(simulatorDir(ctx, sim.name), { op: 'reboot', ...(options.resume ? { resume: true } : {}) }, (reply) => {
     if (reply.type === 'ready') {
       ms = reply.ms;
       if (reply.resumed) options.onResumed?.();
+      if (reply.cold !== undefined) options.onCold?.(reply.cold);
     }
     return ms !== undefined;
   });

@@ -126,17 +126,26 @@ export async function runDaemon(dir: string): Promise<void> {
   // The resumed guest's answer: ready, or a reason it could not take the prefix over.
   let resumeOutcome: ((failure?: { code: 'QUICK_BOOT_FAILED' | 'QUICK_BOOT_DECLINED'; message: string }) => void) | undefined;
 
-  /** A quick boot: the state goes in, then the guest gets this boot's settings. */
+  /**
+   * A quick boot: the state goes in, then the guest gets this boot's settings. What it started
+   * answers only for the QEMU it started with: a resume in place that failed boots cold in a
+   * new QEMU, whose boot the old attempt's deadline or late failure must not end.
+   */
   const resume = (stateFile: string) => {
+    const attempt = qemu;
+    const current = () => qemu === attempt;
     Promise.all([loadState(plan.files.qmp, path.join(dir, 'mig.sock'), stateFile), attachFor(plan)]).then(
       ([, line]) => {
+        if (!current()) return;
         publish({ type: 'phase', phase: 'snapshot-resumed', ms: elapsed() });
         ctl.write(line);
       },
-      (error: unknown) => quickFailed('QUICK_BOOT_FAILED', `Resuming the snapshot failed: ${error instanceof Error ? error.message : String(error)}`),
+      (error: unknown) => {
+        if (current()) quickFailed('QUICK_BOOT_FAILED', `Resuming the snapshot failed: ${error instanceof Error ? error.message : String(error)}`);
+      },
     );
     setTimeout(() => {
-      if (!ready) quickFailed('QUICK_BOOT_FAILED', 'The resumed guest did not become ready within 60 s.');
+      if (!ready && current()) quickFailed('QUICK_BOOT_FAILED', 'The resumed guest did not become ready within 60 s.');
     }, Math.min(spec.timeoutMs, 60_000)).unref();
   };
   // At the start a failure ends QEMU with an error the starter answers with a cold boot (start.ts).
@@ -155,9 +164,9 @@ export async function runDaemon(dir: string): Promise<void> {
    * resumes the snapshot this simulator started from and attaches the prefix as it is now (hot
    * reload of a library). When the guest cannot take the prefix over, or the snapshot does not
    * load, the new QEMU boots cold: the same machine, the RAM file mapped afresh, this
-   * simulator's initrd (which holds the cold boot's settings).
+   * simulator's initrd (which holds the cold boot's settings). Why it booted cold, if it did.
    */
-  const resumeInPlace = async (stateFile: string): Promise<void> => {
+  const resumeInPlace = async (stateFile: string): Promise<string | undefined> => {
     const old = qemu;
     let done!: () => void;
     replacing = new Promise<void>((resolve) => (done = resolve));
@@ -175,7 +184,7 @@ export async function runDaemon(dir: string): Promise<void> {
       resume(stateFile);
     });
     resumeOutcome = undefined;
-    if (!failure) return;
+    if (!failure) return undefined;
     publish({ type: 'log', level: 'warn', message: `quick boot: ${failure.message.replace(/\.$/, '')}; booting cold in place` });
     replacing = new Promise<void>((resolve) => (done = resolve));
     qemu.kill('SIGTERM');
@@ -185,13 +194,15 @@ export async function runDaemon(dir: string): Promise<void> {
     await createSessionDisk(plan.baseDisk, plan.files.disk);
     qemu = (await startQemu({ ...plan, memory: plan.memory ? { ...plan.memory, incoming: false } : undefined })).child;
     done();
+    return failure.message.replace(/\.$/, '');
   };
 
   let qmp: QmpClient | undefined;
   const monitor = async () => (qmp ??= await QmpClient.connect(plan.files.qmp));
 
+  // The first boot's deadline (--timeout): a reboot later has its own, or none.
   const readyTimer = setTimeout(() => {
-    if (ready) return;
+    if (everReady) return;
     failed = true;
     publish({ type: 'error', code: 'GUEST_TIMEOUT', message: `The guest did not become ready within ${Math.round(spec.timeoutMs / 1000)} s.`, hint: 'Raise --timeout, or look at the console lines for where it stopped.' });
     qemu.kill('SIGTERM');
@@ -219,11 +230,10 @@ export async function runDaemon(dir: string): Promise<void> {
         ready = false;
         execs.setReady(false);
         const waiting = new Promise<number>((resolve) => readyWaiters.push(resolve));
-        const resumed = Boolean(req.resume && spec.resumeState);
-        if (resumed) await resumeInPlace(spec.resumeState!);
-        else await (await monitor()).execute('system_reset');
+        const resuming = Boolean(req.resume && spec.resumeState);
+        const cold = resuming ? await resumeInPlace(spec.resumeState!) : void (await (await monitor()).execute('system_reset'));
         const ms = await waiting;
-        sendReply(client, { type: 'ready', ms, ...(resumed ? { resumed } : {}) });
+        sendReply(client, { type: 'ready', ms, ...(resuming && cold === undefined ? { resumed: true } : {}), ...(cold !== undefined ? { cold } : {}) });
         client.end();
         return;
       }

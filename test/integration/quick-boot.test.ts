@@ -4,7 +4,8 @@
  * are right; two resumes of one snapshot at once both work and leave it as it was; what cannot be
  * taken over in a running system (PID 1's files, the C library) and --cold boot cold and say
  * why; a damaged snapshot means a warning and a cold boot; another machine configuration never
- * resumes a snapshot that is not its own; detached simulators resume too.
+ * resumes a snapshot that is not its own; detached simulators resume too, and a hot reload's
+ * resume in place that its guest declines boots cold in place and stays up.
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -221,6 +222,39 @@ test('a detached simulator resumes too; a reboot in place boots its prefix cold;
   assert.is((await sim(['stop', name], env)).exitCode, 0);
   const left = String((await sim(['ls', '--json'], env)).stdout).split('\n').filter(Boolean).map((l) => JSON.parse(l) as { type: string }).filter((l) => l.type !== 'result');
   assert.equal(left, [], 'nothing left running');
+});
+
+test('a hot reload whose resumed guest cannot take the prefix over boots cold in place, says why, and stays up past the resume\'s deadline', async () => {
+  const name = `qb-cold-${process.pid}`;
+  const own = await mkdtemp(path.join(os.tmpdir(), 'sim-prefix-'));
+  await mkdir(path.join(own, 'usr/bin'), { recursive: true });
+  await writeFile(path.join(own, 'usr/bin/sim-hello'), '#!/bin/sh\necho hello before\n');
+  await chmod(path.join(own, 'usr/bin/sim-hello'), 0o755);
+  // --timeout is also a resumed guest's deadline (at most 60 s): 3 s, which the cold boot that
+  // replaces a declined resume outlasts here. The declined attempt's deadline must not end that
+  // boot (it did: a GNOME simulator was gone when its cold boot took over a minute).
+  const started = await sim(['boot', '--detach', '--name', name, '--image', 'demo', '--overlay', own, '--timeout', '3'], env);
+  assert.is(started.exitCode, 0, String(started.stderr));
+  assert.match(String(started.stderr), /snapshot-resumed/);
+  try {
+    // PID 1 maps busybox: a resumed guest cannot take a prefix that replaces it over.
+    await copyFile('/bin/busybox', path.join(own, 'usr/bin/busybox'));
+    await chmod(path.join(own, 'usr/bin/busybox'), 0o755);
+    await writeFile(path.join(own, 'usr/bin/sim-hello'), '#!/bin/sh\necho hello after the cold boot in place\n');
+    const { rebootSimulator } = await import('../../src/index.js');
+    let resumed = false;
+    let cold: string | undefined;
+    const begun = performance.now();
+    assert.ok((await rebootSimulator(name, { env: { ...process.env, ...env }, resume: true, onResumed: () => (resumed = true), onCold: (why) => (cold = why) })) > 0);
+    console.log(`  the declined resume and the cold boot in place: ${((performance.now() - begun) / 1000).toFixed(1)} s`);
+    assert.not.ok(resumed, 'said it resumed');
+    assert.match(cold ?? '', /maps \/usr\/bin\/busybox, which the prefix replaces/);
+    const run = await sim(['exec', name, '--', 'sim-hello'], env);
+    assert.is(run.exitCode, 0, String(run.stderr));
+    assert.is(String(run.stdout), 'hello after the cold boot in place');
+  } finally {
+    await sim(['stop', name], env);
+  }
 });
 
 test.run();
