@@ -10,7 +10,6 @@
  * means the file is compiled from its source, as before, and the cache is written again once
  * the command is done (at the process's exit, so that it holds the functions the command ran).
  */
-import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire, Module } from 'node:module';
 import path from 'node:path';
@@ -26,6 +25,9 @@ export interface ParserModule {
 /** Two levels below the package root, like this file's own place in dist/cli/ or dist/cli-bundle/. */
 export const PARSER_BUNDLE = fileURLToPath(new URL('../../dist/cli-bundle/main.cjs', import.meta.url));
 
+/** main.cjs's hash, written into the bundled launcher by scripts/bundle-cli.js (absent from tsc's output). */
+declare const SIM_PARSER_BUNDLE_HASH: string | undefined;
+
 const PREFIX = 'main-';
 /** Caches of other builds kept (the newest written): two checkouts or versions used in turn each keep theirs. */
 const OTHERS_KEPT = 3;
@@ -33,10 +35,11 @@ const OTHERS_KEPT = 3;
 /**
  * The cache file for `source` under this Node: V8 checks its own version, its flags and the
  * source's length, not the source's bytes, so the name carries their hash (a rebuilt bundle of
- * the same length must not run the previous build's code).
+ * the same length must not run the previous build's code). The bundled launcher knows the hash
+ * of the main.cjs built with it; otherwise it is taken here.
  */
-export function codeCacheFile(dir: string, source: Buffer): string {
-  const hash = createHash('sha256').update(source).digest('hex').slice(0, 16);
+export async function codeCacheFile(dir: string, source: Buffer, knownHash = typeof SIM_PARSER_BUNDLE_HASH === 'string' ? SIM_PARSER_BUNDLE_HASH : undefined): Promise<string> {
+  const hash = knownHash ?? (await import('node:crypto')).createHash('sha256').update(source).digest('hex').slice(0, 16);
   return path.join(dir, `${PREFIX}${hash}-${process.version}-${process.arch}.v8`);
 }
 
@@ -63,9 +66,9 @@ function readOptional(file: string): Buffer | undefined {
 }
 
 /** Runs the CommonJS file `file` as Node's require() would, through the code cache in `cacheDir`. */
-export function loadWithCodeCache<T>(file: string, cacheDir: string): T {
+export async function loadWithCodeCache<T>(file: string, cacheDir: string): Promise<T> {
   const source = readFileSync(file);
-  const cacheFile = codeCacheFile(cacheDir, source);
+  const cacheFile = await codeCacheFile(cacheDir, source);
   const cachedData = readOptional(cacheFile);
   const script = new vm.Script(Module.wrap(source.toString('utf8')), { filename: file, cachedData });
   const module = { exports: {} as T };
@@ -84,6 +87,6 @@ export function loadWithCodeCache<T>(file: string, cacheDir: string): T {
 }
 
 /** The parser of the built CLI, with its code cache in sim's cache directory ($SIM_CACHE_DIR, ...). */
-export function loadCompiledParser(): ParserModule {
+export function loadCompiledParser(): Promise<ParserModule> {
   return loadWithCodeCache<ParserModule>(PARSER_BUNDLE, path.join(resolveContext().dirs.cache, 'code-cache'));
 }

@@ -4,8 +4,9 @@
  * import statically, hold none of zod, execa, the boot code or the parser; in the parser's one
  * file (main.cjs) those run only when a command imports them. (test/unit/cli/launcher-imports.test.ts
  * checks the sources' module graph; this checks that bundling kept it.) Reads the bundle's text:
- * esbuild, unminified, heads each bundled module with a `// path` comment, and names a module it
- * runs only on demand as the key of its wrapper (`"path"() {`). Then the parser's code cache
+ * esbuild, unminified, heads each bundled module of the launcher's chunks with a `// path`
+ * comment; main.cjs (without whitespace) has esbuild's list beside it, and names a module it runs
+ * only on demand as the key of its wrapper (`"path"() {`). Then the parser's code cache
  * (src/cli/compiled-parser.ts), through bin/sim.js.
  */
 import { execFile } from 'node:child_process';
@@ -50,10 +51,11 @@ test('the chunks sim --version and sim ls load hold no zod, execa, boot code or 
   assert.match(text, /dist\/cli-bundle\/main\.cjs/, 'the parser, for every other argument list, is loaded only then');
 });
 
-/** The modules of main.cjs, and those esbuild runs only when an import() or require() reaches them. */
+/** The modules of main.cjs (esbuild's list, written beside it), and those esbuild runs only when an import() or require() reaches them. */
 async function parserBundle(): Promise<{ modules: string[]; onDemand: Set<string> }> {
   const text = await readFile(path.join(BUNDLE, 'main.cjs'), 'utf8');
-  return { modules: modulesIn(new Map([['main.cjs', text]])), onDemand: new Set([...text.matchAll(/^\s+"(\S+\.[cm]?js)"\(/gm)].map((m) => m[1]!)) };
+  const modules = JSON.parse(await readFile(path.join(BUNDLE, 'main.cjs.modules.json'), 'utf8')) as string[];
+  return { modules, onDemand: new Set([...text.matchAll(/"([^"\s]+\.[cm]?js)"\(/g)].map((m) => m[1]!)) };
 }
 
 test('in the parser (main.cjs), zod, execa and the boot code run only when a command imports them', async () => {
@@ -91,7 +93,8 @@ const cacheFiles = async (cache: string) => (await readdir(path.join(cache, 'cod
 test("the parser's code cache: written by the first command, named by the bundle's bytes, and never in the way", async () => {
   const cache = await mkdtemp(path.join(os.tmpdir(), 'sim-code-cache-'));
   try {
-    const name = path.basename(codeCacheFile(path.join(cache, 'code-cache'), await readFile(PARSER_BUNDLE)));
+    // Hashed here from the file's bytes: the bundled launcher was told the hash when it was built.
+    const name = path.basename(await codeCacheFile(path.join(cache, 'code-cache'), await readFile(PARSER_BUNDLE), undefined));
     // sim --version does not load the parser: no cache.
     assert.is((await sim(['--version'], cache)).code, 0);
     assert.equal(await cacheFiles(cache), []);
