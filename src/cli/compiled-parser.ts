@@ -48,8 +48,14 @@ function saveCodeCache(file: string, data: Buffer): void {
   const dir = path.dirname(file);
   mkdirSync(dir, { recursive: true });
   const temporary = `${file}.${process.pid}.tmp`;
-  writeFileSync(temporary, data);
-  renameSync(temporary, file);
+  try {
+    writeFileSync(temporary, data);
+    renameSync(temporary, file);
+  } catch (error) {
+    // A full disk leaves no part of it behind.
+    rmSync(temporary, { force: true });
+    throw error;
+  }
   const others = readdirSync(dir)
     .filter((name) => name.startsWith(PREFIX) && name.endsWith('.v8') && name !== path.basename(file))
     .map((name) => ({ name, written: statSync(path.join(dir, name), { throwIfNoEntry: false })?.mtimeMs ?? 0 }))

@@ -1,7 +1,7 @@
-/** The cache's filesystem full during `image add`, `image build` and a boot (test/helpers/full-cache.ts). */
+/** The cache's filesystem full during `image add`, `image build`, a boot and the parser's code cache (test/helpers/full-cache.ts). */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { assertClearError, bootWorks, survive } from '../helpers/faults.js';
 import { fill, fullEnv, releaseFullEnvs } from '../helpers/full-cache.js';
@@ -48,6 +48,24 @@ test('the cache is too full for an image build', async () => {
     const build = await sim(['image', 'build', recipe], env);
     assertClearError(build, 65, /needs about .* free/);
     assert.equal(await listImages(env), []);
+  });
+});
+
+test("the cache is full as the parser's code cache is written: the command works and leaves no part of it", async () => {
+  const env = await fullEnv('8m');
+  await mkdir(env.SIM_CACHE_DIR, { recursive: true });
+  // Room for the code cache's directory, not for its ~1 MB.
+  const filler = await fill(env.SIM_CACHE_DIR, 256 * 1024);
+  await survive('disk full at the code cache', env, async () => {
+    const ls = await sim(['snapshot', 'ls', '--json'], env);
+    assert.is(ls.exitCode, 0, ls.stderr);
+    assert.match(ls.stdout, /"type":"result","exitCode":0/);
+    assert.is(ls.stderr, '');
+    assert.equal(await readdir(path.join(env.SIM_CACHE_DIR, 'code-cache')).catch(() => []), [], 'a part of the code cache is left');
+    // With room again, the next command writes it.
+    await rm(filler);
+    assert.is((await sim(['snapshot', 'ls', '--json'], env)).exitCode, 0);
+    assert.is((await readdir(path.join(env.SIM_CACHE_DIR, 'code-cache'))).filter((name) => name.endsWith('.v8')).length, 1);
   });
 });
 

@@ -29,6 +29,16 @@ test.before(async () => {
 
 const ran = () => readFile(spyLog, 'utf8').catch(() => '');
 const created = async (dir: string) => readdir(dir).catch(() => [] as string[]);
+/**
+ * What a command line left in the cache beside the parser's own code cache (src/cli/compiled-parser.ts:
+ * V8's compiled code of sim, written by whatever command loaded the parser first), which must
+ * hold nothing else.
+ */
+const touched = async (cache: string) => {
+  const codeCache = await created(path.join(cache, 'code-cache'));
+  assert.ok(codeCache.every((name) => /^main-[0-9a-f]{16}-v[\d.]+-\w+\.v8$/.test(name)), `the code cache holds ${codeCache.join(', ')}`);
+  return (await created(cache)).filter((name) => name !== 'code-cache');
+};
 
 test('sim boot --overlya x -- true exits 64 and starts nothing', async () => {
   const result = await sim(['boot', '--overlya', 'x', '--', 'true'], env);
@@ -36,7 +46,7 @@ test('sim boot --overlya x -- true exits 64 and starts nothing', async () => {
   assert.match(result.stderr, 'sim boot has no option --overlya.');
   assert.match(result.stderr, 'Did you mean --overlay?');
   assert.is(await ran(), '', 'a program was started');
-  assert.equal(await created(env.SIM_CACHE_DIR), [], 'the cache was touched');
+  assert.equal(await touched(env.SIM_CACHE_DIR), [], 'the cache was touched');
   assert.equal(await created(env.SIM_RUNTIME_DIR), [], 'a session was created');
 });
 
@@ -45,7 +55,7 @@ test('a wrong value is refused the same way, before QEMU sees it', async () => {
   assert.is(result.exitCode, 64, result.stderr);
   assert.match(result.stderr, "--memory takes a memory size from 128M to 1T");
   assert.is(await ran(), '');
-  assert.equal(await created(env.SIM_CACHE_DIR), []);
+  assert.equal(await touched(env.SIM_CACHE_DIR), []);
 });
 
 // The control: the spies do notice a program being run.
