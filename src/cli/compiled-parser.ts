@@ -10,11 +10,12 @@
  * means the file is compiled from its source, as before, and the cache is written again once
  * the command is done (at the process's exit, so that it holds the functions the command ran).
  */
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createRequire, Module } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import vm from 'node:vm';
+import { writeFileAtomicSync } from '../core/atomic.js';
 import { resolveContext } from '../core/context.js';
 
 /** What main.cjs exports (src/cli/main.ts). */
@@ -43,19 +44,10 @@ export async function codeCacheFile(dir: string, source: Buffer, knownHash = typ
   return path.join(dir, `${PREFIX}${hash}-${process.version}-${process.arch}.v8`);
 }
 
-/** Writes `data` as `file` (atomically: two sims may finish at once) and removes all but the newest caches of other builds. */
+/** Writes `data` as `file` (atomically: two sims may finish at once; a full disk leaves no part of it) and removes all but the newest caches of other builds. */
 function saveCodeCache(file: string, data: Buffer): void {
+  writeFileAtomicSync(file, data);
   const dir = path.dirname(file);
-  mkdirSync(dir, { recursive: true });
-  const temporary = `${file}.${process.pid}.tmp`;
-  try {
-    writeFileSync(temporary, data);
-    renameSync(temporary, file);
-  } catch (error) {
-    // A full disk leaves no part of it behind.
-    rmSync(temporary, { force: true });
-    throw error;
-  }
   const others = readdirSync(dir)
     .filter((name) => name.startsWith(PREFIX) && name.endsWith('.v8') && name !== path.basename(file))
     .map((name) => ({ name, written: statSync(path.join(dir, name), { throwIfNoEntry: false })?.mtimeMs ?? 0 }))

@@ -9,7 +9,7 @@
 import { loadCompiledParser, type ParserModule } from './compiled-parser.js';
 import { simVersion } from './version.js';
 
-export async function run(argv: readonly string[], loadParser: () => ParserModule | Promise<ParserModule> = loadCompiledParser): Promise<number> {
+export async function run(argv: readonly string[], loadParser: () => Promise<ParserModule> = loadCompiledParser): Promise<number> {
   const line = argv.join('\0');
   if (line === '--version') {
     process.stdout.write(`${simVersion()}\n`);

@@ -1,4 +1,5 @@
 /** Atomic cache writes: write a temporary sibling, then rename over the target. */
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { isAlive } from './pids.js';
@@ -32,6 +33,19 @@ export async function writeFileAtomic(target: string, data: string | Uint8Array,
     await rename(temp, target);
   } catch (error) {
     await rm(temp, { force: true });
+    throw error;
+  }
+}
+
+/** writeFileAtomic for where nothing may be awaited (a process's 'exit' handler). */
+export function writeFileAtomicSync(target: string, data: string | Uint8Array, mode = 0o644): void {
+  mkdirSync(path.dirname(target), { recursive: true });
+  const temp = tempSibling(target);
+  try {
+    writeFileSync(temp, data, { mode });
+    renameSync(temp, target);
+  } catch (error) {
+    rmSync(temp, { force: true });
     throw error;
   }
 }
