@@ -14,8 +14,9 @@
 # boot's attach, the refresh) each file is replaced by a rename, so that a process starting
 # meanwhile finds the old file or the new one, never none, and a running process keeps what it
 # maps.
-# Needs SYSROOT, OVERLAY, log, merge_dir, mounted (share.sh); its file tools are busybox's
-# (applets.sh).
+# Needs SYSROOT, OVERLAY, log, merge_dir, mounted (share.sh). Its file tools (cp, mv, rm...) are
+# busybox's applets: every shell that sources it is busybox's ash, which runs an applet's name as
+# the applet, never the image's program of that name.
 
 DISPLACED=/usr/.sim/kept
 SETTLED_FILES=/usr/.sim/files
