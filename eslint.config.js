@@ -33,4 +33,9 @@ export default tseslint.config(
       '@typescript-eslint/no-explicit-any': 'off',
     },
   },
+  {
+    // bin/ is CommonJS (bin/package.json): Node starts it without its ES module loader.
+    files: ['bin/**'],
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
 );

@@ -1,12 +1,11 @@
 /**
- * The built CLI (bin/sim.js -> dist/cli-bundle/) keeps the laziness of its sources: the files
- * `sim --version` and `sim ls` load, the entry chunk (launcher.js), the ls chunk and what they
- * import statically, hold none of zod, execa, the boot code or the parser; in the parser's one
- * file (main.cjs) those run only when a command imports them. (test/unit/cli/launcher-imports.test.ts
- * checks the sources' module graph; this checks that bundling kept it.) Reads the bundle's text:
- * esbuild, unminified, heads each bundled module of the launcher's chunks with a `// path`
- * comment; main.cjs (without whitespace) has esbuild's list beside it, and names a module it runs
- * only on demand as the key of its wrapper (`"path"() {`). Then the parser's code cache
+ * The built CLI (bin/sim.js -> dist/cli-bundle/) keeps the laziness of its sources: the file
+ * `sim --version` and `sim ls` load (launcher.cjs) holds none of zod, execa, the boot code or the
+ * parser, and runs the ls command only when `sim ls` imports it; in the parser's one file
+ * (main.cjs) those run only when a command imports them. (test/unit/cli/launcher-imports.test.ts
+ * checks the sources' module graph; this checks that bundling kept it.) Reads the bundle: esbuild
+ * writes the list of the modules of each file beside it, and names a module the file runs only on
+ * demand as the key of its wrapper (`"path"() {`). Then the parser's code cache
  * (src/cli/compiled-parser.ts), through bin/sim.js.
  */
 import { execFile } from 'node:child_process';
@@ -22,41 +21,23 @@ import { codeCacheFile, PARSER_BUNDLE } from '../../src/cli/compiled-parser.js';
 const BUNDLE = fileURLToPath(new URL('../../dist/cli-bundle/', import.meta.url));
 const HEAVY = ['node_modules/zod/', 'node_modules/execa/', 'dist/boot/', 'dist/qemu/', 'dist/images/', 'dist/builders/'];
 
-/** The chunk `file` and every chunk it imports statically, with their text. */
-async function staticClosure(file: string, seen = new Map<string, string>()): Promise<Map<string, string>> {
-  if (seen.has(file)) return seen;
+/** The modules of a bundled file (esbuild's list, written beside it), and those it runs only when an import() or require() reaches them. */
+async function bundled(file: string): Promise<{ text: string; modules: string[]; onDemand: Set<string> }> {
   const text = await readFile(path.join(BUNDLE, file), 'utf8');
-  seen.set(file, text);
-  // `import {...} from "./x.js"`, `export {...} from "./x.js"` and `import "./x.js"`; not import("./x.js").
-  for (const [, next] of text.matchAll(/^(?:import|export)\b[^;"(]*?"\.\/([^"]+)"/gm)) await staticClosure(next!, seen);
-  return seen;
+  const modules = JSON.parse(await readFile(path.join(BUNDLE, `${file}.modules.json`), 'utf8')) as string[];
+  return { text, modules, onDemand: new Set([...text.matchAll(/"([^"\s]+\.[cm]?js)"\(/g)].map((m) => m[1]!)) };
 }
 
-/** The modules bundled into these chunks, from esbuild's `// path` comments. */
-const modulesIn = (chunks: Map<string, string>) => [...chunks.values()].flatMap((text) => [...text.matchAll(/^\/\/ (\S+\.[cm]?js)$/gm)].map((m) => m[1]!));
-
-/** The entry chunk `entry`, and the modules it and the ls chunk it imports dynamically hold statically. */
-async function withLsChunk(entry: string): Promise<{ text: string; modules: string[] }> {
-  const closure = await staticClosure(entry);
-  const text = closure.get(entry)!;
-  const lsChunk = /import\("\.\/(ls-[^"]+\.js)"\)/.exec(text)?.[1];
-  assert.ok(lsChunk, `${entry} does not import an ls chunk dynamically`);
-  return { text, modules: modulesIn(await staticClosure(lsChunk, closure)) };
-}
-
-test('the chunks sim --version and sim ls load hold no zod, execa, boot code or parser', async () => {
-  const { text, modules } = await withLsChunk('launcher.js');
-  assert.ok(modules.some((m) => m.includes('dist/cli/commands/ls.js')), 'no ls seen: the chunks were not read right (the control)');
+test('the file sim --version and sim ls load holds no zod, execa, boot code or parser, and runs ls only for sim ls', async () => {
+  const { text, modules, onDemand } = await bundled('launcher.cjs');
+  assert.ok(modules.some((m) => m.includes('dist/cli/commands/ls.js')), 'no ls seen: the list was not read right (the control)');
   assert.equal(modules.filter((m) => [...HEAVY, 'node_modules/yargs/', 'dist/cli/main.js'].some((part) => m.includes(part))), []);
+  assert.ok(onDemand.has('dist/cli/commands/ls.js'), 'the ls command runs as the launcher loads');
+  assert.not.ok(onDemand.has('dist/cli/launcher.js'), 'the launcher itself is on demand: the wrappers were not read right');
   assert.match(text, /dist\/cli-bundle\/main\.cjs/, 'the parser, for every other argument list, is loaded only then');
 });
 
-/** The modules of main.cjs (esbuild's list, written beside it), and those esbuild runs only when an import() or require() reaches them. */
-async function parserBundle(): Promise<{ modules: string[]; onDemand: Set<string> }> {
-  const text = await readFile(path.join(BUNDLE, 'main.cjs'), 'utf8');
-  const modules = JSON.parse(await readFile(path.join(BUNDLE, 'main.cjs.modules.json'), 'utf8')) as string[];
-  return { modules, onDemand: new Set([...text.matchAll(/"([^"\s]+\.[cm]?js)"\(/g)].map((m) => m[1]!)) };
-}
+const parserBundle = () => bundled('main.cjs');
 
 test('in the parser (main.cjs), zod, execa and the boot code run only when a command imports them', async () => {
   const { modules, onDemand } = await parserBundle();
