@@ -132,21 +132,35 @@ export async function runSim(args: string[], env: NodeJS.ProcessEnv, timeoutMs =
   return { exitCode, phases, exitMs, stdout, stderr, launcherPeakKiB: peaks.launcher, qemuPeakKiB: peaks.qemu, qemuCpuMs: sampler.cpu.get('qemu'), triggers, overlayMode };
 }
 
-/** Wall time of a short command, in ms. */
-export async function timeCommand(file: string, args: string[], env?: NodeJS.ProcessEnv): Promise<{ ms: number; code: number | null; stdout: string; startedAt: number; endedAt: number }> {
+interface TimedRun {
+  /** To the exit. */
+  ms: number;
+  /** To the first output holding the `until` text (ms from the start), when one was given and seen. */
+  untilMs?: number;
+  stdout: string;
+  startedAt: number;
+  endedAt: number;
+}
+
+/** Wall time of a short command, in ms; with `until`, also when its stdout first held that text. */
+export async function timeCommand(file: string, args: string[], env?: NodeJS.ProcessEnv, until?: string): Promise<TimedRun & { code: number | null }> {
   // Wall-clock ends too (ms since the epoch), to set against the times of a --json run's events.
   const startedAt = Date.now();
   const t0 = performance.now();
   const child = spawn(file, args, { env, stdio: ['ignore', 'pipe', 'inherit'] });
   let stdout = '';
-  child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
+  let untilMs: number | undefined;
+  child.stdout.setEncoding('utf8').on('data', (c: string) => {
+    stdout += c;
+    if (until !== undefined && untilMs === undefined && stdout.includes(until)) untilMs = performance.now() - t0;
+  });
   const code = await exited(child);
-  return { ms: performance.now() - t0, code, stdout, startedAt, endedAt: Date.now() };
+  return { ms: performance.now() - t0, untilMs, code, stdout, startedAt, endedAt: Date.now() };
 }
 
-/** The sim CLI to its exit, which must be 0; its stdout and time. */
-export async function simOk(args: string[], env: NodeJS.ProcessEnv): Promise<{ ms: number; stdout: string; startedAt: number; endedAt: number }> {
-  const run = await timeCommand(process.execPath, [SIM_BIN, ...args], env);
+/** The sim CLI to its exit, which must be 0; its stdout and time (and with `until`, timeCommand's untilMs). */
+export async function simOk(args: string[], env: NodeJS.ProcessEnv, until?: string): Promise<TimedRun> {
+  const run = await timeCommand(process.execPath, [SIM_BIN, ...args], env, until);
   if (run.code !== 0) throw new Error(`sim ${args.join(' ')} failed (${run.code}): ${run.stdout.slice(-1000)}`);
   return run;
 }
