@@ -11,9 +11,9 @@ import { expectedBytes, refreshCommand } from './refresh.js';
 import { RefreshStream } from './refresh-output.js';
 import { clearPending, notePending } from './refresh-pending.js';
 import type { Project } from '../config/project.js';
-import { rebootSimulator } from '../simulators/control.js';
+import { execInRunning, rebootSimulator } from '../simulators/control.js';
 import { simulatorDir, type SimulatorState } from '../simulators/registry.js';
-import { execAt, execInGuest } from '../simulators/guest-run.js';
+import { execAt } from '../simulators/guest-run.js';
 import { foregroundBootName, type ForegroundBoot } from '../boot/serving.js';
 import { isSimError } from '../core/errors.js';
 
@@ -186,8 +186,7 @@ export async function reloadSimulator(
   const hint = options.inUseHint ?? '--reboot never';
   const updated = () => emit(events, { type: 'progress', task: 'reload', message: `${sim.name} updated in place`, done: true });
   // The state just read (afterLoopBuild), not the registry read again: a few ms of each edit.
-  const exec = (argv: string[], sink: EventSink, signal: AbortSignal) => execInGuest(ctx, sim, argv, { signal, onOutput: (stream, data) => emit(sink, { type: 'output', stream, data }) });
-  const target: RefreshTarget = { name: sim.name, overlay: sim.overlay ?? undefined, dir: simulatorDir(ctx, sim.name), exec };
+  const target: RefreshTarget = { name: sim.name, overlay: sim.overlay ?? undefined, dir: simulatorDir(ctx, sim.name), exec: (argv, sink, signal) => execInRunning(ctx, sim, argv, { events: sink, signal }) };
   const { status, inUse, ranCommand } = await refreshGuest(target, plan, options, (held) => {
     warnInUse(events, held, hint);
     updated();

@@ -13,6 +13,11 @@ import { execInGuest } from './guest-run.js';
 export async function execInSimulator(ctx: SimContext, name: string | undefined, argv: string[], options: { events?: EventSink; signal?: AbortSignal } = {}): Promise<number> {
   const sim = await findSimulator(ctx, name);
   if (!argv.length) throw new SimError('USAGE', 'sim exec needs a command.', 'Give it after --, e.g. sim exec -- uname -a');
+  return execInRunning(ctx, sim, argv, options);
+}
+
+/** execInSimulator for a simulator whose state the caller has just read (a hot reload's: no second look in the registry). */
+export function execInRunning(ctx: SimContext, sim: SimulatorState, argv: readonly string[], options: { events?: EventSink; signal?: AbortSignal } = {}): Promise<number> {
   return execInGuest(ctx, sim, argv, { signal: options.signal, onOutput: (stream, data) => emit(options.events, { type: 'output', stream, data }) });
 }
 

@@ -231,7 +231,9 @@ export async function runDaemon(dir: string): Promise<void> {
         execs.setReady(false);
         const waiting = new Promise<number>((resolve) => readyWaiters.push(resolve));
         const resuming = Boolean(req.resume && spec.resumeState);
-        const cold = resuming ? await resumeInPlace(spec.resumeState!) : void (await (await monitor()).execute('system_reset'));
+        let cold: string | undefined;
+        if (resuming) cold = await resumeInPlace(spec.resumeState!);
+        else await (await monitor()).execute('system_reset');
         const ms = await waiting;
         sendReply(client, { type: 'ready', ms, ...(resuming && cold === undefined ? { resumed: true } : {}), ...(cold !== undefined ? { cold } : {}) });
         client.end();
